@@ -1,0 +1,114 @@
+//! HTTP Basic authentication, shared by both vendors: reading the `Authorization` header and
+//! checking a password. Each vendor turns an [`AuthError`] into its own 401 reply.
+
+use axum::http::{HeaderMap, header::AUTHORIZATION};
+use base64::{Engine, engine::general_purpose::STANDARD};
+
+/// Credentials as the client sent them; nothing is checked against the store yet.
+#[derive(Clone)]
+pub struct BasicCredentials {
+    pub username: String,
+    password: String,
+}
+
+/// Why a request is not authenticated. Unknown users and wrong passwords share one variant
+/// so that a client cannot tell which usernames exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum AuthError {
+    #[error("the Authorization header is missing")]
+    Missing,
+    #[error("the Authorization header must use the Basic scheme")]
+    NotBasic,
+    #[error("the Basic credentials are not valid base64")]
+    NotBase64,
+    #[error("the Basic credentials must be UTF-8 text of the form username:password")]
+    Malformed,
+    #[error("the username or password is wrong")]
+    WrongCredentials,
+}
+
+impl BasicCredentials {
+    pub fn from_headers(headers: &HeaderMap) -> Result<BasicCredentials, AuthError> {
+        let value = headers.get(AUTHORIZATION).ok_or(AuthError::Missing)?;
+        let value = value.to_str().map_err(|_| AuthError::NotBasic)?.trim();
+        let (scheme, encoded) = value.split_once(' ').unwrap_or((value, ""));
+        if !scheme.eq_ignore_ascii_case("basic") {
+            return Err(AuthError::NotBasic);
+        }
+        let decoded = STANDARD.decode(encoded.trim()).map_err(|_| AuthError::NotBase64)?;
+        let decoded = String::from_utf8(decoded).map_err(|_| AuthError::Malformed)?;
+        let (username, password) = decoded.split_once(':').ok_or(AuthError::Malformed)?;
+        Ok(BasicCredentials { username: username.to_owned(), password: password.to_owned() })
+    }
+
+    /// Checks the password against the stored one, `None` when the user does not exist.
+    /// Both cases compare the same way, in time that does not depend on where the
+    /// passwords differ.
+    pub fn verify(&self, stored_password: Option<&str>) -> Result<(), AuthError> {
+        const NO_SUCH_USER: &str = "\u{0}no such user\u{0}";
+        let matches = constant_time_eq(self.password.as_bytes(), stored_password.unwrap_or(NO_SUCH_USER).as_bytes());
+        if matches && stored_password.is_some() { Ok(()) } else { Err(AuthError::WrongCredentials) }
+    }
+}
+
+impl std::fmt::Debug for BasicCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BasicCredentials").field("username", &self.username).finish_non_exhaustive()
+    }
+}
+
+fn constant_time_eq(given: &[u8], expected: &[u8]) -> bool {
+    let mut difference = given.len() ^ expected.len();
+    for i in 0..given.len().max(expected.len()) {
+        let a = given.get(i).copied().unwrap_or(0);
+        let b = expected.get(i).copied().unwrap_or(0);
+        difference |= usize::from(a ^ b);
+    }
+    std::hint::black_box(difference) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::HeaderValue;
+
+    use super::*;
+
+    fn parse(header: Option<&str>) -> Result<BasicCredentials, AuthError> {
+        let mut headers = HeaderMap::new();
+        if let Some(value) = header {
+            headers.insert(AUTHORIZATION, HeaderValue::from_str(value).unwrap());
+        }
+        BasicCredentials::from_headers(&headers)
+    }
+
+    #[test]
+    fn reads_basic_credentials() {
+        // base64("awesomeuser:gReAt/PaSsWoRd123")
+        let credentials = parse(Some("Basic YXdlc29tZXVzZXI6Z1JlQXQvUGFTc1dvUmQxMjM=")).unwrap();
+        assert_eq!(credentials.username, "awesomeuser");
+        assert_eq!(credentials.verify(Some("gReAt/PaSsWoRd123")), Ok(()));
+        // A colon in the password belongs to the password.
+        let credentials = parse(Some("basic dTpwOnE=")).unwrap();
+        assert_eq!((credentials.username.as_str(), credentials.verify(Some("p:q"))), ("u", Ok(())));
+    }
+
+    #[test]
+    fn names_what_is_wrong_with_the_header() {
+        assert_eq!(parse(None).unwrap_err(), AuthError::Missing);
+        assert_eq!(parse(Some("Bearer abc")).unwrap_err(), AuthError::NotBasic);
+        assert_eq!(parse(Some("Basic")).unwrap_err(), AuthError::Malformed);
+        assert_eq!(parse(Some("Basic !!!")).unwrap_err(), AuthError::NotBase64);
+        assert_eq!(parse(Some("Basic dXNlcg==")).unwrap_err(), AuthError::Malformed); // "user"
+        assert_eq!(parse(Some("Basic /w==")).unwrap_err(), AuthError::Malformed); // 0xFF
+    }
+
+    #[test]
+    fn wrong_passwords_and_unknown_users_fail_alike() {
+        let credentials = parse(Some("Basic dTpw")).unwrap(); // "u:p"
+        assert_eq!(credentials.verify(Some("q")), Err(AuthError::WrongCredentials));
+        assert_eq!(credentials.verify(Some("pp")), Err(AuthError::WrongCredentials));
+        assert_eq!(credentials.verify(Some("")), Err(AuthError::WrongCredentials));
+        assert_eq!(credentials.verify(None), Err(AuthError::WrongCredentials));
+        assert_eq!(format!("{credentials:?}"), r#"BasicCredentials { username: "u", .. }"#);
+    }
+}

@@ -1,0 +1,52 @@
+//! Where absolute URLs in responses (`statusUrl`, `Location`, links) point: at
+//! `--public-url` when it is set, otherwise back at the scheme and host the client used.
+
+use std::convert::Infallible;
+
+use axum::extract::FromRequestParts;
+use axum::http::header::HOST;
+use axum::http::request::Parts;
+
+use crate::AppState;
+
+/// The scheme and authority (and, from `--public-url`, any path prefix) that absolute URLs
+/// start with, without a trailing slash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BaseUrl(String);
+
+impl BaseUrl {
+    /// `path` appended to the base; `path` starts with `/`.
+    pub fn join(&self, path: &str) -> String {
+        format!("{}{path}", self.0)
+    }
+}
+
+impl FromRequestParts<AppState> for BaseUrl {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if let Some(public_url) = &state.public_url {
+            return Ok(BaseUrl(public_url.to_string()));
+        }
+        // Only plain host[:port] values are echoed back; anything else falls back to
+        // localhost rather than being copied into a response.
+        let is_host = |value: &&str| {
+            !value.is_empty()
+                && value
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']' | b'_'))
+        };
+        let host = parts
+            .headers
+            .get(HOST)
+            .and_then(|value| value.to_str().ok())
+            .or_else(|| parts.uri.authority().map(|authority| authority.as_str()))
+            .filter(is_host)
+            .unwrap_or("localhost");
+        let scheme = match parts.headers.get("x-forwarded-proto").and_then(|value| value.to_str().ok()) {
+            Some(proto) if proto.eq_ignore_ascii_case("https") => "https",
+            _ => "http",
+        };
+        Ok(BaseUrl(format!("{scheme}://{host}")))
+    }
+}

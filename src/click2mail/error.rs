@@ -1,0 +1,89 @@
+//! Everything that stops a Click2Mail request short of a `<credit>` answer with status 0 or
+//! 2, each rendered as the vendor's own `<credit>` document with an HTTP error status.
+
+use axum::http::header::WWW_AUTHENTICATE;
+use axum::http::{HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+use super::reply::{Credit, CreditReply, STATUS_AUTHENTICATION_FAILED, STATUS_BAD_REQUEST, STATUS_INTERNAL_ERROR};
+use crate::auth::AuthError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Click2MailError {
+    #[error("Authentication failed: {0}.")]
+    Unauthorized(#[from] AuthError),
+    #[error("One of the required parameters is missing.")]
+    MissingParameters(Vec<&'static str>),
+    #[error("{parameter} {reason}.")]
+    InvalidParameter { parameter: String, reason: String },
+    #[error("The parameters are not valid UTF-8 text.")]
+    NotUtf8,
+    #[error("The request body could not be read.")]
+    UnreadableBody,
+    #[error("Content-Type {0} is not supported: send the parameters as application/x-www-form-urlencoded.")]
+    UnsupportedMediaType(String),
+    #[error("The request body is larger than {} KiB.", crate::BODY_LIMIT_BYTES / 1024)]
+    PayloadTooLarge,
+    #[error("There is no {0} endpoint.")]
+    NotFound(String),
+    #[error("Method {0} is not allowed on this endpoint.")]
+    MethodNotAllowed(Method),
+    /// Never shown to the client; logged.
+    #[error("Internal error.")]
+    Store(#[from] sqlx::Error),
+}
+
+impl Click2MailError {
+    pub fn invalid(parameter: &str, reason: impl ToString) -> Click2MailError {
+        Click2MailError::InvalidParameter { parameter: parameter.to_owned(), reason: reason.to_string() }
+    }
+
+    fn http_status(&self) -> StatusCode {
+        match self {
+            Click2MailError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Click2MailError::MissingParameters(_)
+            | Click2MailError::InvalidParameter { .. }
+            | Click2MailError::NotUtf8
+            | Click2MailError::UnreadableBody => StatusCode::BAD_REQUEST,
+            Click2MailError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Click2MailError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Click2MailError::NotFound(_) => StatusCode::NOT_FOUND,
+            Click2MailError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            Click2MailError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn parameters(&self) -> Vec<String> {
+        match self {
+            Click2MailError::MissingParameters(names) => names.iter().map(|name| name.to_string()).collect(),
+            Click2MailError::InvalidParameter { parameter, .. } => vec![parameter.clone()],
+            _ => Vec::new(),
+        }
+    }
+}
+
+impl IntoResponse for Click2MailError {
+    fn into_response(self) -> Response {
+        let status = match &self {
+            Click2MailError::Unauthorized(_) => STATUS_AUTHENTICATION_FAILED,
+            Click2MailError::Store(err) => {
+                tracing::error!(%err, "store failure");
+                STATUS_INTERNAL_ERROR
+            }
+            _ => STATUS_BAD_REQUEST,
+        };
+        let credit = Credit {
+            allow_negative: None,
+            balance: None,
+            status,
+            description: self.to_string(),
+            parameter: self.parameters(),
+            status_url: None,
+        };
+        let mut response = CreditReply { http_status: self.http_status(), credit }.into_response();
+        if matches!(self, Click2MailError::Unauthorized(_)) {
+            response.headers_mut().insert(WWW_AUTHENTICATE, HeaderValue::from_static(r#"Basic realm="molpro""#));
+        }
+        response
+    }
+}

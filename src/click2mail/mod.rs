@@ -1,0 +1,104 @@
+//! The Click2Mail MOL Pro credit API (CONTRACT.md §2): `POST /molpro/credit/purchase` and
+//! `GET /molpro/credit`, HTTP Basic auth, form parameters in, the vendor's `<credit>` XML
+//! out — or the same fields as JSON for clients that ask for it.
+//!
+//! [`error::Click2MailError`] is the one error type of this module; it renders the vendor's
+//! envelope for every failure, from a missing header to an unknown path.
+
+mod error;
+mod params;
+mod reply;
+
+use axum::Router;
+use axum::extract::{FromRequestParts, OriginalUri, Request, State};
+use axum::http::request::Parts;
+use axum::middleware;
+use axum::routing::{get, post};
+
+pub use self::error::Click2MailError;
+use self::params::{FormParams, PurchaseRequest};
+pub use self::params::{MINIMUM_PURCHASE, REQUIRED};
+use self::reply::{CreditReply, STATUS_PATH};
+use crate::AppState;
+use crate::auth::{AuthError, BasicCredentials};
+use crate::base_url::BaseUrl;
+use crate::cards::Use;
+use crate::money::Cents;
+use crate::store::{Purchase, PurchaseResult};
+
+/// The routes below `/molpro`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/credit", get(balance))
+        .route("/credit/purchase", post(purchase))
+        .method_not_allowed_fallback(method_not_allowed)
+        .fallback(not_found)
+        .layer(middleware::from_fn(reply::negotiate))
+}
+
+/// A Click2Mail user whose Basic credentials checked out, with the balance read alongside.
+#[derive(Debug)]
+pub struct Customer {
+    pub username: String,
+    pub balance: Cents,
+}
+
+impl FromRequestParts<AppState> for Customer {
+    type Rejection = Click2MailError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let credentials = BasicCredentials::from_headers(&parts.headers)?;
+        let user = state.store.click2mail_user(&credentials.username).await?;
+        credentials.verify(user.as_ref().map(|user| user.password.as_str()))?;
+        let balance = user.map_or(Cents::ZERO, |user| user.balance);
+        Ok(Customer { username: credentials.username, balance })
+    }
+}
+
+async fn balance(customer: Customer, base_url: BaseUrl) -> CreditReply {
+    CreditReply::balance(customer.balance, base_url.join(STATUS_PATH))
+}
+
+async fn purchase(
+    State(state): State<AppState>,
+    customer: Customer,
+    base_url: BaseUrl,
+    params: FormParams,
+) -> Result<CreditReply, Click2MailError> {
+    let request = PurchaseRequest::parse(&params)?;
+    let status_url = base_url.join(STATUS_PATH);
+    let now = state.clock.now();
+    let approval = match state.test_cards.authorize(&request.card(), Use::Charge, now) {
+        Ok(approval) => approval,
+        Err(decline) => {
+            tracing::info!(user = %customer.username, card = %request.number.masked(), %decline, "credit purchase not authorized");
+            return Ok(CreditReply::not_authorized(&decline.to_string(), status_url));
+        }
+    };
+    let purchase = Purchase {
+        username: &customer.username,
+        amount: request.amount,
+        card_brand: approval.brand,
+        card_last_four: request.number.last_four(),
+        at: now,
+    };
+    match state.store.record_purchase(purchase).await? {
+        PurchaseResult::Recorded { balance } => {
+            tracing::info!(user = %customer.username, amount = %request.amount, %balance, card = %request.number.masked(), "credit purchased");
+            Ok(CreditReply::purchased(status_url))
+        }
+        PurchaseResult::BalanceLimit => {
+            let reason = format!("the balance would pass the sandbox's limit of {}", Cents::MAX);
+            Ok(CreditReply::not_authorized(&reason, status_url))
+        }
+        PurchaseResult::NoSuchUser => Err(AuthError::WrongCredentials.into()),
+    }
+}
+
+async fn not_found(OriginalUri(uri): OriginalUri) -> Click2MailError {
+    Click2MailError::NotFound(uri.path().to_owned())
+}
+
+async fn method_not_allowed(request: Request) -> Click2MailError {
+    Click2MailError::MethodNotAllowed(request.method().clone())
+}

@@ -1,0 +1,147 @@
+//! Command-line configuration: one clap struct, every flag with an environment fallback.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Parser, ValueEnum};
+
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "paymock",
+    version,
+    about = "A stateful local sandbox for the Click2Mail MOL Pro credit API and the Hostway payment-info API"
+)]
+pub struct Config {
+    /// Address and port to listen on (use 0.0.0.0:8080 inside a container)
+    #[arg(long, env = "PAYMOCK_LISTEN", value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// SQLite database file, created if missing; `:memory:` for a throw-away store
+    #[arg(long, env = "PAYMOCK_DATABASE", value_name = "PATH", default_value = "paymock.db", value_parser = parse_database)]
+    pub database: Database,
+
+    /// Directory of fixture files (click2mail.json, hostway.json, test-cards.json) replacing
+    /// the built-in defaults one file at a time
+    #[arg(long, env = "PAYMOCK_FIXTURES", value_name = "DIR", value_parser = parse_fixtures_dir)]
+    pub fixtures: Option<PathBuf>,
+
+    /// Base for absolute URLs in responses, such as http://paymock:8080; by default they are
+    /// built from each request's Host header
+    #[arg(long, env = "PAYMOCK_PUBLIC_URL", value_name = "URL", value_parser = parse_public_url)]
+    pub public_url: Option<String>,
+
+    /// Log line format; the level comes from RUST_LOG (default: info)
+    #[arg(long, env = "PAYMOCK_LOG_FORMAT", value_name = "FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// Where the store lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Database {
+    File(PathBuf),
+    /// A private in-memory database, gone when the process ends.
+    Memory,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl Config {
+    /// Parses the command line and environment. A bad value ends the process with a
+    /// one-line error naming the flag and exit code 2; `--help` and `--version` print and
+    /// exit 0.
+    pub fn from_args() -> Config {
+        match Config::try_parse() {
+            Ok(config) => config,
+            Err(err) if !err.use_stderr() => err.exit(),
+            Err(err) => {
+                let rendered = err.render().to_string();
+                let first_line = rendered.lines().next().unwrap_or("error: invalid arguments");
+                eprintln!("{first_line}");
+                std::process::exit(2);
+            }
+        }
+    }
+}
+
+fn parse_database(value: &str) -> Result<Database, String> {
+    match value {
+        "" => Err("must be a file path or :memory:".into()),
+        ":memory:" => Ok(Database::Memory),
+        path => Ok(Database::File(path.into())),
+    }
+}
+
+fn parse_fixtures_dir(value: &str) -> Result<PathBuf, String> {
+    let path = PathBuf::from(value);
+    if path.is_dir() { Ok(path) } else { Err("no such directory".into()) }
+}
+
+/// An `http://` or `https://` URL with a host, kept without a trailing slash so that paths
+/// can be appended to it.
+fn parse_public_url(value: &str) -> Result<String, String> {
+    let rest = value
+        .strip_prefix("http://")
+        .or_else(|| value.strip_prefix("https://"))
+        .ok_or("must start with http:// or https://")?;
+    let host = rest.split('/').next().unwrap_or("");
+    if host.is_empty() {
+        return Err("must name a host, as in http://localhost:8080".into());
+    }
+    if value.contains(|c: char| c.is_whitespace() || c.is_control() || matches!(c, '?' | '#' | '"' | '<' | '>')) {
+        return Err("must be a plain base URL without spaces, query or fragment".into());
+    }
+    Ok(value.trim_end_matches('/').to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_defaults_match_the_readme() {
+        let config = Config::try_parse_from(["paymock"]).unwrap();
+        assert_eq!(config.listen, "127.0.0.1:8080".parse().unwrap());
+        assert_eq!(config.database, Database::File("paymock.db".into()));
+        assert_eq!(config.fixtures, None);
+        assert_eq!(config.public_url, None);
+        assert_eq!(config.log_format, LogFormat::Text);
+    }
+
+    #[test]
+    fn values_are_parsed_and_checked() {
+        let config = Config::try_parse_from([
+            "paymock",
+            "--database",
+            ":memory:",
+            "--public-url",
+            "https://pay.test:9/base/",
+            "--log-format",
+            "json",
+        ])
+        .unwrap();
+        assert_eq!(config.database, Database::Memory);
+        assert_eq!(config.public_url.as_deref(), Some("https://pay.test:9/base"));
+        assert_eq!(config.log_format, LogFormat::Json);
+
+        for args in [
+            ["--listen", "localhost"],
+            ["--public-url", "ftp://x"],
+            ["--public-url", "http://"],
+            ["--public-url", "http://x/?q"],
+            ["--fixtures", "/no/such/dir"],
+            ["--log-format", "xml"],
+            ["--database", ""],
+        ] {
+            let err = Config::try_parse_from(["paymock"].into_iter().chain(args)).unwrap_err();
+            let first_line = err.render().to_string();
+            assert!(
+                first_line.starts_with(&format!("error: invalid value '{}' for '{}", args[1], args[0])),
+                "{first_line}"
+            );
+        }
+    }
+}

@@ -1,0 +1,205 @@
+//! The sandbox's starting data: Click2Mail users, Hostway accounts and users, and the
+//! test-card table.
+//!
+//! The default set in `fixtures/` is compiled into the binary, so the bare binary works from
+//! any directory. `--fixtures DIR` replaces each of the three files that DIR holds; a file
+//! DIR lacks keeps its default. Users and accounts are written into a new database once
+//! (see `Store::load_fixtures_if_new`); the test-card table is rules, not state, and is read
+//! afresh at every start.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Deserializer};
+
+use crate::cards::{TestCardEntry, TestCards};
+use crate::money::Cents;
+
+pub const CLICK2MAIL_FILE: &str = "click2mail.json";
+pub const HOSTWAY_FILE: &str = "hostway.json";
+pub const TEST_CARDS_FILE: &str = "test-cards.json";
+
+#[derive(Debug, Clone)]
+pub struct Fixtures {
+    pub click2mail: Click2MailFixtures,
+    pub hostway: HostwayFixtures,
+    pub test_cards: TestCards,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Click2MailFixtures {
+    pub users: Vec<Click2MailUser>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Click2MailUser {
+    pub username: String,
+    pub password: String,
+    /// A decimal string such as `"25.00"`; zero when absent.
+    #[serde(default = "zero", deserialize_with = "decimal_amount")]
+    pub balance: Cents,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostwayFixtures {
+    pub accounts: Vec<HostwayAccount>,
+    pub users: Vec<HostwayUser>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct HostwayAccount {
+    pub id: String,
+    /// Whether the account may fall back to the offline payment method.
+    #[serde(default)]
+    pub allow_offline: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct HostwayUser {
+    pub username: String,
+    pub password: String,
+    /// Sales agents act on every account.
+    #[serde(default)]
+    pub sales_agent: bool,
+    /// Roles by account id, such as `sitecontrol_account_owner`.
+    #[serde(default)]
+    pub roles: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct TestCardsFile {
+    test_cards: Vec<TestCardEntry>,
+}
+
+/// A fixture file that cannot be read or does not hold valid fixtures.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}: {reason}")]
+pub struct FixtureError {
+    file: String,
+    reason: String,
+}
+
+impl Fixtures {
+    /// The defaults compiled into the binary.
+    pub fn builtin() -> Result<Fixtures, FixtureError> {
+        Fixtures::load(None)
+    }
+
+    /// The defaults, with each file found in `dir` taking the place of its default.
+    pub fn load(dir: Option<&Path>) -> Result<Fixtures, FixtureError> {
+        let (click2mail, _): (Click2MailFixtures, _) =
+            parse(dir, CLICK2MAIL_FILE, include_str!("../fixtures/click2mail.json"))?;
+        let (hostway, file): (HostwayFixtures, _) = parse(dir, HOSTWAY_FILE, include_str!("../fixtures/hostway.json"))?;
+        check_roles_name_known_accounts(&hostway).map_err(|reason| FixtureError { file, reason })?;
+        let (test_cards, file): (TestCardsFile, _) =
+            parse(dir, TEST_CARDS_FILE, include_str!("../fixtures/test-cards.json"))?;
+        let test_cards = TestCards::new(test_cards.test_cards).map_err(|reason| FixtureError { file, reason })?;
+        Ok(Fixtures { click2mail, hostway, test_cards })
+    }
+}
+
+/// Reads one fixture file from `dir`, or its default, and says which one it read.
+fn parse<T: for<'de> Deserialize<'de>>(
+    dir: Option<&Path>,
+    name: &str,
+    builtin: &str,
+) -> Result<(T, String), FixtureError> {
+    let path = dir.map(|dir| dir.join(name)).filter(|path| path.exists());
+    let (file, text) = match path {
+        Some(path) => {
+            let file = path.display().to_string();
+            match std::fs::read_to_string(&path) {
+                Ok(text) => (file, text),
+                Err(err) => return Err(FixtureError { file, reason: err.to_string() }),
+            }
+        }
+        None => (format!("built-in {name}"), builtin.to_owned()),
+    };
+    match serde_json::from_str(&text) {
+        Ok(value) => Ok((value, file)),
+        Err(err) => Err(FixtureError { file, reason: err.to_string() }),
+    }
+}
+
+fn check_roles_name_known_accounts(hostway: &HostwayFixtures) -> Result<(), String> {
+    for user in &hostway.users {
+        for account in user.roles.keys() {
+            if !hostway.accounts.iter().any(|known| &known.id == account) {
+                return Err(format!("user {} has a role on account {account}, which is not listed", user.username));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn zero() -> Cents {
+    Cents::ZERO
+}
+
+fn decimal_amount<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Cents, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    Cents::parse(&text).map_err(|err| serde::de::Error::custom(format!("balance {text:?} {err}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_builtin_fixtures_hold_the_documented_data() {
+        let fixtures = Fixtures::builtin().unwrap();
+        let user = &fixtures.click2mail.users[0];
+        assert_eq!(
+            (user.username.as_str(), user.password.as_str(), user.balance),
+            ("awesomeuser", "gReAt/PaSsWoRd123", Cents::ZERO)
+        );
+        let accounts: Vec<_> = fixtures.hostway.accounts.iter().map(|a| (a.id.as_str(), a.allow_offline)).collect();
+        assert_eq!(accounts, [("1001", false), ("1002", true)]);
+        let users: Vec<_> =
+            fixtures.hostway.users.iter().map(|u| (u.username.as_str(), u.sales_agent, u.roles.len())).collect();
+        assert_eq!(users, [("acme-owner", false, 2), ("acme-member", false, 1), ("sales-agent", true, 0)]);
+        assert_eq!(fixtures.test_cards.len(), 10);
+    }
+
+    #[test]
+    fn a_directory_replaces_only_the_files_it_holds() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(CLICK2MAIL_FILE),
+            r#"{"users": [{"username": "u", "password": "p", "balance": "12.50"}]}"#,
+        )
+        .unwrap();
+        let fixtures = Fixtures::load(Some(dir.path())).unwrap();
+        assert_eq!(fixtures.click2mail.users[0].balance, Cents::new(1250));
+        assert_eq!(fixtures.hostway.accounts.len(), 2);
+        assert_eq!(fixtures.test_cards.len(), 10);
+    }
+
+    #[test]
+    fn bad_files_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
+
+        write(CLICK2MAIL_FILE, r#"{"users": [{"username": "u", "password": "p", "balance": "1e9"}]}"#);
+        let err = Fixtures::load(Some(dir.path())).unwrap_err().to_string();
+        assert!(err.contains("click2mail.json: balance \"1e9\" must be a decimal number"), "{err}");
+
+        write(CLICK2MAIL_FILE, r#"{"users": []}"#);
+        write(
+            HOSTWAY_FILE,
+            r#"{"accounts": [], "users": [{"username": "u", "password": "p", "roles": {"7": ["x"]}}]}"#,
+        );
+        let err = Fixtures::load(Some(dir.path())).unwrap_err().to_string();
+        assert!(err.ends_with("/hostway.json: user u has a role on account 7, which is not listed"), "{err}");
+
+        write(HOSTWAY_FILE, r#"{"accounts": [], "users": [], "extra": 1}"#);
+        let err = Fixtures::load(Some(dir.path())).unwrap_err().to_string();
+        assert!(err.contains("hostway.json: unknown field `extra`"), "{err}");
+    }
+}

@@ -1,0 +1,91 @@
+//! paymock: a stateful local sandbox for two third-party payment APIs, the Click2Mail MOL Pro
+//! credit API (`/molpro/...`) and the Hostway payment-info API (`/accounts/...`), with the
+//! sandbox's own control plane under `/__admin/...`.
+//!
+//! [`app`] builds the one router, used by the binary and by the tests alike; [`serve`] runs
+//! it on an already-bound listener until a shutdown future completes.
+
+pub mod admin;
+pub mod auth;
+pub mod base_url;
+pub mod cards;
+pub mod click2mail;
+pub mod clock;
+pub mod config;
+pub mod fixtures;
+pub mod money;
+pub mod store;
+pub mod telemetry;
+pub mod xml;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Json};
+use tokio::net::TcpListener;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+use crate::cards::TestCards;
+use crate::clock::Clock;
+use crate::store::Store;
+
+/// Request bodies larger than this get a 413 in the vendor's own envelope.
+pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
+
+/// Carried by every response, so a client can tell it is talking to the sandbox.
+pub const VERSION_HEADER: &str = "x-paymock-version";
+
+/// What every handler can reach. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub test_cards: Arc<TestCards>,
+    pub clock: Arc<Clock>,
+    /// `--public-url`, without a trailing slash.
+    pub public_url: Option<Arc<str>>,
+}
+
+/// The whole sandbox as one router.
+pub fn app(state: AppState) -> Router {
+    with_layers(routes()).with_state(state)
+}
+
+fn routes() -> Router<AppState> {
+    Router::new().nest("/molpro", click2mail::router()).nest("/__admin", admin::router()).fallback(no_such_route)
+}
+
+fn with_layers(router: Router<AppState>) -> Router<AppState> {
+    let version = HeaderValue::from_static(env!("CARGO_PKG_VERSION"));
+    router
+        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .layer(SetResponseHeaderLayer::overriding(HeaderName::from_static(VERSION_HEADER), version))
+        .layer(
+            TraceLayer::new_for_http()
+                // The path only: a query string may carry a card number.
+                .make_span_with(|request: &Request| {
+                    tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
+                })
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+}
+
+/// Paths that belong to neither vendor nor the control plane.
+async fn no_such_route(request: Request) -> impl IntoResponse {
+    let message = format!("no route for {} {}", request.method(), request.uri().path());
+    (StatusCode::NOT_FOUND, Json(serde_json::json!({ "error": message })))
+}
+
+/// Serves the sandbox on `listener` until `shutdown` completes, then lets requests in flight
+/// finish.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
+}

@@ -1,0 +1,101 @@
+//! Click2Mail users, balances and credit purchases.
+
+use sqlx::SqliteConnection;
+
+use super::{Store, timestamp};
+use crate::cards::Brand;
+use crate::fixtures::Click2MailFixtures;
+use crate::money::Cents;
+use chrono::{DateTime, Utc};
+
+/// What authenticating and reading a balance need, fetched in one query.
+#[derive(Debug, Clone)]
+pub struct Click2MailUser {
+    pub password: String,
+    pub balance: Cents,
+}
+
+/// An authorized credit purchase, ready to be recorded.
+#[derive(Debug, Clone, Copy)]
+pub struct Purchase<'a> {
+    pub username: &'a str,
+    pub amount: Cents,
+    pub card_brand: Brand,
+    pub card_last_four: &'a str,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PurchaseResult {
+    /// The balance grew and the purchase was recorded, in one transaction.
+    Recorded { balance: Cents },
+    /// The balance would pass [`Cents::MAX`]; nothing changed.
+    BalanceLimit,
+    /// The user no longer exists; nothing changed.
+    NoSuchUser,
+}
+
+impl Store {
+    pub async fn click2mail_user(&self, username: &str) -> Result<Option<Click2MailUser>, sqlx::Error> {
+        let row: Option<(String, i64)> =
+            sqlx::query_as("SELECT password, balance_cents FROM click2mail_users WHERE username = ?1")
+                .bind(username)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(|(password, balance)| Click2MailUser { password, balance: Cents::new(balance) }))
+    }
+
+    /// Adds the amount to the user's balance and records the purchase, both or neither.
+    pub async fn record_purchase(&self, purchase: Purchase<'_>) -> Result<PurchaseResult, sqlx::Error> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let headroom = Cents::MAX.get() - purchase.amount.get();
+        let balance: Option<i64> = sqlx::query_scalar(
+            "UPDATE click2mail_users SET balance_cents = balance_cents + ?1 \
+             WHERE username = ?2 AND balance_cents <= ?3 RETURNING balance_cents",
+        )
+        .bind(purchase.amount.get())
+        .bind(purchase.username)
+        .bind(headroom)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(balance) = balance else {
+            let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM click2mail_users WHERE username = ?1")
+                .bind(purchase.username)
+                .fetch_optional(&mut *tx)
+                .await?;
+            return Ok(if exists.is_some() { PurchaseResult::BalanceLimit } else { PurchaseResult::NoSuchUser });
+        };
+        sqlx::query(
+            "INSERT INTO click2mail_purchases (username, amount_cents, card_brand, card_last_four, purchased_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )
+        .bind(purchase.username)
+        .bind(purchase.amount.get())
+        .bind(purchase.card_brand.name())
+        .bind(purchase.card_last_four)
+        .bind(timestamp(purchase.at))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(PurchaseResult::Recorded { balance: Cents::new(balance) })
+    }
+}
+
+pub(super) async fn insert_fixtures(
+    conn: &mut SqliteConnection,
+    fixtures: &Click2MailFixtures,
+    now: &str,
+) -> Result<(), sqlx::Error> {
+    for user in &fixtures.users {
+        sqlx::query(
+            "INSERT INTO click2mail_users (username, password, balance_cents, created_at) VALUES (?1, ?2, ?3, ?4)",
+        )
+        .bind(&user.username)
+        .bind(&user.password)
+        .bind(user.balance.get())
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
