@@ -322,10 +322,10 @@ fn check_address(address: &BillingAddress<'_>, registered_postal_code: Option<&s
         return Err(Decline::AvsStreet);
     }
     let country = address.country.unwrap_or("US").to_ascii_uppercase();
-    if let Some(postal_code) = address.postal_code {
-        if !postal_code_is_well_formed(&country, postal_code) {
-            return Err(Decline::AvsPostalCode { postal_code: postal_code.to_owned(), country });
-        }
+    if let Some(postal_code) = address.postal_code
+        && !postal_code_is_well_formed(&country, postal_code)
+    {
+        return Err(Decline::AvsPostalCode { postal_code: postal_code.to_owned(), country });
     }
     if let Some(registered) = registered_postal_code {
         let matches = address.postal_code.is_some_and(|given| same_postal_code(&country, given, registered));

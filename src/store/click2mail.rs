@@ -25,6 +25,16 @@ pub struct Purchase<'a> {
     pub at: DateTime<Utc>,
 }
 
+/// A purchase as recorded: the card only by brand and last four digits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PurchaseRecord {
+    pub amount: Cents,
+    pub card_brand: String,
+    pub card_last_four: String,
+    /// RFC 3339, UTC, milliseconds.
+    pub purchased_at: String,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PurchaseResult {
     /// The balance grew and the purchase was recorded, in one transaction.
@@ -43,6 +53,24 @@ impl Store {
                 .fetch_optional(&self.pool)
                 .await?;
         Ok(row.map(|(password, balance)| Click2MailUser { password, balance: Cents::new(balance) }))
+    }
+
+    /// The user's purchases, oldest first.
+    pub async fn click2mail_purchases(&self, username: &str) -> Result<Vec<PurchaseRecord>, sqlx::Error> {
+        let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
+            "SELECT amount_cents, card_brand, card_last_four, purchased_at FROM click2mail_purchases \
+             WHERE username = ?1 ORDER BY id",
+        )
+        .bind(username)
+        .fetch_all(&self.pool)
+        .await?;
+        let record = |(amount, card_brand, card_last_four, purchased_at)| PurchaseRecord {
+            amount: Cents::new(amount),
+            card_brand,
+            card_last_four,
+            purchased_at,
+        };
+        Ok(rows.into_iter().map(record).collect())
     }
 
     /// Adds the amount to the user's balance and records the purchase, both or neither.

@@ -16,7 +16,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
-pub use click2mail::{Click2MailUser, Purchase, PurchaseResult};
+pub use click2mail::{Click2MailUser, Purchase, PurchaseRecord, PurchaseResult};
 
 use crate::config::Database;
 use crate::fixtures::Fixtures;

@@ -1,0 +1,201 @@
+//! The real `paymock` binary over a real socket: start-up, configuration errors, graceful
+//! shutdown, and state that survives a restart.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::thread;
+use std::time::Duration;
+
+use crate::helpers::{PASSWORD, USERNAME, VENDOR_EXAMPLE, XML_DECLARATION};
+
+/// Long enough for a loaded CI machine; a healthy server needs milliseconds.
+const PATIENCE: Duration = Duration::from_secs(30);
+
+fn paymock() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_paymock"));
+    for variable in
+        ["PAYMOCK_LISTEN", "PAYMOCK_DATABASE", "PAYMOCK_FIXTURES", "PAYMOCK_PUBLIC_URL", "PAYMOCK_LOG_FORMAT"]
+    {
+        command.env_remove(variable);
+    }
+    command.env("RUST_LOG", "info");
+    command
+}
+
+/// A running server on an ephemeral loopback port, killed if a test fails before stopping it.
+struct Server {
+    child: Option<Child>,
+    base_url: String,
+    log: Receiver<String>,
+    log_seen: Vec<String>,
+}
+
+impl Server {
+    /// Starts the binary and waits for the log line that says it is listening.
+    fn start(database: &Path) -> Server {
+        let mut child = paymock()
+            .args(["--listen", "127.0.0.1:0", "--log-format", "json", "--database"])
+            .arg(database)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the binary starts");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (sender, log) = mpsc::channel();
+        thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut server = Server { child: Some(child), base_url: String::new(), log, log_seen: Vec::new() };
+        let line = server.wait_for_log("listening on http://");
+        let address = line.split("listening on ").nth(1).and_then(|rest| rest.split('"').next()).expect("an address");
+        server.base_url = address.to_owned();
+        server
+    }
+
+    /// The first log line, from here on, that contains `needle`.
+    fn wait_for_log(&mut self, needle: &str) -> String {
+        loop {
+            let line = self.log.recv_timeout(PATIENCE).unwrap_or_else(|_| panic!("no log line with {needle:?}"));
+            self.log_seen.push(line.clone());
+            if line.contains(needle) {
+                return line;
+            }
+        }
+    }
+
+    /// Sends SIGTERM, as `docker stop` does, and waits for the process to exit.
+    fn stop(&mut self) -> ExitStatus {
+        let mut child = self.child.take().expect("running");
+        let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill runs");
+        assert!(status.success());
+        let (sender, exited) = mpsc::channel();
+        thread::spawn(move || sender.send(child.wait()));
+        let status = exited.recv_timeout(PATIENCE).expect("the server exits after SIGTERM").expect("wait");
+        self.log_seen.extend(self.log.try_iter());
+        status
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.child {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+#[tokio::test]
+async fn state_survives_a_restart_on_the_same_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("paymock.db");
+    let client = reqwest::Client::new();
+
+    let mut server = Server::start(&database);
+    let status_url = format!("{}/molpro/credit", server.base_url);
+    let reply = client
+        .post(format!("{}/molpro/credit/purchase", server.base_url))
+        .basic_auth(USERNAME, Some(PASSWORD))
+        .form(&VENDOR_EXAMPLE)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 200);
+    assert_eq!(reply.headers()["content-type"], "application/xml");
+    let expected = format!(
+        "{XML_DECLARATION}<credit><allowNegative>false</allowNegative><status>0</status>\
+         <description>Success</description><statusUrl>{status_url}</statusUrl></credit>"
+    );
+    assert_eq!(reply.text().await.unwrap(), expected);
+    assert!(server.stop().success());
+    assert!(server.log_seen.iter().any(|line| line.contains("new database: fixtures loaded")));
+    assert!(server.log_seen.iter().any(|line| line.contains("\"stopped\"")));
+
+    let mut server = Server::start(&database);
+    assert!(server.log_seen.iter().any(|line| line.contains("existing database: state kept")));
+    let reply = client.get(format!("{}/molpro/credit", server.base_url)).basic_auth(USERNAME, Some(PASSWORD));
+    let body = reply.send().await.unwrap().text().await.unwrap();
+    assert!(body.contains("<balance>10.00</balance>"), "{body}");
+    assert!(server.stop().success());
+
+    // The card number went through the server, but neither the database nor the log kept it.
+    for file in ["paymock.db", "paymock.db-wal"] {
+        let path = dir.path().join(file);
+        if path.exists() {
+            let bytes = std::fs::read(&path).unwrap();
+            assert!(!bytes.windows(16).any(|window| window == b"4111111111111111"), "{file} holds a card number");
+        }
+    }
+    assert!(!server.log_seen.iter().any(|line| line.contains("4111111111111111")));
+}
+
+#[test]
+fn bad_flag_values_are_a_one_line_error_and_exit_code_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&[&str], Option<(&str, &str)>, &str); 6] = [
+        (&["--listen", "nowhere"], None, "error: invalid value 'nowhere' for '--listen <ADDR>'"),
+        (&["--log-format", "xml"], None, "error: invalid value 'xml' for '--log-format <FORMAT>'"),
+        (
+            &["--fixtures", "/no/such/dir"],
+            None,
+            "error: invalid value '/no/such/dir' for '--fixtures <DIR>': no such directory",
+        ),
+        (&["--public-url", "ftp://x"], None, "error: invalid value 'ftp://x' for '--public-url <URL>'"),
+        (&["--no-such-flag"], None, "error: unexpected argument '--no-such-flag'"),
+        (&[], Some(("PAYMOCK_LISTEN", "nowhere")), "error: invalid value 'nowhere' for '--listen <ADDR>'"),
+    ];
+    for (args, env, expected_start) in cases {
+        let mut command = paymock();
+        command.current_dir(dir.path()).args(args);
+        if let Some((name, value)) = env {
+            command.env(name, value);
+        }
+        let output = command.output().unwrap();
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.starts_with(expected_start), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn a_bad_fixture_file_is_named_and_nothing_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("click2mail.json"), r#"{"users": [{"username": "u"}]}"#).unwrap();
+    let output = paymock()
+        .current_dir(dir.path())
+        .args(["--listen", "127.0.0.1:0", "--database", ":memory:", "--fixtures"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let expected =
+        format!("error: --fixtures: {}: missing field `password`", dir.path().join("click2mail.json").display());
+    assert!(stderr.starts_with(&expected), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1);
+    assert!(!dir.path().join("paymock.db").exists());
+}
+
+#[test]
+fn help_shows_every_flag_and_its_environment_variable() {
+    let output = paymock().arg("--help").output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let help = String::from_utf8(output.stdout).unwrap();
+    for (flag, variable) in [
+        ("--listen <ADDR>", "PAYMOCK_LISTEN"),
+        ("--database <PATH>", "PAYMOCK_DATABASE"),
+        ("--fixtures <DIR>", "PAYMOCK_FIXTURES"),
+        ("--public-url <URL>", "PAYMOCK_PUBLIC_URL"),
+        ("--log-format <FORMAT>", "PAYMOCK_LOG_FORMAT"),
+    ] {
+        assert!(help.contains(flag), "{flag} in {help}");
+        assert!(help.contains(&format!("[env: {variable}=")), "{variable} in {help}");
+    }
+}
