@@ -95,3 +95,99 @@ pub enum StoreError {
 fn timestamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::cards::Brand;
+    use crate::money::Cents;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap()
+    }
+
+    async fn count(store: &Store, table_query: &'static str) -> i64 {
+        sqlx::query_scalar(table_query).fetch_one(&store.pool).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn fixtures_load_into_a_new_database_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let database = Database::File(dir.path().join("paymock.db"));
+        let fixtures = Fixtures::builtin().unwrap();
+
+        let store = Store::open(&database).await.unwrap();
+        assert!(store.load_fixtures_if_new(&fixtures, now()).await.unwrap());
+        let purchase = Purchase {
+            username: "awesomeuser",
+            amount: Cents::new(10_00),
+            card_brand: Brand::Visa,
+            card_last_four: "1111",
+            at: now(),
+        };
+        assert_eq!(
+            store.record_purchase(purchase).await.unwrap(),
+            PurchaseResult::Recorded { balance: Cents::new(10_00) }
+        );
+        store.close().await;
+
+        let store = Store::open(&database).await.unwrap();
+        assert!(!store.load_fixtures_if_new(&fixtures, now()).await.unwrap());
+        assert_eq!(store.click2mail_user("awesomeuser").await.unwrap().unwrap().balance, Cents::new(10_00));
+        assert_eq!(store.click2mail_purchases("awesomeuser").await.unwrap().len(), 1);
+        let journal_mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&store.pool).await.unwrap();
+        assert_eq!(journal_mode, "wal");
+    }
+
+    #[tokio::test]
+    async fn the_hostway_fixtures_are_stored() {
+        let store = Store::open(&Database::Memory).await.unwrap();
+        store.load_fixtures_if_new(&Fixtures::builtin().unwrap(), now()).await.unwrap();
+
+        let accounts: Vec<(String, bool, Option<i64>)> =
+            sqlx::query_as("SELECT id, allow_offline, default_payment_method FROM hostway_accounts ORDER BY id")
+                .fetch_all(&store.pool)
+                .await
+                .unwrap();
+        assert_eq!(accounts, [("1001".into(), false, None), ("1002".into(), true, None)]);
+        let users: Vec<(String, String, bool)> =
+            sqlx::query_as("SELECT username, password, is_sales_agent FROM hostway_users ORDER BY username")
+                .fetch_all(&store.pool)
+                .await
+                .unwrap();
+        let expected = [
+            ("acme-member", "Member-Pass-1", false),
+            ("acme-owner", "Owner-Pass-1", false),
+            ("sales-agent", "Agent-Pass-1", true),
+        ];
+        assert_eq!(users, expected.map(|(u, p, a)| (u.to_owned(), p.to_owned(), a)));
+        let roles: Vec<(String, String, String)> =
+            sqlx::query_as("SELECT username, account_id, role FROM hostway_user_roles ORDER BY username, account_id")
+                .fetch_all(&store.pool)
+                .await
+                .unwrap();
+        let expected = [
+            ("acme-member", "1001", "sitecontrol_account_member"),
+            ("acme-owner", "1001", "sitecontrol_account_owner"),
+            ("acme-owner", "1002", "sitecontrol_account_owner"),
+        ];
+        assert_eq!(roles, expected.map(|(u, a, r)| (u.to_owned(), a.to_owned(), r.to_owned())));
+        assert_eq!(count(&store, "SELECT count(*) FROM hostway_payment_methods").await, 0);
+    }
+
+    #[tokio::test]
+    async fn a_purchase_for_a_missing_user_changes_nothing() {
+        let store = Store::open(&Database::Memory).await.unwrap();
+        let purchase = Purchase {
+            username: "ghost",
+            amount: Cents::new(10_00),
+            card_brand: Brand::Visa,
+            card_last_four: "1111",
+            at: now(),
+        };
+        assert_eq!(store.record_purchase(purchase).await.unwrap(), PurchaseResult::NoSuchUser);
+        assert_eq!(count(&store, "SELECT count(*) FROM click2mail_purchases").await, 0);
+    }
+}

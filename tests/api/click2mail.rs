@@ -51,6 +51,23 @@ async fn each_purchase_is_recorded_with_the_card_masked() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_purchases_are_all_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = paymock::config::Database::File(dir.path().join("paymock.db"));
+    let app = std::sync::Arc::new(TestApp::on(&database, Fixtures::builtin().unwrap()).await);
+    let mut purchases = tokio::task::JoinSet::new();
+    for _ in 0..40 {
+        let app = app.clone();
+        purchases.spawn(async move { app.purchase(&example_with("billingAmount", "10.01")).await.body });
+    }
+    while let Some(body) = purchases.join_next().await {
+        assert_eq!(body.unwrap(), success_xml());
+    }
+    assert_eq!(app.balance().await, "400.40");
+    assert_eq!(app.state.store.click2mail_purchases(USERNAME).await.unwrap().len(), 40);
+}
+
 #[tokio::test]
 async fn parameters_may_come_in_the_query_string() {
     let app = TestApp::new().await;

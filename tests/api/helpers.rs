@@ -52,7 +52,12 @@ impl TestApp {
     }
 
     pub async fn with_fixtures(fixtures: Fixtures) -> TestApp {
-        let store = Store::open(&Database::Memory).await.expect("in-memory store");
+        TestApp::on(&Database::Memory, fixtures).await
+    }
+
+    /// A sandbox on the given database, loading the fixtures if it is new.
+    pub async fn on(database: &Database, fixtures: Fixtures) -> TestApp {
+        let store = Store::open(database).await.expect("store opens");
         let now = instant(NOW);
         store.load_fixtures_if_new(&fixtures, now).await.expect("fixtures load");
         let state = AppState {
