@@ -22,9 +22,9 @@ use std::future::Future;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Request};
-use axum::http::{HeaderName, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Json};
+use axum::extract::{DefaultBodyLimit, OriginalUri, Request};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Json, Response};
 use tokio::net::TcpListener;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
@@ -62,6 +62,7 @@ fn routes() -> Router<AppState> {
 fn with_layers(router: Router<AppState>) -> Router<AppState> {
     let version = HeaderValue::from_static(env!("CARGO_PKG_VERSION"));
     router
+        .layer(axum::middleware::from_fn(click2mail::negotiate))
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(SetResponseHeaderLayer::overriding(HeaderName::from_static(VERSION_HEADER), version))
         .layer(
@@ -74,10 +75,14 @@ fn with_layers(router: Router<AppState>) -> Router<AppState> {
         )
 }
 
-/// Paths that belong to neither vendor nor the control plane.
-async fn no_such_route(request: Request) -> impl IntoResponse {
-    let message = format!("no route for {} {}", request.method(), request.uri().path());
-    (StatusCode::NOT_FOUND, Json(serde_json::json!({ "error": message })))
+/// Paths no router matched. Those under a vendor's prefix that its own router does not see
+/// (such as `/molpro/`) get that vendor's 404; the rest a plain JSON one.
+async fn no_such_route(method: Method, uri: OriginalUri) -> Response {
+    if uri.path().starts_with("/molpro/") {
+        return click2mail::not_found(uri).await.into_response();
+    }
+    let message = format!("no route for {method} {}", uri.path());
+    (StatusCode::NOT_FOUND, Json(serde_json::json!({ "error": message }))).into_response()
 }
 
 /// Serves the sandbox on `listener` until `shutdown` completes, then lets requests in flight

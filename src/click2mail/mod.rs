@@ -12,12 +12,12 @@ mod reply;
 use axum::Router;
 use axum::extract::{FromRequestParts, OriginalUri, Request, State};
 use axum::http::request::Parts;
-use axum::middleware;
 use axum::routing::{get, post};
 
 pub use self::error::Click2MailError;
 use self::params::{FormParams, PurchaseRequest};
 pub use self::params::{MINIMUM_PURCHASE, REQUIRED};
+pub use self::reply::negotiate;
 use self::reply::{CreditReply, STATUS_PATH};
 use crate::AppState;
 use crate::auth::{AuthError, BasicCredentials};
@@ -26,14 +26,14 @@ use crate::cards::Use;
 use crate::money::Cents;
 use crate::store::{Purchase, PurchaseResult};
 
-/// The routes below `/molpro`.
+/// The routes below `/molpro`. Their `<credit>` answers become JSON through [`negotiate`],
+/// which the app applies to every route.
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/credit", get(balance))
         .route("/credit/purchase", post(purchase))
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)
-        .layer(middleware::from_fn(reply::negotiate))
 }
 
 /// A Click2Mail user whose Basic credentials checked out, with the balance read alongside.
@@ -95,7 +95,7 @@ async fn purchase(
     }
 }
 
-async fn not_found(OriginalUri(uri): OriginalUri) -> Click2MailError {
+pub async fn not_found(OriginalUri(uri): OriginalUri) -> Click2MailError {
     Click2MailError::NotFound(uri.path().to_owned())
 }
 

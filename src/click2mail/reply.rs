@@ -83,15 +83,19 @@ impl IntoResponse for CreditReply {
     }
 }
 
-/// Middleware: answers with JSON instead of XML when the client prefers
-/// `application/json` to the XML types in its `Accept` header.
+/// Middleware for every route: a response carrying a [`Credit`] is answered as JSON instead
+/// of XML when the client prefers `application/json` to the XML types in its `Accept`
+/// header. Other responses pass through untouched.
 pub async fn negotiate(request: Request, next: Next) -> Response {
     let wants_json = prefers_json(request.headers());
     let mut response = next.run(request).await;
-    response.headers_mut().insert(VARY, HeaderValue::from_static("accept"));
-    let Some(credit) = response.extensions_mut().remove::<Credit>().filter(|_| wants_json) else {
+    let Some(credit) = response.extensions_mut().remove::<Credit>() else {
         return response;
     };
+    response.headers_mut().insert(VARY, HeaderValue::from_static("accept"));
+    if !wants_json {
+        return response;
+    }
     let (mut parts, _xml) = response.into_parts();
     let (json_parts, json) = Json(credit).into_response().into_parts();
     parts.headers.remove(CONTENT_LENGTH);

@@ -34,6 +34,12 @@ async fn unknown_paths_get_404_in_the_envelope_of_their_api() {
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
     assert_eq!(reply.body, error_xml(9, "There is no /molpro/credit/refund endpoint.", &[]));
 
+    for path in ["/molpro", "/molpro/"] {
+        let reply = app.send(get(path).header("accept", "application/json").body(Body::empty()).unwrap()).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND);
+        assert_eq!(reply.body, format!(r#"{{"status":9,"description":"There is no {path} endpoint."}}"#));
+    }
+
     let reply = app.send(get("/nowhere?x=1").body(Body::empty()).unwrap()).await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
     assert_eq!(reply.header("content-type"), "application/json");
