@@ -29,13 +29,15 @@ pub enum AuthError {
 
 impl BasicCredentials {
     pub fn from_headers(headers: &HeaderMap) -> Result<BasicCredentials, AuthError> {
-        let value = headers.get(AUTHORIZATION).ok_or(AuthError::Missing)?;
-        let value = value.to_str().map_err(|_| AuthError::NotBasic)?.trim();
-        let (scheme, encoded) = value.split_once(' ').unwrap_or((value, ""));
-        if !scheme.eq_ignore_ascii_case("basic") {
+        let value = headers.get(AUTHORIZATION).ok_or(AuthError::Missing)?.as_bytes().trim_ascii();
+        let (scheme, encoded) = match value.iter().position(|&byte| byte == b' ') {
+            Some(at) => (&value[..at], &value[at + 1..]),
+            None => (value, &[][..]),
+        };
+        if !scheme.eq_ignore_ascii_case(b"basic") {
             return Err(AuthError::NotBasic);
         }
-        let decoded = STANDARD.decode(encoded.trim()).map_err(|_| AuthError::NotBase64)?;
+        let decoded = STANDARD.decode(encoded.trim_ascii()).map_err(|_| AuthError::NotBase64)?;
         let decoded = String::from_utf8(decoded).map_err(|_| AuthError::Malformed)?;
         let (username, password) = decoded.split_once(':').ok_or(AuthError::Malformed)?;
         Ok(BasicCredentials { username: username.to_owned(), password: password.to_owned() })
@@ -100,6 +102,9 @@ mod tests {
         assert_eq!(parse(Some("Basic !!!")).unwrap_err(), AuthError::NotBase64);
         assert_eq!(parse(Some("Basic dXNlcg==")).unwrap_err(), AuthError::Malformed); // "user"
         assert_eq!(parse(Some("Basic /w==")).unwrap_err(), AuthError::Malformed); // 0xFF
+        let mut headers = HeaderMap::new();
+        headers.insert(AUTHORIZATION, HeaderValue::from_bytes(b"Basic \xe9t\xe9").unwrap());
+        assert_eq!(BasicCredentials::from_headers(&headers).unwrap_err(), AuthError::NotBase64);
     }
 
     #[test]

@@ -233,7 +233,7 @@ pub enum Decline {
     CvvLength { brand: Brand },
     #[error("card expired at the end of {expiry}")]
     Expired { expiry: Expiry },
-    #[error("not a test card: the sandbox accepts only its test cards, such as 4111111111111111")]
+    #[error("not a test card: the sandbox accepts only the test cards listed in its README")]
     NotATestCard,
     #[error("card declined")]
     Declined,

@@ -43,6 +43,16 @@ pub enum Database {
     Memory,
 }
 
+impl std::fmt::Display for Database {
+    /// As given on the command line.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Database::File(path) => write!(f, "{}", path.display()),
+            Database::Memory => f.write_str(":memory:"),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
     Text,
@@ -137,10 +147,10 @@ mod tests {
             ["--database", ""],
         ] {
             let err = Config::try_parse_from(["paymock"].into_iter().chain(args)).unwrap_err();
-            let first_line = err.render().to_string();
+            let rendered = err.render().to_string();
             assert!(
-                first_line.starts_with(&format!("error: invalid value '{}' for '{}", args[1], args[0])),
-                "{first_line}"
+                rendered.starts_with(&format!("error: invalid value '{}' for '{}", args[1], args[0])),
+                "{rendered}"
             );
         }
     }

@@ -93,10 +93,15 @@ impl Fixtures {
 
     /// The defaults, with each file found in `dir` taking the place of its default.
     pub fn load(dir: Option<&Path>) -> Result<Fixtures, FixtureError> {
-        let (click2mail, _): (Click2MailFixtures, _) =
+        let (click2mail, file): (Click2MailFixtures, _) =
             parse(dir, CLICK2MAIL_FILE, include_str!("../fixtures/click2mail.json"))?;
+        unique("user", click2mail.users.iter().map(|user| &user.username))
+            .map_err(|reason| FixtureError { file, reason })?;
         let (hostway, file): (HostwayFixtures, _) = parse(dir, HOSTWAY_FILE, include_str!("../fixtures/hostway.json"))?;
-        check_roles_name_known_accounts(&hostway).map_err(|reason| FixtureError { file, reason })?;
+        unique("account", hostway.accounts.iter().map(|account| &account.id))
+            .and_then(|()| unique("user", hostway.users.iter().map(|user| &user.username)))
+            .and_then(|()| check_roles_name_known_accounts(&hostway))
+            .map_err(|reason| FixtureError { file, reason })?;
         let (test_cards, file): (TestCardsFile, _) =
             parse(dir, TEST_CARDS_FILE, include_str!("../fixtures/test-cards.json"))?;
         let test_cards = TestCards::new(test_cards.test_cards).map_err(|reason| FixtureError { file, reason })?;
@@ -125,6 +130,16 @@ fn parse<T: for<'de> Deserialize<'de>>(
         Ok(value) => Ok((value, file)),
         Err(err) => Err(FixtureError { file, reason: err.to_string() }),
     }
+}
+
+fn unique<'a>(what: &str, names: impl Iterator<Item = &'a String>) -> Result<(), String> {
+    let mut seen = std::collections::HashSet::new();
+    for name in names {
+        if !seen.insert(name) {
+            return Err(format!("{what} {name} is listed twice"));
+        }
+    }
+    Ok(())
 }
 
 fn check_roles_name_known_accounts(hostway: &HostwayFixtures) -> Result<(), String> {
@@ -197,6 +212,18 @@ mod tests {
         );
         let err = Fixtures::load(Some(dir.path())).unwrap_err().to_string();
         assert!(err.ends_with("/hostway.json: user u has a role on account 7, which is not listed"), "{err}");
+
+        write(HOSTWAY_FILE, r#"{"accounts": [{"id": "1"}, {"id": "1"}], "users": []}"#);
+        let err = Fixtures::load(Some(dir.path())).unwrap_err().to_string();
+        assert!(err.ends_with("/hostway.json: account 1 is listed twice"), "{err}");
+
+        write(
+            CLICK2MAIL_FILE,
+            r#"{"users": [{"username": "u", "password": "p"}, {"username": "u", "password": "q"}]}"#,
+        );
+        let err = Fixtures::load(Some(dir.path())).unwrap_err().to_string();
+        assert!(err.ends_with("/click2mail.json: user u is listed twice"), "{err}");
+        write(CLICK2MAIL_FILE, r#"{"users": []}"#);
 
         write(HOSTWAY_FILE, r#"{"accounts": [], "users": [], "extra": 1}"#);
         let err = Fixtures::load(Some(dir.path())).unwrap_err().to_string();

@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use paymock::config::{Config, Database};
+use paymock::config::Config;
 use paymock::fixtures::Fixtures;
 use paymock::{AppState, clock::Clock, store::Store};
 use tokio::net::TcpListener;
@@ -22,40 +22,32 @@ async fn main() -> ExitCode {
     }
 }
 
-/// A start-up failure, named by the flag it concerns: bad configuration exits 2, anything
-/// else 1.
+/// A start-up failure, named by the flag whose value could not be used (exit code 2), or a
+/// failure while serving (exit code 1).
 struct Failure {
     message: String,
     exit_code: u8,
 }
 
-const BAD_CONFIG: u8 = 2;
-const FAILED: u8 = 1;
-
-fn failure(exit_code: u8, flag: &str, err: impl std::fmt::Display) -> Failure {
-    Failure { message: format!("{flag}: {err}"), exit_code }
+fn unusable(flag: &str) -> impl FnOnce(&dyn std::fmt::Display) -> Failure + '_ {
+    move |err| Failure { message: format!("{flag}: {err}"), exit_code: 2 }
 }
 
 async fn run(config: Config) -> Result<(), Failure> {
-    let fixtures = Fixtures::load(config.fixtures.as_deref()).map_err(|err| failure(BAD_CONFIG, "--fixtures", err))?;
-    let store = Store::open(&config.database).await.map_err(|err| failure(FAILED, "--database", err))?;
+    let fixtures = Fixtures::load(config.fixtures.as_deref()).map_err(|err| unusable("--fixtures")(&err))?;
+    let store = Store::open(&config.database).await.map_err(|err| unusable("--database")(&err))?;
     let clock = Clock::system();
-    let loaded = store
-        .load_fixtures_if_new(&fixtures, clock.now())
-        .await
-        .map_err(|err| failure(BAD_CONFIG, "--fixtures", err))?;
-    let database = match &config.database {
-        Database::File(path) => path.display().to_string(),
-        Database::Memory => ":memory:".to_owned(),
-    };
+    let loaded =
+        store.load_fixtures_if_new(&fixtures, clock.now()).await.map_err(|err| unusable("--database")(&err))?;
+    let database = &config.database;
     if loaded {
         tracing::info!(%database, "new database: fixtures loaded");
     } else {
         tracing::info!(%database, "existing database: state kept, fixtures not reloaded");
     }
 
-    let listener = TcpListener::bind(config.listen).await.map_err(|err| failure(FAILED, "--listen", err))?;
-    let address = listener.local_addr().map_err(|err| failure(FAILED, "--listen", err))?;
+    let listener = TcpListener::bind(config.listen).await.map_err(|err| unusable("--listen")(&err))?;
+    let address = listener.local_addr().map_err(|err| unusable("--listen")(&err))?;
     tracing::info!("listening on http://{address}");
 
     let state = AppState {
@@ -64,7 +56,9 @@ async fn run(config: Config) -> Result<(), Failure> {
         clock: Arc::new(clock),
         public_url: config.public_url.map(Arc::from),
     };
-    paymock::serve(listener, state, shutdown_signal()).await.map_err(|err| failure(FAILED, "serving", err))?;
+    paymock::serve(listener, state, shutdown_signal())
+        .await
+        .map_err(|err| Failure { message: format!("serving: {err}"), exit_code: 1 })?;
     store.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -16,12 +16,10 @@ pub enum Click2MailError {
     MissingParameters(Vec<&'static str>),
     #[error("{parameter} {reason}.")]
     InvalidParameter { parameter: String, reason: String },
-    #[error("The parameters are not valid UTF-8 text.")]
-    NotUtf8,
     #[error("The request body could not be read.")]
     UnreadableBody,
     #[error("Content-Type {0} is not supported: send the parameters as application/x-www-form-urlencoded.")]
-    UnsupportedMediaType(String),
+    NotAForm(String),
     #[error("The request body is larger than {} KiB.", crate::BODY_LIMIT_BYTES / 1024)]
     PayloadTooLarge,
     #[error("There is no {0} endpoint.")]
@@ -43,9 +41,8 @@ impl Click2MailError {
             Click2MailError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Click2MailError::MissingParameters(_)
             | Click2MailError::InvalidParameter { .. }
-            | Click2MailError::NotUtf8
+            | Click2MailError::NotAForm(_)
             | Click2MailError::UnreadableBody => StatusCode::BAD_REQUEST,
-            Click2MailError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Click2MailError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Click2MailError::NotFound(_) => StatusCode::NOT_FOUND,
             Click2MailError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,

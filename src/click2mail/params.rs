@@ -31,15 +31,23 @@ pub const REQUIRED: [&str; 11] = [
 /// The vendor's documented minimum purchase.
 pub const MINIMUM_PURCHASE: Cents = Cents::new(10_00);
 
-/// Name–value pairs from the query string followed by those of the body, decoded.
-#[derive(Debug, Default)]
-pub struct FormParams(Vec<(String, String)>);
+/// Name–value pairs from the query string followed by those of the body. A value that is
+/// not UTF-8 is kept as `None`: it is an error only for one of the [`REQUIRED`] parameters.
+#[derive(Default)]
+pub struct FormParams(Vec<(String, Option<String>)>);
+
+impl std::fmt::Debug for FormParams {
+    /// Names only: the values include the card number and CVV.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.0.iter().map(|(name, _)| name)).finish()
+    }
+}
 
 impl FromRequest<AppState> for FormParams {
     type Rejection = Click2MailError;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let mut params = decode_form(request.uri().query().unwrap_or("").as_bytes())?;
+        let mut params = decode_form(request.uri().query().unwrap_or("").as_bytes());
         let content_type = request.headers().get(CONTENT_TYPE).cloned();
         let body = Bytes::from_request(request, state).await.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -55,28 +63,30 @@ impl FromRequest<AppState> for FormParams {
             if !media_type
                 .is_some_and(|media_type| media_type.eq_ignore_ascii_case("application/x-www-form-urlencoded"))
             {
-                return Err(Click2MailError::UnsupportedMediaType(content_type.unwrap_or_else(|| "(none)".into())));
+                return Err(Click2MailError::NotAForm(content_type.unwrap_or_else(|| "(none)".into())));
             }
-            params.extend(decode_form(&body)?);
+            params.extend(decode_form(&body));
         }
         Ok(FormParams(params))
     }
 }
 
-/// Decodes `application/x-www-form-urlencoded` strictly: `+` is a space, `%XX` a byte, and
-/// the result must be UTF-8. A `%` not followed by two hex digits is kept as it is.
-fn decode_form(input: &[u8]) -> Result<Vec<(String, String)>, Click2MailError> {
+/// Decodes `application/x-www-form-urlencoded`: `+` is a space, `%XX` a byte, and a `%` not
+/// followed by two hex digits stays as it is. Written out rather than taken from
+/// serde_urlencoded because that replaces invalid UTF-8 with U+FFFD, and the client must be
+/// told instead. Pairs whose name is not UTF-8 are dropped: no parameter has such a name.
+fn decode_form(input: &[u8]) -> Vec<(String, Option<String>)> {
     let mut pairs = Vec::new();
     for pair in input.split(|&byte| byte == b'&').filter(|pair| !pair.is_empty()) {
         let (name, value) = match pair.iter().position(|&byte| byte == b'=') {
             Some(at) => (&pair[..at], &pair[at + 1..]),
             None => (pair, &[][..]),
         };
-        let name = percent_decode(name).ok_or(Click2MailError::NotUtf8)?;
-        let value = percent_decode(value).ok_or_else(|| Click2MailError::invalid(&name, "is not valid UTF-8 text"))?;
-        pairs.push((name, value));
+        if let Some(name) = percent_decode(name) {
+            pairs.push((name, percent_decode(value)));
+        }
     }
-    Ok(pairs)
+    pairs
 }
 
 fn percent_decode(input: &[u8]) -> Option<String> {
@@ -106,6 +116,34 @@ fn percent_decode(input: &[u8]) -> Option<String> {
     String::from_utf8(bytes).ok()
 }
 
+/// What the client sent for one parameter, across the query string and the body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Given<'a> {
+    /// Absent, or only empty values.
+    Missing,
+    /// One value, perhaps sent more than once.
+    Value(&'a str),
+    NotUtf8,
+    /// Two different non-empty values.
+    Conflicting,
+}
+
+impl<'a> Given<'a> {
+    fn of(params: &'a [(String, Option<String>)], name: &str) -> Given<'a> {
+        let mut given = Given::Missing;
+        for (_, value) in params.iter().filter(|(key, _)| key == name) {
+            let Some(value) = value.as_deref().map(str::trim) else { return Given::NotUtf8 };
+            given = match given {
+                _ if value.is_empty() => given,
+                Given::Missing => Given::Value(value),
+                Given::Value(earlier) if earlier == value => given,
+                _ => Given::Conflicting,
+            };
+        }
+        given
+    }
+}
+
 /// A purchase whose every parameter is present and well formed. Whether the card is
 /// authorized is decided afterwards, by the shared card rules.
 #[derive(Debug)]
@@ -120,25 +158,38 @@ pub struct PurchaseRequest {
 }
 
 impl PurchaseRequest {
-    /// Missing parameters are all named at once; otherwise the first malformed one is named,
-    /// in [`REQUIRED`] order except that the card type comes before the CVV, whose length
-    /// depends on it. Surrounding whitespace is ignored; an empty parameter counts as missing.
+    /// Missing parameters are all named at once. Otherwise the first problem is named: a
+    /// value that is not UTF-8 or is given twice differently, then the malformed values in
+    /// the order amount, number, month, year, card type, CVV (whose length depends on the
+    /// card type). Surrounding whitespace is ignored; an empty parameter counts as missing.
     pub fn parse(FormParams(params): &FormParams) -> Result<PurchaseRequest, Click2MailError> {
-        let mut values = [""; REQUIRED.len()];
-        let mut missing = Vec::new();
-        for (name, slot) in REQUIRED.into_iter().zip(&mut values) {
-            let mut given = params.iter().filter(|(key, _)| key == name).map(|(_, value)| value.trim());
-            match (given.next(), given.next()) {
-                (_, Some(_)) => return Err(Click2MailError::invalid(name, "is given more than once")),
-                (Some(value), None) if !value.is_empty() => *slot = value,
-                _ => missing.push(name),
-            }
-        }
+        let given = REQUIRED.map(|name| (name, Given::of(params, name)));
+        let missing: Vec<_> =
+            given.iter().filter(|(_, given)| *given == Given::Missing).map(|(name, _)| *name).collect();
         if !missing.is_empty() {
             return Err(Click2MailError::MissingParameters(missing));
         }
-        let [_name, street, _city, _state, zip, amount, number, month, year, cvv, card_type] = values;
+        for (name, given) in given {
+            match given {
+                Given::NotUtf8 => return Err(Click2MailError::invalid(name, "is not valid UTF-8 text")),
+                Given::Conflicting => {
+                    return Err(Click2MailError::invalid(name, "is given more than once with different values"));
+                }
+                Given::Missing | Given::Value(_) => {}
+            }
+        }
+        // Every required parameter has a value by now.
+        let value = |name: &str| match given.iter().find(|(required, _)| *required == name) {
+            Some((_, Given::Value(value))) => *value,
+            _ => "",
+        };
 
+        let amount = value("billingAmount");
+        let number = value("billingNumber");
+        let month = value("billingMonth");
+        let year = value("billingYear");
+        let card_type = value("billingCcType");
+        let cvv = value("billingCvv");
         let amount = Cents::parse(amount).map_err(|err| Click2MailError::invalid("billingAmount", err))?;
         if amount < MINIMUM_PURCHASE {
             return Err(Click2MailError::invalid("billingAmount", format!("must be at least {MINIMUM_PURCHASE}")));
@@ -156,7 +207,15 @@ impl PurchaseRequest {
             .filter(|cvv| cvv.digits() == card_type.cvv_digits())
             .ok_or_else(|| Click2MailError::invalid("billingCvv", "must be 3 digits (4 for AX)"))?;
 
-        Ok(PurchaseRequest { amount, number, expiry, cvv, card_type, street: street.to_owned(), zip: zip.to_owned() })
+        Ok(PurchaseRequest {
+            amount,
+            number,
+            expiry,
+            cvv,
+            card_type,
+            street: value("billingAddress1").to_owned(),
+            zip: value("billingZip").to_owned(),
+        })
     }
 
     /// The card as the shared rules see it. Click2Mail takes US billing addresses only.
@@ -204,16 +263,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn decodes_forms_strictly() {
-        let pairs = decode_form(b"a=1&b=x+y%21&&c&d=%zz&e=%E2%82%AC").unwrap();
-        let expected = [("a", "1"), ("b", "x y!"), ("c", ""), ("d", "%zz"), ("e", "€")];
-        assert_eq!(pairs, expected.map(|(k, v)| (k.to_string(), v.to_string())));
-        assert!(matches!(
-            decode_form(b"billingName=%FF"),
-            Err(Click2MailError::InvalidParameter { parameter, .. }) if parameter == "billingName"
-        ));
-        assert!(matches!(decode_form(b"%C3%28=x"), Err(Click2MailError::NotUtf8)));
-        assert!(matches!(decode_form(b"a=\xff"), Err(Click2MailError::InvalidParameter { .. })));
+    fn decodes_forms_keeping_invalid_utf8_visible() {
+        let pairs = decode_form(b"a=1&b=x+y%21&&c&d=%zz&e=%E2%82%AC&f=%FF&%C3%28=dropped");
+        let expected =
+            [("a", Some("1")), ("b", Some("x y!")), ("c", Some("")), ("d", Some("%zz")), ("e", Some("€")), ("f", None)];
+        assert_eq!(pairs, expected.map(|(k, v)| (k.to_string(), v.map(String::from))));
+    }
+
+    #[test]
+    fn repeated_parameters_count_once_unless_they_differ() {
+        let params = decode_form(b"a=1&a=1&b=1&b=2&c=&c=3&d=%FF&d=1&e=&e=+");
+        let given = |name| Given::of(&params, name);
+        assert_eq!(given("a"), Given::Value("1"));
+        assert_eq!(given("b"), Given::Conflicting);
+        assert_eq!(given("c"), Given::Value("3"));
+        assert_eq!(given("d"), Given::NotUtf8);
+        assert_eq!(given("e"), Given::Missing);
+        assert_eq!(given("z"), Given::Missing);
+        assert_eq!(format!("{:?}", FormParams(params)), r#"["a", "a", "b", "b", "c", "c", "d", "d", "e", "e"]"#);
     }
 
     #[test]

@@ -48,19 +48,20 @@ pub struct CreditReply {
 
 impl CreditReply {
     pub fn purchased(status_url: String) -> CreditReply {
-        CreditReply::ok(None, STATUS_SUCCESS, "Success".into(), status_url)
+        CreditReply::answer(None, STATUS_SUCCESS, "Success".into(), status_url)
     }
 
     pub fn balance(balance: Cents, status_url: String) -> CreditReply {
-        CreditReply::ok(Some(balance.to_string()), STATUS_SUCCESS, "Success".into(), status_url)
+        CreditReply::answer(Some(balance.to_string()), STATUS_SUCCESS, "Success".into(), status_url)
     }
 
     /// A purchase the card network (here, the test-card table) refused: still a 200.
     pub fn not_authorized(reason: &str, status_url: String) -> CreditReply {
-        CreditReply::ok(None, STATUS_NOT_AUTHORIZED, format!("payment not authorized: {reason}"), status_url)
+        CreditReply::answer(None, STATUS_NOT_AUTHORIZED, format!("payment not authorized: {reason}"), status_url)
     }
 
-    fn ok(balance: Option<String>, status: i32, description: String, status_url: String) -> CreditReply {
+    /// A `<credit>` answer with HTTP 200, whatever its status inside.
+    fn answer(balance: Option<String>, status: i32, description: String, status_url: String) -> CreditReply {
         let credit = Credit {
             allow_negative: Some(false),
             balance,
@@ -115,7 +116,7 @@ fn prefers_json(headers: &HeaderMap) -> bool {
             let mut params = range.split(';');
             let media_type = params.next().unwrap_or("").trim().to_ascii_lowercase();
             let quality = params
-                .filter_map(|param| param.trim().strip_prefix("q="))
+                .filter_map(|param| param.trim().to_ascii_lowercase().strip_prefix("q=").map(str::to_owned))
                 .find_map(|q| q.trim().parse::<f32>().ok())
                 .map_or(1000, |q| (q.clamp(0.0, 1.0) * 1000.0) as u16);
             match media_type.as_str() {
@@ -145,6 +146,7 @@ mod tests {
         assert!(accept("Application/JSON; charset=utf-8"));
         assert!(accept("application/json, */*"));
         assert!(accept("text/xml;q=0.5, application/json"));
+        assert!(accept("text/xml; Q=0.5, application/json"));
         assert!(!accept("*/*"));
         assert!(!accept("application/xml, application/json"));
         assert!(!accept("application/json;q=0.5, application/xml"));

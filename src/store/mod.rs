@@ -1,5 +1,5 @@
-//! The SQLite store behind both vendors: balances, purchases, accounts, users and payment
-//! methods. All of paymock's SQL lives in this module, one file per table group; the schema
+//! The SQLite store behind both vendors: Click2Mail balances and purchases, Hostway accounts
+//! and users. All of paymock's SQL lives in this module, one file per table group; the schema
 //! is in `migrations/` and is brought up to date at every start.
 //!
 //! Writes that change more than one row run in one `BEGIN IMMEDIATE` transaction, so a

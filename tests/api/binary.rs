@@ -119,9 +119,13 @@ async fn state_survives_a_restart_on_the_same_database() {
 
     let mut server = Server::start(&database);
     assert!(server.log_seen.iter().any(|line| line.contains("existing database: state kept")));
-    let reply = client.get(format!("{}/molpro/credit", server.base_url)).basic_auth(USERNAME, Some(PASSWORD));
-    let body = reply.send().await.unwrap().text().await.unwrap();
-    assert!(body.contains("<balance>10.00</balance>"), "{body}");
+    let status_url = format!("{}/molpro/credit", server.base_url);
+    let reply = client.get(&status_url).basic_auth(USERNAME, Some(PASSWORD)).send().await.unwrap();
+    let expected = format!(
+        "{XML_DECLARATION}<credit><allowNegative>false</allowNegative><balance>10.00</balance><status>0</status>\
+         <description>Success</description><statusUrl>{status_url}</statusUrl></credit>"
+    );
+    assert_eq!(reply.text().await.unwrap(), expected);
     assert!(server.stop().success());
 
     // The card number went through the server, but neither the database nor the log kept it.
@@ -170,19 +174,13 @@ fn bad_flag_values_are_a_one_line_error_and_exit_code_2() {
 fn a_bad_fixture_file_is_named_and_nothing_starts() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("click2mail.json"), r#"{"users": [{"username": "u"}]}"#).unwrap();
-    let output = paymock()
-        .current_dir(dir.path())
-        .args(["--listen", "127.0.0.1:0", "--database", ":memory:", "--fixtures"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8(output.stderr).unwrap();
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let database = dir.path().join("paymock.db");
+    let mut command = paymock();
+    command.args(["--listen", "127.0.0.1:0", "--fixtures"]).arg(dir.path()).arg("--database").arg(&database);
     let expected =
         format!("error: --fixtures: {}: missing field `password`", dir.path().join("click2mail.json").display());
-    assert!(stderr.starts_with(&expected), "{stderr}");
-    assert_eq!(stderr.lines().count(), 1);
-    assert!(!dir.path().join("paymock.db").exists());
+    assert_config_error(command, &expected);
+    assert!(!database.exists(), "nothing is written when the fixtures are bad");
 }
 
 #[test]

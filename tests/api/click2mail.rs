@@ -28,12 +28,13 @@ async fn each_purchase_is_recorded_with_the_card_masked() {
     let app = TestApp::new().await;
     app.purchase(&example_with("billingAmount", "10.55")).await;
     app.freeze_clock("2026-11-23T08:30:00Z");
-    let amex = [("billingNumber", "378282246310005"), ("billingCcType", "AX"), ("billingCvv", "1234")];
-    let params: Vec<_> = example_with("billingAmount", "12.5")
-        .into_iter()
-        .map(|(key, value)| amex.iter().find(|(name, _)| *name == key).copied().unwrap_or((key, value)))
-        .collect();
-    assert_eq!(app.purchase(&params).await.body, success_xml());
+    let amex = [
+        ("billingAmount", "12.5"),
+        ("billingNumber", "378282246310005"),
+        ("billingCcType", "AX"),
+        ("billingCvv", "1234"),
+    ];
+    assert_eq!(app.purchase(&example_with_all(&amex)).await.body, success_xml());
 
     assert_eq!(app.balance().await, "23.05");
     let record = |cents, brand: &str, last_four: &str, at: &str| PurchaseRecord {
@@ -150,29 +151,59 @@ async fn each_malformed_parameter_is_named() {
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{name}={value}");
         assert_eq!(reply.body, error_xml(9, description, &[name]), "{name}={value}");
     }
-    // A four-digit CVV is right for amex, and a three-digit one is then wrong.
-    let amex = |cvv| {
-        let mut params = example_with("billingCcType", "AX");
-        params.retain(|(key, _)| *key != "billingCvv");
-        params.push(("billingCvv", cvv));
-        params
-    };
-    assert_eq!(
-        app.purchase(&amex("123")).await.body,
-        error_xml(9, "billingCvv must be 3 digits (4 for AX).", &["billingCvv"])
-    );
+    // The CVV length follows the declared card type, not the number.
+    let cvv_error = error_xml(9, "billingCvv must be 3 digits (4 for AX).", &["billingCvv"]);
+    let amex_with_three = example_with_all(&[("billingCcType", "AX"), ("billingCvv", "123")]);
+    assert_eq!(app.purchase(&amex_with_three).await.body, cvv_error);
+    let amex_number_as_visa = example_with_all(&[("billingNumber", "378282246310005"), ("billingCvv", "1234")]);
+    assert_eq!(app.purchase(&amex_number_as_visa).await.body, cvv_error);
     assert_eq!(app.balance().await, "0.00");
 }
 
 #[tokio::test]
-async fn a_parameter_given_twice_is_refused() {
+async fn a_parameter_given_twice_counts_once_unless_the_values_differ() {
     let app = TestApp::new().await;
     let mut params = VENDOR_EXAMPLE.to_vec();
+    params.push(("billingAmount", "10"));
+    assert_eq!(app.purchase(&params).await.body, success_xml());
+
     params.push(("billingAmount", "1000"));
     let reply = app.purchase(&params).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
-    assert_eq!(reply.body, error_xml(9, "billingAmount is given more than once.", &["billingAmount"]));
-    assert_eq!(app.balance().await, "0.00");
+    let description = "billingAmount is given more than once with different values.";
+    assert_eq!(reply.body, error_xml(9, description, &["billingAmount"]));
+
+    // Missing parameters are named before a conflict.
+    let reply = app.purchase(&[("billingCcType", "VI"), ("billingCcType", "MC")]).await;
+    assert!(
+        reply.body.contains("<description>One of the required parameters is missing.</description>"),
+        "{}",
+        reply.body
+    );
+    assert_eq!(app.balance().await, "10.00");
+}
+
+#[tokio::test]
+async fn parameters_may_be_split_between_query_string_and_body() {
+    let app = TestApp::new().await;
+    let (in_query, in_body) = VENDOR_EXAMPLE.split_at(5);
+    let query = serde_urlencoded::to_string(in_query).unwrap();
+    let request = purchase_post()
+        .uri(format!("/molpro/credit/purchase?{query}"))
+        .header(header::AUTHORIZATION, basic(USERNAME, PASSWORD))
+        .body(form(in_body))
+        .unwrap();
+    assert_eq!(app.send(request).await.body, success_xml());
+
+    // Everything in both places, as some clients send it, is one purchase.
+    let query = serde_urlencoded::to_string(VENDOR_EXAMPLE).unwrap();
+    let request = purchase_post()
+        .uri(format!("/molpro/credit/purchase?{query}"))
+        .header(header::AUTHORIZATION, basic(USERNAME, PASSWORD))
+        .body(form(&VENDOR_EXAMPLE))
+        .unwrap();
+    assert_eq!(app.send(request).await.body, success_xml());
+    assert_eq!(app.balance().await, "20.00");
 }
 
 #[tokio::test]
@@ -193,10 +224,7 @@ async fn each_test_card_has_its_outcome() {
     let app = TestApp::new().await;
     let mut expected_balance = 0;
     for (number, card_type, cvv, refusal) in cases {
-        let params = [("billingNumber", number), ("billingCcType", card_type), ("billingCvv", cvv)];
-        let mut request = VENDOR_EXAMPLE.to_vec();
-        request.retain(|(key, _)| !params.iter().any(|(name, _)| name == key));
-        request.extend(params);
+        let request = example_with_all(&[("billingNumber", number), ("billingCcType", card_type), ("billingCvv", cvv)]);
 
         let reply = app.purchase(&request).await;
 
@@ -224,7 +252,7 @@ async fn card_rule_failures_are_not_authorized_and_leave_the_balance() {
         (example_with("billingYear", "2025"), "card expired at the end of 2025-12"),
         (
             example_with("billingNumber", "4242424242424242"),
-            "not a test card: the sandbox accepts only its test cards, such as 4111111111111111",
+            "not a test card: the sandbox accepts only the test cards listed in its README",
         ),
         (example_with("billingAddress1", "Baker St"), "billing street address must start with a house number (AVS)"),
         (example_with("billingZip", "ABCDE"), "postal code ABCDE is not well formed for US (AVS)"),
@@ -242,10 +270,7 @@ async fn card_rule_failures_are_not_authorized_and_leave_the_balance() {
 #[tokio::test]
 async fn a_card_is_good_until_the_end_of_its_month() {
     let app = TestApp::new().await;
-    let december_2030 = [("billingMonth", "12"), ("billingYear", "30")];
-    let mut params = VENDOR_EXAMPLE.to_vec();
-    params.retain(|(key, _)| !december_2030.iter().any(|(name, _)| name == key));
-    params.extend(december_2030);
+    let params = example_with_all(&[("billingMonth", "12"), ("billingYear", "30")]);
 
     app.freeze_clock("2030-12-31T23:59:59Z");
     assert_eq!(app.purchase(&params).await.body, success_xml());
@@ -281,7 +306,8 @@ async fn the_balance_stops_at_the_sandbox_limit() {
     fixtures.click2mail.users[0].balance = Cents::parse("9999999999990.00").unwrap();
     let app = TestApp::with_fixtures(fixtures).await;
 
-    assert_eq!(app.purchase(&example_with("billingAmount", "9.99")).await.status, StatusCode::BAD_REQUEST);
+    let too_little = error_xml(9, "billingAmount must be at least 10.00.", &["billingAmount"]);
+    assert_eq!(app.purchase(&example_with("billingAmount", "9.99")).await.body, too_little);
     let reply = app.purchase(&example_with("billingAmount", "10.00")).await;
     assert_eq!(reply.body, not_authorized_xml("the balance would pass the sandbox's limit of 9999999999999.99"));
     assert_eq!(app.balance().await, "9999999999990.00");
@@ -364,6 +390,19 @@ async fn json_is_answered_to_clients_that_ask_for_it() {
         r#"{"status":1,"description":"Authentication failed: the Authorization header is missing."}"#
     );
 
+    let reply = app.send(json(get("/molpro/credit/purchase")).body(Body::empty()).unwrap()).await;
+    assert_eq!((reply.status, reply.header("allow")), (StatusCode::METHOD_NOT_ALLOWED, "POST"));
+    assert_eq!(reply.body, r#"{"status":9,"description":"Method GET is not allowed on this endpoint."}"#);
+
+    let not_a_form = json(authorized(purchase_post())).header(header::CONTENT_TYPE, "text/plain");
+    let reply = app.send(not_a_form.body(Body::from("hello")).unwrap()).await;
+    assert_eq!((reply.status, reply.header("content-type")), (StatusCode::BAD_REQUEST, "application/json"));
+
+    let huge = Body::from(format!("padding={}", "x".repeat(64 * 1024)));
+    let reply = app.send(json(authorized(purchase_post())).body(huge).unwrap()).await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(reply.body, r#"{"status":9,"description":"The request body is larger than 64 KiB."}"#);
+
     // XML stays the answer for everyone else.
     for accept in ["*/*", "application/xml", "text/xml, application/json;q=0.5"] {
         let reply = app
@@ -410,13 +449,13 @@ async fn bodies_that_are_not_a_form_are_refused() {
 
     let reply =
         app.send(authorized().header(header::CONTENT_TYPE, "application/json").body(Body::from("{}")).unwrap()).await;
-    assert_eq!(reply.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     let description =
         "Content-Type application/json is not supported: send the parameters as application/x-www-form-urlencoded.";
     assert_eq!(reply.body, error_xml(9, description, &[]));
 
     let reply = app.send(authorized().body(Body::from("billingName=x")).unwrap()).await;
-    assert_eq!(reply.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     let description = "Content-Type (none) is not supported: send the parameters as application/x-www-form-urlencoded.";
     assert_eq!(reply.body, error_xml(9, description, &[]));
 
@@ -427,11 +466,16 @@ async fn bodies_that_are_not_a_form_are_refused() {
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert_eq!(reply.body, error_xml(9, "billingName is not valid UTF-8 text.", &["billingName"]));
 
+    // Parameters that are not among the eleven are ignored, whatever their bytes.
+    let body = format!("{}&note=%FF&%FF=1", serde_urlencoded::to_string(VENDOR_EXAMPLE).unwrap());
+    let request = authorized().header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    assert_eq!(app.send(request.body(Body::from(body)).unwrap()).await.body, success_xml());
+
     let huge = format!("{}&padding={}", serde_urlencoded::to_string(VENDOR_EXAMPLE).unwrap(), "x".repeat(64 * 1024));
     let request = authorized().header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
     let reply = app.send(request.body(Body::from(huge)).unwrap()).await;
     assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(reply.body, error_xml(9, "The request body is larger than 64 KiB.", &[]));
 
-    assert_eq!(app.balance().await, "0.00");
+    assert_eq!(app.balance().await, "10.00");
 }

@@ -151,6 +151,14 @@ pub fn example_with(name: &str, value: &'static str) -> Vec<(&'static str, &'sta
     VENDOR_EXAMPLE.iter().map(|&(key, old)| (key, if key == name { value } else { old })).collect()
 }
 
+/// The vendor example with several parameters' values replaced.
+pub fn example_with_all(changes: &[(&str, &'static str)]) -> Vec<(&'static str, &'static str)> {
+    VENDOR_EXAMPLE
+        .iter()
+        .map(|&(key, old)| (key, changes.iter().find(|(name, _)| *name == key).map_or(old, |(_, new)| *new)))
+        .collect()
+}
+
 /// The vendor example without one parameter.
 pub fn example_without(name: &str) -> Vec<(&'static str, &'static str)> {
     VENDOR_EXAMPLE.iter().copied().filter(|(key, _)| *key != name).collect()
