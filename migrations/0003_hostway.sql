@@ -1,11 +1,13 @@
--- Hostway accounts. An account that allows offline payment falls back to it when its
--- default payment method is removed.
+-- Hostway accounts. The default payment method is a saved one, the offline method (for
+-- accounts that allow it), or none yet.
 CREATE TABLE hostway_accounts (
     id                     TEXT PRIMARY KEY,
     allow_offline          INTEGER NOT NULL CHECK (allow_offline IN (0, 1)),
-    -- NULL: no saved method is the default (the offline method, where allowed).
     default_payment_method INTEGER REFERENCES hostway_payment_methods (id),
-    created_at             TEXT NOT NULL
+    offline_is_default     INTEGER NOT NULL DEFAULT 0 CHECK (offline_is_default IN (0, 1)),
+    created_at             TEXT NOT NULL,
+    CHECK (NOT (default_payment_method IS NOT NULL AND offline_is_default = 1)),
+    CHECK (offline_is_default = 0 OR allow_offline = 1)
 ) STRICT;
 
 CREATE TABLE hostway_users (
@@ -24,13 +26,13 @@ CREATE TABLE hostway_user_roles (
 ) STRICT;
 
 -- Saved payment methods: credit cards (cc-<id>) and direct debits (dd-<id>). Card and bank
--- account numbers are kept only as their last four digits and a keyed SHA-256 fingerprint
--- for duplicate detection; CVVs are never stored.
+-- account numbers are kept only masked (XXXXXXXXXXXX1111) and as a keyed SHA-256
+-- fingerprint for duplicate detection; CVVs are never stored.
 CREATE TABLE hostway_payment_methods (
     id                  INTEGER PRIMARY KEY AUTOINCREMENT,
     account_id          TEXT NOT NULL REFERENCES hostway_accounts (id) ON DELETE CASCADE,
     kind                TEXT NOT NULL CHECK (kind IN ('credit_card', 'direct_debit')),
-    number_last_four    TEXT NOT NULL,
+    number_masked       TEXT NOT NULL,
     number_fingerprint  TEXT NOT NULL,
     -- Credit cards only.
     card_brand          TEXT,
@@ -49,6 +51,7 @@ CREATE TABLE hostway_payment_methods (
 ) STRICT;
 
 CREATE INDEX hostway_payment_methods_by_account ON hostway_payment_methods (account_id, id);
+CREATE INDEX hostway_payment_methods_by_fingerprint ON hostway_payment_methods (account_id, number_fingerprint);
 
 -- One-time payments taken from a saved method, pending settlement.
 CREATE TABLE hostway_payments (

@@ -80,6 +80,11 @@ impl CardNumber {
         well_formed.then(|| CardNumber(text.to_owned())).ok_or(InvalidCardNumber)
     }
 
+    /// The full number, for fingerprints and masks only: it is never stored or logged.
+    pub fn digits(&self) -> &str {
+        &self.0
+    }
+
     pub fn last_four(&self) -> &str {
         &self.0[self.0.len() - 4..]
     }
@@ -135,6 +140,18 @@ impl Expiry {
         ((1..=9999).contains(&year) && (1..=12).contains(&month)).then_some(Expiry { year, month })
     }
 
+    /// Parses `yyyy-m` or `yyyy-mm`, the form the Hostway API takes and shows.
+    pub fn parse(text: &str) -> Option<Expiry> {
+        let (year, month) = text.split_once('-')?;
+        let digits = |s: &str, lengths: std::ops::RangeInclusive<usize>| {
+            lengths.contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
+        };
+        if !digits(year, 4..=4) || !digits(month, 1..=2) {
+            return None;
+        }
+        Expiry::new(year.parse().ok()?, month.parse().ok()?)
+    }
+
     pub fn has_passed(self, now: DateTime<Utc>) -> bool {
         (now.year(), now.month()) > (self.year, self.month)
     }
@@ -187,6 +204,57 @@ pub enum Outcome {
     /// Approved for saving; one-time payments are declined.
     CreditLimit,
     BlackListed,
+}
+
+impl Outcome {
+    /// The name the fixtures use, which is also how a saved card keeps it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::Approved => "approved",
+            Outcome::Declined => "declined",
+            Outcome::ExpiredCard => "expired_card",
+            Outcome::IncorrectCvv => "incorrect_cvv",
+            Outcome::AvsFailure => "avs_failure",
+            Outcome::CreditLimit => "credit_limit",
+            Outcome::BlackListed => "black_listed",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Outcome> {
+        const ALL: [Outcome; 7] = [
+            Outcome::Approved,
+            Outcome::Declined,
+            Outcome::ExpiredCard,
+            Outcome::IncorrectCvv,
+            Outcome::AvsFailure,
+            Outcome::CreditLimit,
+            Outcome::BlackListed,
+        ];
+        ALL.into_iter().find(|outcome| outcome.name() == name)
+    }
+
+    /// Whether a card saved earlier, with this outcome and expiry, may be charged now.
+    pub fn charge_saved(self, expiry: Expiry, now: DateTime<Utc>) -> Result<(), Decline> {
+        if expiry.has_passed(now) {
+            return Err(Decline::Expired { expiry });
+        }
+        match self {
+            Outcome::Approved => Ok(()),
+            Outcome::CreditLimit => Err(Decline::CreditLimit),
+            Outcome::Declined => Err(Decline::Declined),
+            Outcome::ExpiredCard => Err(Decline::ExpiredCard),
+            Outcome::IncorrectCvv => Err(Decline::IncorrectCvv),
+            Outcome::AvsFailure => Err(Decline::AvsMismatch),
+            Outcome::BlackListed => Err(Decline::BlackListed),
+        }
+    }
+}
+
+/// A card or bank account number as shown back to clients: every digit but the last four
+/// replaced by `X`, as in `XXXXXXXXXXXX1111`.
+pub fn mask_all_but_last_four(digits: &str) -> String {
+    let shown = digits.len().saturating_sub(4);
+    format!("{}{}", "X".repeat(shown), &digits[shown..])
 }
 
 /// One row of the test-card table in `fixtures/test-cards.json`.
@@ -469,6 +537,33 @@ mod tests {
         assert_eq!(Expiry::new(2026, 13), None);
         assert_eq!(Expiry::new(2026, 0), None);
         assert_eq!(november.to_string(), "2026-11");
+    }
+
+    #[test]
+    fn hostway_expiry_dates_and_masks() {
+        assert_eq!(Expiry::parse("2030-4"), Expiry::new(2030, 4));
+        assert_eq!(Expiry::parse("2030-04"), Expiry::new(2030, 4));
+        for bad in ["2030", "30-04", "2030-13", "2030-0", "2030-004", "2030/04", "2030-4a", "+030-04", ""] {
+            assert_eq!(Expiry::parse(bad), None, "{bad}");
+        }
+        assert_eq!(mask_all_but_last_four("4111111111111111"), "XXXXXXXXXXXX1111");
+        assert_eq!(mask_all_but_last_four("123456782332"), "XXXXXXXX2332");
+        assert_eq!(mask_all_but_last_four("1234"), "1234");
+    }
+
+    #[test]
+    fn saved_cards_are_charged_by_outcome_and_expiry() {
+        let future = Expiry::new(2030, 1).unwrap();
+        let past = Expiry::new(2026, 10).unwrap();
+        assert_eq!(Outcome::Approved.charge_saved(future, now()), Ok(()));
+        assert_eq!(Outcome::CreditLimit.charge_saved(future, now()), Err(Decline::CreditLimit));
+        assert_eq!(Outcome::Approved.charge_saved(past, now()), Err(Decline::Expired { expiry: past }));
+        for outcome in
+            ["approved", "declined", "expired_card", "incorrect_cvv", "avs_failure", "credit_limit", "black_listed"]
+        {
+            assert_eq!(Outcome::from_name(outcome).map(Outcome::name), Some(outcome));
+        }
+        assert_eq!(Outcome::from_name("nope"), None);
     }
 
     #[test]

@@ -12,7 +12,9 @@ pub mod cards;
 pub mod click2mail;
 pub mod clock;
 pub mod config;
+pub mod fingerprint;
 pub mod fixtures;
+pub mod hostway;
 pub mod money;
 pub mod store;
 pub mod telemetry;
@@ -56,7 +58,11 @@ pub fn app(state: AppState) -> Router {
 }
 
 fn routes() -> Router<AppState> {
-    Router::new().nest("/molpro", click2mail::router()).nest("/__admin", admin::router()).fallback(no_such_route)
+    Router::new()
+        .nest("/molpro", click2mail::router())
+        .nest("/accounts", hostway::router())
+        .nest("/__admin", admin::router())
+        .fallback(no_such_route)
 }
 
 fn with_layers(router: Router<AppState>) -> Router<AppState> {
@@ -80,6 +86,9 @@ fn with_layers(router: Router<AppState>) -> Router<AppState> {
 async fn no_such_route(method: Method, uri: OriginalUri) -> Response {
     if uri.path().starts_with("/molpro/") {
         return click2mail::not_found(uri).await.into_response();
+    }
+    if uri.path().starts_with("/accounts/") {
+        return hostway::not_found(uri).await.into_response();
     }
     let message = format!("no route for {method} {}", uri.path());
     (StatusCode::NOT_FOUND, Json(serde_json::json!({ "error": message }))).into_response()

@@ -1,8 +1,344 @@
-//! Hostway accounts, users and their roles.
+//! Hostway accounts, users and their roles, saved payment methods and payments.
 
+use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
 
+use super::{Store, timestamp};
 use crate::fixtures::HostwayFixtures;
+use crate::money::Cents;
+
+#[derive(Debug, Clone)]
+pub struct HostwayUser {
+    pub password: String,
+    pub is_sales_agent: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostwayAccount {
+    pub allow_offline: bool,
+    pub default: DefaultMethod,
+}
+
+/// Which payment method an account pays with unless told otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DefaultMethod {
+    /// No method has been saved yet (or the default was never set).
+    None,
+    /// The offline method, for accounts that allow it.
+    Offline,
+    /// A saved method, by its id.
+    Saved(i64),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MethodKind {
+    CreditCard,
+    DirectDebit,
+}
+
+impl MethodKind {
+    /// The `paymentInfoType` value.
+    pub fn name(self) -> &'static str {
+        match self {
+            MethodKind::CreditCard => "credit_card",
+            MethodKind::DirectDebit => "direct_debit",
+        }
+    }
+
+    fn from_name(name: &str) -> Option<MethodKind> {
+        [MethodKind::CreditCard, MethodKind::DirectDebit].into_iter().find(|kind| kind.name() == name)
+    }
+}
+
+/// A saved payment method, as much of it as the API shows or needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentMethodRecord {
+    pub id: i64,
+    pub kind: MethodKind,
+    /// `XXXXXXXXXXXX1111`
+    pub number_masked: String,
+    pub card_brand: Option<String>,
+    /// `yyyy-mm`
+    pub expiration: Option<String>,
+    pub test_card_outcome: Option<String>,
+    pub routing_number: Option<String>,
+}
+
+/// A payment method that passed every check, ready to be saved. It holds no full number
+/// and no CVV.
+#[derive(Debug, Clone)]
+pub struct NewPaymentMethod<'a> {
+    pub account_id: &'a str,
+    pub kind: MethodKind,
+    pub number_masked: String,
+    pub number_fingerprint: String,
+    pub card_brand: Option<&'a str>,
+    pub card_holder_name: Option<&'a str>,
+    pub expiration: Option<String>,
+    pub test_card_outcome: Option<&'a str>,
+    pub routing_number: Option<&'a str>,
+    pub account_owner: Option<&'a str>,
+    pub account_name: Option<&'a str>,
+    pub bank_name: Option<&'a str>,
+    pub bank_city: Option<&'a str>,
+    pub bank_country: Option<&'a str>,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SaveResult {
+    Saved {
+        id: i64,
+    },
+    /// A method with the same number is already active on the account; nothing changed.
+    Duplicate,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeleteResult {
+    Deleted,
+    /// It is the account's default; nothing changed.
+    IsDefault,
+    NotFound,
+}
+
+type MethodRow = (i64, String, String, Option<String>, Option<String>, Option<String>, Option<String>);
+
+/// The columns a [`MethodRow`] reads, as a literal so that queries stay `&'static str`.
+macro_rules! method_columns {
+    () => {
+        "id, kind, number_masked, card_brand, expiration, test_card_outcome, routing_number"
+    };
+}
+
+fn method_record(
+    (id, kind, number_masked, card_brand, expiration, test_card_outcome, routing_number): MethodRow,
+) -> PaymentMethodRecord {
+    // The kind column's CHECK constraint admits only the two names.
+    let kind = MethodKind::from_name(&kind).unwrap_or(MethodKind::CreditCard);
+    PaymentMethodRecord { id, kind, number_masked, card_brand, expiration, test_card_outcome, routing_number }
+}
+
+impl Store {
+    pub async fn hostway_user(&self, username: &str) -> Result<Option<HostwayUser>, sqlx::Error> {
+        let row: Option<(String, bool)> =
+            sqlx::query_as("SELECT password, is_sales_agent FROM hostway_users WHERE username = ?1")
+                .bind(username)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(|(password, is_sales_agent)| HostwayUser { password, is_sales_agent }))
+    }
+
+    pub async fn hostway_account(&self, id: &str) -> Result<Option<HostwayAccount>, sqlx::Error> {
+        let row: Option<(bool, Option<i64>, bool)> = sqlx::query_as(
+            "SELECT allow_offline, default_payment_method, offline_is_default FROM hostway_accounts WHERE id = ?1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|(allow_offline, saved, offline)| HostwayAccount {
+            allow_offline,
+            default: match (saved, offline) {
+                (Some(id), _) => DefaultMethod::Saved(id),
+                (None, true) => DefaultMethod::Offline,
+                (None, false) => DefaultMethod::None,
+            },
+        }))
+    }
+
+    /// The roles `username` holds on the account.
+    pub async fn hostway_roles(&self, username: &str, account_id: &str) -> Result<Vec<String>, sqlx::Error> {
+        sqlx::query_scalar("SELECT role FROM hostway_user_roles WHERE username = ?1 AND account_id = ?2 ORDER BY role")
+            .bind(username)
+            .bind(account_id)
+            .fetch_all(&self.pool)
+            .await
+    }
+
+    /// The account's active (not deleted) payment methods, oldest first.
+    pub async fn payment_methods(&self, account_id: &str) -> Result<Vec<PaymentMethodRecord>, sqlx::Error> {
+        let rows: Vec<MethodRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            method_columns!(),
+            " FROM hostway_payment_methods WHERE account_id = ?1 AND deleted_at IS NULL ORDER BY id"
+        ))
+        .bind(account_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(method_record).collect())
+    }
+
+    /// One active payment method of the account, of the given kind.
+    pub async fn payment_method(
+        &self,
+        account_id: &str,
+        kind: MethodKind,
+        id: i64,
+    ) -> Result<Option<PaymentMethodRecord>, sqlx::Error> {
+        let row: Option<MethodRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            method_columns!(),
+            " FROM hostway_payment_methods WHERE account_id = ?1 AND kind = ?2 AND id = ?3 AND deleted_at IS NULL"
+        ))
+        .bind(account_id)
+        .bind(kind.name())
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(method_record))
+    }
+
+    /// Saves the method unless one with the same fingerprint is active on the account. The
+    /// first method saved on an account with no default becomes its default, in the same
+    /// transaction.
+    pub async fn save_payment_method(&self, method: &NewPaymentMethod<'_>) -> Result<SaveResult, sqlx::Error> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let duplicate: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM hostway_payment_methods \
+             WHERE account_id = ?1 AND number_fingerprint = ?2 AND deleted_at IS NULL",
+        )
+        .bind(method.account_id)
+        .bind(&method.number_fingerprint)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if duplicate.is_some() {
+            return Ok(SaveResult::Duplicate);
+        }
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO hostway_payment_methods (account_id, kind, number_masked, number_fingerprint, card_brand, \
+             card_holder_name, expiration, test_card_outcome, routing_number, account_owner, account_name, bank_name, \
+             bank_city, bank_country, created_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) RETURNING id",
+        )
+        .bind(method.account_id)
+        .bind(method.kind.name())
+        .bind(&method.number_masked)
+        .bind(&method.number_fingerprint)
+        .bind(method.card_brand)
+        .bind(method.card_holder_name)
+        .bind(&method.expiration)
+        .bind(method.test_card_outcome)
+        .bind(method.routing_number)
+        .bind(method.account_owner)
+        .bind(method.account_name)
+        .bind(method.bank_name)
+        .bind(method.bank_city)
+        .bind(method.bank_country)
+        .bind(timestamp(method.at))
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE hostway_accounts SET default_payment_method = ?1 \
+             WHERE id = ?2 AND default_payment_method IS NULL AND offline_is_default = 0",
+        )
+        .bind(id)
+        .bind(method.account_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(SaveResult::Saved { id })
+    }
+
+    /// Marks the method deleted, unless it is the account's default.
+    pub async fn delete_payment_method(
+        &self,
+        account_id: &str,
+        kind: MethodKind,
+        id: i64,
+        at: DateTime<Utc>,
+    ) -> Result<DeleteResult, sqlx::Error> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let is_default: Option<bool> = sqlx::query_scalar(
+            "SELECT a.default_payment_method IS m.id FROM hostway_payment_methods m \
+             JOIN hostway_accounts a ON a.id = m.account_id \
+             WHERE m.account_id = ?1 AND m.kind = ?2 AND m.id = ?3 AND m.deleted_at IS NULL",
+        )
+        .bind(account_id)
+        .bind(kind.name())
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let result = match is_default {
+            None => DeleteResult::NotFound,
+            Some(true) => DeleteResult::IsDefault,
+            Some(false) => {
+                sqlx::query("UPDATE hostway_payment_methods SET deleted_at = ?1 WHERE id = ?2")
+                    .bind(timestamp(at))
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                DeleteResult::Deleted
+            }
+        };
+        tx.commit().await?;
+        Ok(result)
+    }
+
+    /// Makes an active method of the account its default; false when there is no such method.
+    pub async fn set_default_payment_method(
+        &self,
+        account_id: &str,
+        kind: MethodKind,
+        id: i64,
+    ) -> Result<bool, sqlx::Error> {
+        let updated = sqlx::query(
+            "UPDATE hostway_accounts SET default_payment_method = ?3, offline_is_default = 0 \
+             WHERE id = ?1 AND EXISTS (SELECT 1 FROM hostway_payment_methods \
+             WHERE account_id = ?1 AND kind = ?2 AND id = ?3 AND deleted_at IS NULL)",
+        )
+        .bind(account_id)
+        .bind(kind.name())
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(updated.rows_affected() == 1)
+    }
+
+    /// Makes the offline method the account's default; false when the account does not allow
+    /// it.
+    pub async fn set_offline_default(&self, account_id: &str) -> Result<bool, sqlx::Error> {
+        let updated = sqlx::query(
+            "UPDATE hostway_accounts SET default_payment_method = NULL, offline_is_default = 1 \
+             WHERE id = ?1 AND allow_offline = 1",
+        )
+        .bind(account_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(updated.rows_affected() == 1)
+    }
+
+    /// Records a one-time payment, pending, against a saved method.
+    pub async fn record_payment(
+        &self,
+        account_id: &str,
+        payment_method_id: i64,
+        amount: Cents,
+        at: DateTime<Utc>,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO hostway_payments (account_id, payment_method_id, amount_cents, status, created_at) \
+             VALUES (?1, ?2, ?3, 'pending', ?4)",
+        )
+        .bind(account_id)
+        .bind(payment_method_id)
+        .bind(amount.get())
+        .bind(timestamp(at))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The account's payments as (method id, amount, status), oldest first.
+    pub async fn payments(&self, account_id: &str) -> Result<Vec<(i64, Cents, String)>, sqlx::Error> {
+        let rows: Vec<(i64, i64, String)> = sqlx::query_as(
+            "SELECT payment_method_id, amount_cents, status FROM hostway_payments WHERE account_id = ?1 ORDER BY id",
+        )
+        .bind(account_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|(method, amount, status)| (method, Cents::new(amount), status)).collect())
+    }
+}
 
 pub(super) async fn insert_fixtures(
     conn: &mut SqliteConnection,

@@ -1,5 +1,5 @@
-//! The SQLite store behind both vendors: Click2Mail balances and purchases, Hostway accounts
-//! and users. All of paymock's SQL lives in this module, one file per table group; the schema
+//! The SQLite store behind both vendors: Click2Mail balances and purchases, Hostway accounts,
+//! users, payment methods and payments. All of paymock's SQL lives in this module, one file per table group; the schema
 //! is in `migrations/` and is brought up to date at every start.
 //!
 //! Writes that change more than one row run in one `BEGIN IMMEDIATE` transaction, so a
@@ -17,14 +17,21 @@ use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 pub use click2mail::{Click2MailUser, Purchase, PurchaseRecord, PurchaseResult};
+pub use hostway::{
+    DefaultMethod, DeleteResult, HostwayAccount, HostwayUser, MethodKind, NewPaymentMethod, PaymentMethodRecord,
+    SaveResult,
+};
 
 use crate::config::Database;
+use crate::fingerprint::FingerprintKey;
 use crate::fixtures::Fixtures;
 
 /// A handle on the database; cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: SqlitePool,
+    /// This database's own key for number fingerprints, made when the database was.
+    fingerprint_key: FingerprintKey,
 }
 
 impl Store {
@@ -50,7 +57,14 @@ impl Store {
             .busy_timeout(Duration::from_secs(10));
         let pool = pool_options.connect_with(options).await.map_err(StoreError::Open)?;
         sqlx::migrate!().run(&pool).await.map_err(StoreError::Migrate)?;
-        Ok(Store { pool })
+        let fingerprint_key = fingerprint_key(&pool).await.map_err(StoreError::Open)?;
+        Ok(Store { pool, fingerprint_key })
+    }
+
+    /// The keyed fingerprint of a card number, or of a routing and account number, by which
+    /// duplicates are found.
+    pub fn fingerprint(&self, parts: &[&str]) -> String {
+        self.fingerprint_key.fingerprint(parts)
     }
 
     /// Writes the fixtures' users and accounts into a database that has never had them, in
@@ -80,6 +94,18 @@ impl Store {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// Reads the database's fingerprint key, making one the first time.
+async fn fingerprint_key(pool: &SqlitePool) -> Result<FingerprintKey, sqlx::Error> {
+    sqlx::query("INSERT OR IGNORE INTO paymock_meta (key, value) VALUES ('fingerprint_key', ?1)")
+        .bind(FingerprintKey::generate().to_hex())
+        .execute(pool)
+        .await?;
+    let key: String =
+        sqlx::query_scalar("SELECT value FROM paymock_meta WHERE key = 'fingerprint_key'").fetch_one(pool).await?;
+    FingerprintKey::from_hex(&key)
+        .ok_or_else(|| sqlx::Error::Protocol("the stored fingerprint key is malformed".into()))
 }
 
 /// Why the database could not be opened.

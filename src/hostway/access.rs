@@ -1,0 +1,88 @@
+//! Who may do what to an account. Each handler names what it needs as the type parameter of
+//! [`Authorized`], which runs the contract's first checks in order: 401 for credentials, 404
+//! for an account that does not exist, 403 for a caller without the right role. Body checks
+//! (415, 400) come after, because the body is extracted last.
+
+use std::marker::PhantomData;
+
+use axum::extract::{FromRequestParts, RawPathParams};
+use axum::http::request::Parts;
+
+use super::error::HostwayError;
+use crate::AppState;
+use crate::auth::BasicCredentials;
+use crate::store::HostwayAccount;
+
+/// The role that lets a user change an account's payment info.
+pub const OWNER_ROLE: &str = "sitecontrol_account_owner";
+
+/// What a route needs of its caller.
+pub trait Need: Send + Sync {
+    /// Whether a caller with these powers may go ahead.
+    fn allows(is_sales_agent: bool, roles: &[String]) -> bool;
+    /// The 403 message otherwise.
+    const REFUSAL: &'static str;
+}
+
+/// Reading an account's payment info: sales agents, and users with any role on the account.
+pub struct Read;
+/// Changing it: sales agents, and the account's owners.
+pub struct Change;
+/// Sales agents only.
+pub struct AgentOnly;
+
+impl Need for Read {
+    fn allows(is_sales_agent: bool, roles: &[String]) -> bool {
+        is_sales_agent || !roles.is_empty()
+    }
+    const REFUSAL: &'static str = "Only sales agents and users with a role on this account may read its payment info.";
+}
+
+impl Need for Change {
+    fn allows(is_sales_agent: bool, roles: &[String]) -> bool {
+        is_sales_agent || roles.iter().any(|role| role == OWNER_ROLE)
+    }
+    const REFUSAL: &'static str = "Only sales agents and account owners may change this account's payment info.";
+}
+
+impl Need for AgentOnly {
+    fn allows(is_sales_agent: bool, _roles: &[String]) -> bool {
+        is_sales_agent
+    }
+    const REFUSAL: &'static str = "Only sales agents may remove an account's default payment method.";
+}
+
+/// An authenticated caller allowed to do `N` to the account named in the path.
+pub struct Authorized<N> {
+    pub account_id: String,
+    pub account: HostwayAccount,
+    need: PhantomData<N>,
+}
+
+impl<N: Need> FromRequestParts<AppState> for Authorized<N> {
+    type Rejection = HostwayError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let credentials = BasicCredentials::from_headers(&parts.headers)?;
+        let user = state.store.hostway_user(&credentials.username).await?;
+        credentials.verify(user.as_ref().map(|user| user.password.as_str()))?;
+        let is_sales_agent = user.is_some_and(|user| user.is_sales_agent);
+
+        let params = RawPathParams::from_request_parts(parts, state)
+            .await
+            .map_err(|_| HostwayError::NotFound(parts.uri.path().to_owned()))?;
+        let account_id = params.iter().find(|(name, _)| *name == "account").map(|(_, value)| value.to_owned());
+        let account_id = account_id.ok_or_else(|| HostwayError::NotFound(parts.uri.path().to_owned()))?;
+        let account = state
+            .store
+            .hostway_account(&account_id)
+            .await?
+            .ok_or_else(|| HostwayError::AccountNotFound(account_id.clone()))?;
+
+        let roles = state.store.hostway_roles(&credentials.username, &account_id).await?;
+        if !N::allows(is_sales_agent, &roles) {
+            return Err(HostwayError::Forbidden(N::REFUSAL));
+        }
+        Ok(Authorized { account_id, account, need: PhantomData })
+    }
+}

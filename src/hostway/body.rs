@@ -1,0 +1,344 @@
+//! Hostway request bodies: the JSON extractor (415, 413, 400 for what is not JSON) and the
+//! checks that turn each body into a value that cannot be invalid. A body with several
+//! problems gets one 400 naming every field at once.
+
+use std::collections::BTreeMap;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
+use serde_json::{Map, Value};
+
+use super::error::HostwayError;
+use crate::AppState;
+use crate::cards::{Brand, CardNumber, Cvv, Expiry};
+use crate::money::Cents;
+
+/// A JSON request body: its bytes, for fields that must be read exactly, and its value.
+pub struct JsonBody {
+    bytes: Bytes,
+    value: Value,
+}
+
+impl FromRequest<AppState> for JsonBody {
+    type Rejection = HostwayError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let content_type =
+            request.headers().get(CONTENT_TYPE).map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned());
+        let media_type = content_type
+            .as_deref()
+            .and_then(|value| value.split(';').next())
+            .map(|value| value.trim().to_ascii_lowercase());
+        let is_json = media_type.is_some_and(|media_type| {
+            media_type == "application/json"
+                || (media_type.starts_with("application/") && media_type.ends_with("+json"))
+        });
+        if !is_json {
+            return Err(HostwayError::UnsupportedMediaType(content_type.unwrap_or_else(|| "(none)".into())));
+        }
+        let bytes = Bytes::from_request(request, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                HostwayError::PayloadTooLarge
+            } else {
+                HostwayError::bad_field("body", "could not be read")
+            }
+        })?;
+        let value = serde_json::from_slice(&bytes)
+            .map_err(|err| HostwayError::bad_field("body", format!("is not valid JSON: {err}")))?;
+        Ok(JsonBody { bytes, value })
+    }
+}
+
+impl JsonBody {
+    fn object(&self) -> Result<&Map<String, Value>, HostwayError> {
+        self.value.as_object().ok_or_else(|| HostwayError::bad_field("body", "must be a JSON object"))
+    }
+}
+
+/// A payment method to save, every field checked for form (not yet against the card rules).
+#[derive(Debug)]
+pub enum NewMethod {
+    CreditCard(NewCard),
+    DirectDebit(NewDirectDebit),
+}
+
+#[derive(Debug)]
+pub struct NewCard {
+    pub number: CardNumber,
+    pub holder_name: String,
+    pub expiry: Expiry,
+    pub cvv: Cvv,
+    pub declared_brand: Option<Brand>,
+    pub street: String,
+    pub postal_code: Option<String>,
+    pub country: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct NewDirectDebit {
+    pub routing_number: String,
+    pub account_number: String,
+    pub account_owner: Option<String>,
+    pub account_name: Option<String>,
+    pub bank_name: Option<String>,
+    pub bank_city: Option<String>,
+    pub bank_country: Option<String>,
+}
+
+impl NewMethod {
+    /// Checks the body of `POST /accounts/{id}/paymentInfo` (CONTRACT.md §3).
+    pub fn parse(body: &JsonBody) -> Result<NewMethod, HostwayError> {
+        let object = body.object()?;
+        let mut problems = Problems::default();
+        let kind = problems.string(object, "paymentInfoType", Required::Yes);
+        let account_number = problems.string(object, "accountNumber", Required::Yes).filter(|number| {
+            problems.check("accountNumber", number.bytes().all(|b| b.is_ascii_digit()), "must be digits only")
+        });
+        let method = match kind {
+            Some("credit_card") => parse_card(object, account_number, &mut problems).map(NewMethod::CreditCard),
+            Some("direct_debit") => {
+                parse_direct_debit(object, account_number, &mut problems).map(NewMethod::DirectDebit)
+            }
+            Some(_) => {
+                problems.add("paymentInfoType", "must be credit_card or direct_debit");
+                None
+            }
+            None => None,
+        };
+        match method {
+            Some(method) if problems.0.is_empty() => Ok(method),
+            _ => Err(HostwayError::BadRequest(problems.0)),
+        }
+    }
+}
+
+fn parse_card(object: &Map<String, Value>, number: Option<&str>, problems: &mut Problems) -> Option<NewCard> {
+    let number = number.and_then(|number| {
+        let parsed = CardNumber::parse(number).ok();
+        problems.check("accountNumber", parsed.is_some(), "must be 12 to 19 digits for a credit card").then_some(())?;
+        parsed
+    });
+    let holder_name = problems.string(object, "cardHolderName", Required::Yes);
+    let expiry = problems.string(object, "expirationDate", Required::Yes).and_then(|text| {
+        let expiry = Expiry::parse(text);
+        problems
+            .check("expirationDate", expiry.is_some(), "must be yyyy-m or yyyy-mm, such as 2030-04")
+            .then_some(())?;
+        expiry
+    });
+    let cvv = problems.string(object, "verificationNumber", Required::Yes).and_then(|text| {
+        let cvv = Cvv::parse(text).ok();
+        problems.check("verificationNumber", cvv.is_some(), "must be 3 or 4 digits").then_some(())?;
+        cvv
+    });
+    let declared_brand = problems.string(object, "creditCardType", Required::No).and_then(|text| {
+        let brand = [Brand::Visa, Brand::Mastercard, Brand::Amex, Brand::Discover]
+            .into_iter()
+            .find(|brand| brand.name() == text);
+        problems.check("creditCardType", brand.is_some(), "must be visa, mastercard, amex or discover");
+        brand
+    });
+    let address = match object.get("billingAddress") {
+        None | Some(Value::Null) => {
+            problems.add("billingAddress", "is required");
+            None
+        }
+        Some(Value::Object(address)) => Some(address),
+        Some(_) => {
+            problems.add("billingAddress", "must be an object");
+            None
+        }
+    };
+    let mut street = None;
+    let mut postal_code = None;
+    let mut country = None;
+    if let Some(address) = address {
+        let mut nested = Problems::default();
+        street = nested.string(address, "street1", Required::Yes);
+        nested.string(address, "city", Required::Yes);
+        for optional in ["street2", "stateOrProvince"] {
+            nested.string(address, optional, Required::No);
+        }
+        postal_code = nested.string(address, "postalCode", Required::No);
+        country = nested.string(address, "countryCode", Required::No).and_then(|code| {
+            let known = COUNTRY_CODES.split(' ').any(|known| known == code);
+            nested.check("countryCode", known, "must be an ISO 3166-1 alpha-2 code such as US").then_some(code)
+        });
+        for (field, hint) in nested.0 {
+            problems.add(&format!("billingAddress.{field}"), &hint);
+        }
+    }
+    Some(NewCard {
+        number: number?,
+        holder_name: holder_name?.to_owned(),
+        expiry: expiry?,
+        cvv: cvv?,
+        declared_brand,
+        street: street?.to_owned(),
+        postal_code: postal_code.map(str::to_owned),
+        country: country.map(str::to_owned),
+    })
+}
+
+fn parse_direct_debit(
+    object: &Map<String, Value>,
+    number: Option<&str>,
+    problems: &mut Problems,
+) -> Option<NewDirectDebit> {
+    let number = number.filter(|number| {
+        problems.check("accountNumber", (4..=17).contains(&number.len()), "must be 4 to 17 digits for a bank account")
+    });
+    let routing_number = problems.string(object, "routingNumber", Required::Yes).filter(|routing| {
+        problems.check("routingNumber", is_aba_routing_number(routing), "must be 9 digits with a valid ABA checksum")
+    });
+    let mut optional = |name| problems.string(object, name, Required::No).map(str::to_owned);
+    let account_owner = optional("accountOwner");
+    let account_name = optional("accountName");
+    let bank_name = optional("bankName");
+    let bank_city = optional("bankCity");
+    let bank_country = optional("bankCountry");
+    Some(NewDirectDebit {
+        routing_number: routing_number?.to_owned(),
+        account_number: number?.to_owned(),
+        account_owner,
+        account_name,
+        bank_name,
+        bank_city,
+        bank_country,
+    })
+}
+
+/// Nine digits whose weighted sum (3, 7, 1, repeated) is a multiple of ten.
+fn is_aba_routing_number(text: &str) -> bool {
+    let digits: Vec<u32> = text.chars().filter_map(|c| c.to_digit(10)).collect();
+    if text.len() != 9 || digits.len() != 9 {
+        return false;
+    }
+    let sum: u32 = digits.iter().zip([3, 7, 1].iter().cycle()).map(|(digit, weight)| digit * weight).sum();
+    sum.is_multiple_of(10)
+}
+
+/// The body of `PUT /accounts/{id}/paymentInfo/default`: the link to a method.
+pub fn default_link(body: &JsonBody) -> Result<String, HostwayError> {
+    let object = body.object()?;
+    let mut problems = Problems::default();
+    let link = problems.string(object, "paymentInfo", Required::Yes);
+    match link {
+        Some(link) if problems.0.is_empty() => Ok(link.to_owned()),
+        _ => Err(HostwayError::BadRequest(problems.0)),
+    }
+}
+
+/// The body of `POST …/{pid}/payment`: an amount greater than zero with at most two
+/// decimals, as a JSON number or a decimal string. The number is read from the body's own
+/// text, never through a float.
+pub fn payment_amount(body: &JsonBody) -> Result<Cents, HostwayError> {
+    body.object()?;
+    let raw: BTreeMap<String, Box<serde_json::value::RawValue>> =
+        serde_json::from_slice(&body.bytes).map_err(|err| HostwayError::bad_field("body", err.to_string()))?;
+    let hint = "must be a number greater than 0 with at most two decimals, such as 25.50";
+    let amount = raw.get("amount").ok_or_else(|| HostwayError::bad_field("amount", "is required"))?.get();
+    let text = match serde_json::from_str::<String>(amount) {
+        Ok(text) => text,
+        Err(_) => amount.to_owned(),
+    };
+    let cents = Cents::parse(&text).map_err(|_| HostwayError::bad_field("amount", hint))?;
+    if cents == Cents::ZERO {
+        return Err(HostwayError::bad_field("amount", hint));
+    }
+    Ok(cents)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Required {
+    Yes,
+    No,
+}
+
+/// The fields found wrong so far, each with a hint.
+#[derive(Debug, Default)]
+struct Problems(BTreeMap<String, String>);
+
+impl Problems {
+    fn add(&mut self, field: &str, hint: &str) {
+        self.0.entry(field.to_owned()).or_insert_with(|| hint.to_owned());
+    }
+
+    /// Records the hint unless `ok`; returns `ok`.
+    fn check(&mut self, field: &str, ok: bool, hint: &str) -> bool {
+        if !ok {
+            self.add(field, hint);
+        }
+        ok
+    }
+
+    /// The field as a string. Absent, `null`, empty and blank all count as not given.
+    fn string<'a>(&mut self, object: &'a Map<String, Value>, field: &str, required: Required) -> Option<&'a str> {
+        match object.get(field) {
+            Some(Value::String(text)) if !text.trim().is_empty() => Some(text.as_str()),
+            None | Some(Value::Null) | Some(Value::String(_)) => {
+                if required == Required::Yes {
+                    self.add(field, "is required");
+                }
+                None
+            }
+            Some(_) => {
+                self.add(field, "must be a string");
+                None
+            }
+        }
+    }
+}
+
+/// ISO 3166-1 alpha-2 country codes.
+const COUNTRY_CODES: &str = "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ \
+BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI \
+FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT \
+JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ \
+MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS \
+RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA \
+UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routing_numbers_need_the_aba_checksum() {
+        assert!(is_aba_routing_number("011000015"));
+        assert!(is_aba_routing_number("021000021"));
+        assert!(!is_aba_routing_number("123456789"));
+        assert!(!is_aba_routing_number("01100001"));
+        assert!(!is_aba_routing_number("0110000150"));
+        assert!(!is_aba_routing_number("01100001a"));
+        assert!(!is_aba_routing_number("٠١١٠٠٠٠١٥"));
+    }
+
+    #[test]
+    fn the_country_list_is_the_iso_list() {
+        let codes: Vec<_> = COUNTRY_CODES.split(' ').collect();
+        assert_eq!(codes.len(), 249);
+        assert!(codes.iter().all(|code| code.len() == 2 && code.bytes().all(|b| b.is_ascii_uppercase())));
+        assert!(codes.windows(2).all(|pair| pair[0] < pair[1]));
+    }
+
+    fn body(json: &str) -> JsonBody {
+        JsonBody { bytes: Bytes::from(json.to_owned()), value: serde_json::from_str(json).unwrap() }
+    }
+
+    #[test]
+    fn amounts_are_read_exactly() {
+        assert_eq!(payment_amount(&body(r#"{"amount": 25.5}"#)).unwrap(), Cents::new(2550));
+        assert_eq!(payment_amount(&body(r#"{"amount": "25.50"}"#)).unwrap(), Cents::new(2550));
+        assert_eq!(payment_amount(&body(r#"{"amount": 0.01}"#)).unwrap(), Cents::new(1));
+        for bad in ["0", "-1", "-0", "1e9", "10.001", "\"NaN\"", "null", "true", "[1]", "\"\""] {
+            let err = payment_amount(&body(&format!(r#"{{"amount": {bad}}}"#))).unwrap_err();
+            assert!(
+                matches!(&err, HostwayError::BadRequest(fields) if fields.contains_key("amount")),
+                "{bad}: {err:?}"
+            );
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! Everything that stops a Hostway request short of success, rendered as the Hostway API
+//! does: `401` as plain text with a Basic challenge, every other error as the JSON envelope
+//! `{"<kind>": {"guid", "message", "code", "details"}}`, where `details` maps each field a
+//! 400 is about to a hint (and is empty otherwise).
+
+use std::collections::BTreeMap;
+
+use axum::http::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
+use axum::http::{HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Json, Response};
+use serde::Serialize;
+
+use crate::auth::AuthError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum HostwayError {
+    #[error("{0}")]
+    Unauthorized(#[from] AuthError),
+    #[error("Account {0} does not exist.")]
+    AccountNotFound(String),
+    /// A whole sentence, as the client sees it.
+    #[error("{0}")]
+    Forbidden(&'static str),
+    #[error("Content-Type {0} is not supported: send application/json.")]
+    UnsupportedMediaType(String),
+    #[error("The request body is larger than {} KiB.", crate::BODY_LIMIT_BYTES / 1024)]
+    PayloadTooLarge,
+    /// Fields that are missing or malformed, each with a hint; all of them at once.
+    #[error("The request body has missing or malformed fields: {}.", field_list(.0))]
+    BadRequest(BTreeMap<String, String>),
+    #[error("Payment info {0} does not exist on this account.")]
+    PaymentInfoNotFound(String),
+    /// A whole sentence, as the client sees it.
+    #[error("{0}")]
+    Conflict(String),
+    #[error("There is no {0} resource.")]
+    NotFound(String),
+    #[error("Method {0} is not allowed on this resource.")]
+    MethodNotAllowed(Method),
+    /// Never shown to the client; logged.
+    #[error("Internal error.")]
+    Store(#[from] sqlx::Error),
+}
+
+fn field_list(fields: &BTreeMap<String, String>) -> String {
+    fields.keys().map(String::as_str).collect::<Vec<_>>().join(", ")
+}
+
+impl HostwayError {
+    /// A 400 about one field.
+    pub fn bad_field(field: &str, hint: impl Into<String>) -> HostwayError {
+        HostwayError::BadRequest(BTreeMap::from([(field.to_owned(), hint.into())]))
+    }
+
+    fn status_and_kind(&self) -> (StatusCode, &'static str) {
+        match self {
+            HostwayError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            HostwayError::AccountNotFound(_) | HostwayError::PaymentInfoNotFound(_) | HostwayError::NotFound(_) => {
+                (StatusCode::NOT_FOUND, "itemNotFound")
+            }
+            HostwayError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            HostwayError::UnsupportedMediaType(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupportedMediaType"),
+            HostwayError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "requestEntityTooLarge"),
+            HostwayError::BadRequest(_) => (StatusCode::BAD_REQUEST, "badRequest"),
+            HostwayError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            HostwayError::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "badMethod"),
+            HostwayError::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "serverError"),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Envelope<'a> {
+    guid: String,
+    message: String,
+    code: u16,
+    details: &'a BTreeMap<String, String>,
+}
+
+impl IntoResponse for HostwayError {
+    fn into_response(self) -> Response {
+        let (status, kind) = self.status_and_kind();
+        if let HostwayError::Unauthorized(reason) = &self {
+            let body = format!("401 Unauthorized\n\nThis server could not verify your credentials: {reason}.\n");
+            let headers = [
+                (CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8")),
+                (WWW_AUTHENTICATE, HeaderValue::from_static(r#"Basic realm="hostway""#)),
+            ];
+            return (status, headers, body).into_response();
+        }
+        if let HostwayError::Store(err) = &self {
+            tracing::error!(%err, "store failure");
+        }
+        let no_details = BTreeMap::new();
+        let details = match &self {
+            HostwayError::BadRequest(fields) => fields,
+            _ => &no_details,
+        };
+        let envelope = Envelope {
+            guid: uuid::Uuid::new_v4().to_string(),
+            message: self.to_string(),
+            code: status.as_u16(),
+            details,
+        };
+        (status, Json(BTreeMap::from([(kind, envelope)]))).into_response()
+    }
+}

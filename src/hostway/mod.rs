@@ -1,0 +1,325 @@
+//! The Hostway payment-info API (CONTRACT.md §3): `/accounts/{id}/paymentInfo` and its
+//! sub-resources, HTTP Basic auth, JSON in and out.
+//!
+//! Checks run in the contract's order — 401, 404 for the account, 403 ([`access`]), 415 and
+//! 400 ([`body`]), then 404 for the payment info and 409 in the handlers below.
+//! [`error::HostwayError`] is the one error type of this module and renders the vendor's
+//! envelopes.
+
+mod access;
+mod body;
+mod error;
+mod model;
+
+use std::convert::Infallible;
+
+use axum::Router;
+use axum::extract::{FromRequestParts, OriginalUri, RawPathParams, State};
+use axum::http::header::LOCATION;
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Json, Response};
+use axum::routing::{get, post};
+
+use self::access::{AgentOnly, Authorized, Change, Read};
+use self::body::{JsonBody, NewMethod, default_link, payment_amount};
+pub use self::error::HostwayError;
+use self::model::{Link, Links, PaymentInfo, PaymentInfoList, method_id, parse_method_id};
+use crate::AppState;
+use crate::base_url::BaseUrl;
+use crate::cards::{BillingAddress, Card, Expiry, Outcome, Use, mask_all_but_last_four};
+use crate::store::{DefaultMethod, DeleteResult, MethodKind, NewPaymentMethod, PaymentMethodRecord, SaveResult};
+
+/// The routes below `/accounts`. The list and the default also answer with a trailing
+/// slash, as the links the API hands out have one.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/{account}/paymentInfo", get(list).post(create))
+        .route("/{account}/paymentInfo/", get(list).post(create))
+        .route("/{account}/paymentInfo/default", get(show_default).put(set_default).delete(remove_default))
+        .route("/{account}/paymentInfo/default/", get(show_default).put(set_default).delete(remove_default))
+        .route("/{account}/paymentInfo/{method}", get(show).delete(delete))
+        .route("/{account}/paymentInfo/{method}/payment", post(pay))
+        .method_not_allowed_fallback(method_not_allowed)
+        .fallback(not_found)
+}
+
+/// The `{method}` path segment (`cc-<n>` or `dd-<n>`), read without rejecting: a method that
+/// does not exist is a 404 only after the body has been checked.
+struct MethodInPath {
+    text: String,
+    parsed: Option<(MethodKind, i64)>,
+}
+
+impl FromRequestParts<AppState> for MethodInPath {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let text = match RawPathParams::from_request_parts(parts, state).await {
+            Ok(params) => params.iter().find(|(name, _)| *name == "method").map(|(_, value)| value.to_owned()),
+            Err(_) => None,
+        }
+        .unwrap_or_default();
+        let parsed = parse_method_id(&text);
+        Ok(MethodInPath { text, parsed })
+    }
+}
+
+impl MethodInPath {
+    /// The active method of the account this names, or 404.
+    async fn find(&self, state: &AppState, account_id: &str) -> Result<PaymentMethodRecord, HostwayError> {
+        let not_found = || HostwayError::PaymentInfoNotFound(self.text.clone());
+        let (kind, id) = self.parsed.ok_or_else(not_found)?;
+        state.store.payment_method(account_id, kind, id).await?.ok_or_else(not_found)
+    }
+}
+
+async fn list(
+    State(state): State<AppState>,
+    access: Authorized<Read>,
+    base_url: BaseUrl,
+) -> Result<Json<PaymentInfoList>, HostwayError> {
+    let methods = state.store.payment_methods(&access.account_id).await?;
+    let links = Links::new(&base_url, &access.account_id);
+    let is_default = |method: &PaymentMethodRecord| access.account.default == DefaultMethod::Saved(method.id);
+    Ok(Json(PaymentInfoList {
+        list: methods.iter().map(|method| links.item(method, is_default(method))).collect(),
+        default: vec![Link { href: links.default(), rel: "related" }],
+        links: vec![Link { href: links.list(), rel: "self" }],
+    }))
+}
+
+async fn show(
+    State(state): State<AppState>,
+    access: Authorized<Read>,
+    method: MethodInPath,
+    base_url: BaseUrl,
+) -> Result<Json<PaymentInfo>, HostwayError> {
+    let method = method.find(&state, &access.account_id).await?;
+    let is_default = access.account.default == DefaultMethod::Saved(method.id);
+    Ok(Json(Links::new(&base_url, &access.account_id).item(&method, is_default)))
+}
+
+/// The method the `default` link of the list points at.
+async fn show_default(
+    State(state): State<AppState>,
+    access: Authorized<Read>,
+    base_url: BaseUrl,
+) -> Result<Json<PaymentInfo>, HostwayError> {
+    let links = Links::new(&base_url, &access.account_id);
+    let none = || HostwayError::PaymentInfoNotFound("default".into());
+    match access.account.default {
+        DefaultMethod::None => Err(none()),
+        DefaultMethod::Offline => Ok(Json(links.offline_item())),
+        DefaultMethod::Saved(id) => {
+            let methods = state.store.payment_methods(&access.account_id).await?;
+            let method = methods.iter().find(|method| method.id == id).ok_or_else(none)?;
+            Ok(Json(links.item(method, true)))
+        }
+    }
+}
+
+async fn create(
+    State(state): State<AppState>,
+    access: Authorized<Change>,
+    base_url: BaseUrl,
+    body: JsonBody,
+) -> Result<Response, HostwayError> {
+    let method = NewMethod::parse(&body)?;
+    let now = state.clock.now();
+    let account_id = access.account_id.as_str();
+    let (new, duplicate) = match &method {
+        NewMethod::CreditCard(card) => {
+            let address = BillingAddress {
+                street: &card.street,
+                postal_code: card.postal_code.as_deref(),
+                country: card.country.as_deref(),
+            };
+            let checked = Card {
+                number: &card.number,
+                declared_brand: card.declared_brand,
+                cvv: &card.cvv,
+                expiry: card.expiry,
+                address,
+            };
+            let approval = state
+                .test_cards
+                .authorize(&checked, Use::Save, now)
+                .map_err(|decline| HostwayError::Conflict(format!("Credit card rejected: {decline}.")))?;
+            let new = NewPaymentMethod {
+                account_id,
+                kind: MethodKind::CreditCard,
+                number_masked: mask_all_but_last_four(card.number.digits()),
+                number_fingerprint: state.store.fingerprint(&[MethodKind::CreditCard.name(), card.number.digits()]),
+                card_brand: Some(approval.brand.name()),
+                card_holder_name: Some(&card.holder_name),
+                expiration: Some(card.expiry.to_string()),
+                test_card_outcome: Some(approval.outcome.name()),
+                routing_number: None,
+                account_owner: None,
+                account_name: None,
+                bank_name: None,
+                bank_city: None,
+                bank_country: None,
+                at: now,
+            };
+            (new, "A credit card with the same number is already active on this account.")
+        }
+        NewMethod::DirectDebit(debit) => {
+            let new = NewPaymentMethod {
+                account_id,
+                kind: MethodKind::DirectDebit,
+                number_masked: mask_all_but_last_four(&debit.account_number),
+                number_fingerprint: state.store.fingerprint(&[
+                    MethodKind::DirectDebit.name(),
+                    &debit.routing_number,
+                    &debit.account_number,
+                ]),
+                card_brand: None,
+                card_holder_name: None,
+                expiration: None,
+                test_card_outcome: None,
+                routing_number: Some(&debit.routing_number),
+                account_owner: debit.account_owner.as_deref(),
+                account_name: debit.account_name.as_deref(),
+                bank_name: debit.bank_name.as_deref(),
+                bank_city: debit.bank_city.as_deref(),
+                bank_country: debit.bank_country.as_deref(),
+                at: now,
+            };
+            (new, "A direct debit with the same routing and account number is already active on this account.")
+        }
+    };
+    match state.store.save_payment_method(&new).await? {
+        SaveResult::Saved { id } => {
+            let location = Links::new(&base_url, account_id).method(new.kind, id);
+            tracing::info!(account = account_id, method = %method_id(new.kind, id), number = %new.number_masked, "payment info saved");
+            let mut response = StatusCode::CREATED.into_response();
+            // Always a valid header: the base URL and the path segments are sanitised.
+            if let Ok(location) = HeaderValue::try_from(location) {
+                response.headers_mut().insert(LOCATION, location);
+            }
+            Ok(response)
+        }
+        SaveResult::Duplicate => Err(HostwayError::Conflict(duplicate.to_owned())),
+    }
+}
+
+async fn delete(
+    State(state): State<AppState>,
+    access: Authorized<Change>,
+    method: MethodInPath,
+) -> Result<StatusCode, HostwayError> {
+    let not_found = || HostwayError::PaymentInfoNotFound(method.text.clone());
+    let (kind, id) = method.parsed.ok_or_else(not_found)?;
+    match state.store.delete_payment_method(&access.account_id, kind, id, state.clock.now()).await? {
+        DeleteResult::Deleted => Ok(StatusCode::NO_CONTENT),
+        DeleteResult::NotFound => Err(not_found()),
+        DeleteResult::IsDefault => Err(HostwayError::Conflict(format!(
+            "Payment info {} is the account's default: make another method the default first.",
+            method.text
+        ))),
+    }
+}
+
+async fn set_default(
+    State(state): State<AppState>,
+    access: Authorized<Change>,
+    body: JsonBody,
+) -> Result<StatusCode, HostwayError> {
+    let link = default_link(&body)?;
+    let not_a_method =
+        || HostwayError::bad_field("paymentInfo", format!("is not a payment method of account {}", access.account_id));
+    let (kind, id) = method_from_link(&link, &access.account_id).ok_or_else(not_a_method)?;
+    if state.store.set_default_payment_method(&access.account_id, kind, id).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(not_a_method())
+    }
+}
+
+/// The method a link names, when it is one of this account's: an absolute or relative URL
+/// whose path ends `/accounts/{id}/paymentInfo/{cc-n|dd-n}`.
+fn method_from_link(link: &str, account_id: &str) -> Option<(MethodKind, i64)> {
+    let path = link.split(['?', '#']).next().unwrap_or("");
+    let mut segments = path.trim_end_matches('/').rsplit('/');
+    let method = parse_method_id(segments.next()?)?;
+    let collection = segments.next()?;
+    let account = segments.next()?;
+    let accounts = segments.next()?;
+    let account_matches = account == account_id || account == model::path_segment(account_id);
+    (collection == "paymentInfo" && accounts == "accounts" && account_matches).then_some(method)
+}
+
+async fn remove_default(
+    State(state): State<AppState>,
+    access: Authorized<AgentOnly>,
+) -> Result<StatusCode, HostwayError> {
+    if state.store.set_offline_default(&access.account_id).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(HostwayError::Conflict(format!(
+            "Account {} does not allow the offline payment method, so its default cannot be removed.",
+            access.account_id
+        )))
+    }
+}
+
+async fn pay(
+    State(state): State<AppState>,
+    access: Authorized<Change>,
+    method: MethodInPath,
+    body: JsonBody,
+) -> Result<StatusCode, HostwayError> {
+    let amount = payment_amount(&body)?;
+    let saved = method.find(&state, &access.account_id).await?;
+    let now = state.clock.now();
+    if saved.kind == MethodKind::CreditCard {
+        let expiry = saved.expiration.as_deref().and_then(Expiry::parse);
+        let outcome = saved.test_card_outcome.as_deref().and_then(Outcome::from_name);
+        let (Some(expiry), Some(outcome)) = (expiry, outcome) else {
+            return Err(HostwayError::Conflict(format!("Payment info {} cannot be charged.", method.text)));
+        };
+        outcome
+            .charge_saved(expiry, now)
+            .map_err(|decline| HostwayError::Conflict(format!("Payment declined: {decline}.")))?;
+    }
+    state.store.record_payment(&access.account_id, saved.id, amount, now).await?;
+    tracing::info!(account = %access.account_id, method = %method.text, %amount, "payment recorded, pending");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn not_found(OriginalUri(uri): OriginalUri) -> HostwayError {
+    HostwayError::NotFound(uri.path().to_owned())
+}
+
+async fn method_not_allowed(method: Method) -> HostwayError {
+    HostwayError::MethodNotAllowed(method)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_name_methods_of_one_account() {
+        let card = Some((MethodKind::CreditCard, 3));
+        assert_eq!(method_from_link("http://h:1/accounts/1001/paymentInfo/cc-3", "1001"), card);
+        assert_eq!(method_from_link("/accounts/1001/paymentInfo/cc-3/", "1001"), card);
+        assert_eq!(method_from_link("https://x/base/accounts/1001/paymentInfo/cc-3?x=1", "1001"), card);
+        assert_eq!(
+            method_from_link("http://h/accounts/a%20b/paymentInfo/dd-1", "a b"),
+            Some((MethodKind::DirectDebit, 1))
+        );
+        for bad in [
+            "http://h/accounts/1002/paymentInfo/cc-3",
+            "http://h/accounts/1001/payment/cc-3",
+            "http://h/users/1001/paymentInfo/cc-3",
+            "http://h/accounts/1001/paymentInfo/default",
+            "cc-3",
+            "",
+        ] {
+            assert_eq!(method_from_link(bad, "1001"), None, "{bad}");
+        }
+    }
+}
