@@ -3,4 +3,5 @@
 mod binary;
 mod click2mail;
 mod helpers;
+mod hostway;
 mod routing;
