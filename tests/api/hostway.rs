@@ -556,6 +556,9 @@ async fn payments_are_recorded_pending_or_refused() {
     assert_eq!(app.state.store.payments("1001").await.unwrap(), [pending(1, 2550), pending(2, 1), pending(4, 500)]);
 }
 
+/// A request and the status the owner, the member and the agent get for it.
+type RoleCase<'a> = (Method, &'a str, Option<&'a Value>, u16, u16, u16);
+
 #[tokio::test]
 async fn roles_decide_who_may_read_and_change() {
     let app = TestApp::new().await;
@@ -565,7 +568,7 @@ async fn roles_decide_who_may_read_and_change() {
     let link = json!({"paymentInfo": "/accounts/1001/paymentInfo/cc-1"});
     let amount = json!({"amount": 1});
     // (method, path, body, owner, member, agent): the member has a role on 1001 only.
-    let cases: [(Method, &str, Option<&Value>, u16, u16, u16); 10] = [
+    let cases: [RoleCase<'_>; 10] = [
         (Method::GET, "/accounts/1001/paymentInfo", None, 200, 200, 200),
         (Method::GET, "/accounts/1002/paymentInfo", None, 200, 403, 200),
         (Method::GET, "/accounts/1001/paymentInfo/cc-1", None, 200, 200, 200),
