@@ -22,12 +22,14 @@ use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, post};
 
 use self::access::{AgentOnly, Authorized, Change, Read};
-use self::body::{JsonBody, NewMethod, default_link, payment_amount};
+use self::body::{JsonBody, NewCard, NewDirectDebit, NewMethod, default_link, payment_amount};
 pub use self::error::HostwayError;
 use self::model::{Link, Links, PaymentInfo, PaymentInfoList, method_id, parse_method_id};
 use crate::AppState;
 use crate::base_url::BaseUrl;
-use crate::cards::{BillingAddress, Card, Expiry, Outcome, Use, mask_all_but_last_four};
+use chrono::{DateTime, Utc};
+
+use crate::cards::{BillingAddress, Card, Expiry, Outcome, Use};
 use crate::store::{DefaultMethod, DeleteResult, MethodKind, NewPaymentMethod, PaymentMethodRecord, SaveResult};
 
 /// The routes below `/accounts`. The list and the default also answer with a trailing
@@ -125,83 +127,87 @@ async fn create(
     base_url: BaseUrl,
     body: JsonBody,
 ) -> Result<Response, HostwayError> {
-    let method = NewMethod::parse(&body)?;
     let now = state.clock.now();
     let account_id = access.account_id.as_str();
+    let method = NewMethod::parse(&body)?;
     let (new, duplicate) = match &method {
-        NewMethod::CreditCard(card) => {
-            let address = BillingAddress {
-                street: &card.street,
-                postal_code: card.postal_code.as_deref(),
-                country: card.country.as_deref(),
-            };
-            let checked = Card {
-                number: &card.number,
-                declared_brand: card.declared_brand,
-                cvv: &card.cvv,
-                expiry: card.expiry,
-                address,
-            };
-            let approval = state
-                .test_cards
-                .authorize(&checked, Use::Save, now)
-                .map_err(|decline| HostwayError::Conflict(format!("Credit card rejected: {decline}.")))?;
-            let new = NewPaymentMethod {
-                account_id,
-                kind: MethodKind::CreditCard,
-                number_masked: mask_all_but_last_four(card.number.digits()),
-                number_fingerprint: state.store.fingerprint(&[MethodKind::CreditCard.name(), card.number.digits()]),
-                card_brand: Some(approval.brand.name()),
-                card_holder_name: Some(&card.holder_name),
-                expiration: Some(card.expiry.to_string()),
-                test_card_outcome: Some(approval.outcome.name()),
-                routing_number: None,
-                account_owner: None,
-                account_name: None,
-                bank_name: None,
-                bank_city: None,
-                bank_country: None,
-                at: now,
-            };
-            (new, "A credit card with the same number is already active on this account.")
-        }
-        NewMethod::DirectDebit(debit) => {
-            let new = NewPaymentMethod {
-                account_id,
-                kind: MethodKind::DirectDebit,
-                number_masked: mask_all_but_last_four(&debit.account_number),
-                number_fingerprint: state.store.fingerprint(&[
-                    MethodKind::DirectDebit.name(),
-                    &debit.routing_number,
-                    &debit.account_number,
-                ]),
-                card_brand: None,
-                card_holder_name: None,
-                expiration: None,
-                test_card_outcome: None,
-                routing_number: Some(&debit.routing_number),
-                account_owner: debit.account_owner.as_deref(),
-                account_name: debit.account_name.as_deref(),
-                bank_name: debit.bank_name.as_deref(),
-                bank_city: debit.bank_city.as_deref(),
-                bank_country: debit.bank_country.as_deref(),
-                at: now,
-            };
-            (new, "A direct debit with the same routing and account number is already active on this account.")
-        }
+        NewMethod::CreditCard(card) => (
+            authorized_card(&state, account_id, card, now)?,
+            "A credit card with the same number is already active on this account.",
+        ),
+        NewMethod::DirectDebit(debit) => (
+            direct_debit(&state, account_id, debit, now),
+            "A direct debit with the same routing and account number is already active on this account.",
+        ),
     };
     match state.store.save_payment_method(&new).await? {
         SaveResult::Saved { id } => {
-            let location = Links::new(&base_url, account_id).method(new.kind, id);
             tracing::info!(account = account_id, method = %method_id(new.kind, id), number = %new.number_masked, "payment info saved");
             let mut response = StatusCode::CREATED.into_response();
             // Always a valid header: the base URL and the path segments are sanitised.
-            if let Ok(location) = HeaderValue::try_from(location) {
+            if let Ok(location) = HeaderValue::try_from(Links::new(&base_url, account_id).method(new.kind, id)) {
                 response.headers_mut().insert(LOCATION, location);
             }
             Ok(response)
         }
         SaveResult::Duplicate => Err(HostwayError::Conflict(duplicate.to_owned())),
+    }
+}
+
+/// The card, once the shared card rules accept it for saving, as the store keeps it.
+fn authorized_card<'a>(
+    state: &AppState,
+    account_id: &'a str,
+    card: &'a NewCard,
+    now: DateTime<Utc>,
+) -> Result<NewPaymentMethod<'a>, HostwayError> {
+    let address = BillingAddress {
+        street: &card.street,
+        postal_code: card.postal_code.as_deref(),
+        country: card.country.as_deref(),
+    };
+    let checked = Card {
+        number: &card.number,
+        declared_brand: card.declared_brand,
+        cvv: &card.cvv,
+        expiry: card.expiry,
+        address,
+    };
+    let approval = state
+        .test_cards
+        .authorize(&checked, Use::Save, now)
+        .map_err(|decline| HostwayError::Conflict(format!("Credit card rejected: {decline}.")))?;
+    let number = card.number.digits();
+    Ok(NewPaymentMethod {
+        card_brand: Some(approval.brand.name()),
+        card_holder_name: Some(&card.holder_name),
+        expiration: Some(card.expiry.to_string()),
+        test_card_outcome: Some(approval.outcome.name()),
+        ..NewPaymentMethod::new(
+            account_id,
+            MethodKind::CreditCard,
+            number,
+            state.store.fingerprint(&["card", number]),
+            now,
+        )
+    })
+}
+
+fn direct_debit<'a>(
+    state: &AppState,
+    account_id: &'a str,
+    debit: &'a NewDirectDebit,
+    now: DateTime<Utc>,
+) -> NewPaymentMethod<'a> {
+    let fingerprint = state.store.fingerprint(&["bank account", &debit.routing_number, &debit.account_number]);
+    NewPaymentMethod {
+        routing_number: Some(&debit.routing_number),
+        account_owner: debit.account_owner.as_deref(),
+        account_name: debit.account_name.as_deref(),
+        bank_name: debit.bank_name.as_deref(),
+        bank_city: debit.bank_city.as_deref(),
+        bank_country: debit.bank_country.as_deref(),
+        ..NewPaymentMethod::new(account_id, MethodKind::DirectDebit, &debit.account_number, fingerprint, now)
     }
 }
 

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
 
 use super::{Store, timestamp};
+use crate::cards::mask_all_but_last_four;
 use crate::fixtures::HostwayFixtures;
 use crate::money::Cents;
 
@@ -83,6 +84,36 @@ pub struct NewPaymentMethod<'a> {
     pub bank_city: Option<&'a str>,
     pub bank_country: Option<&'a str>,
     pub at: DateTime<Utc>,
+}
+
+impl<'a> NewPaymentMethod<'a> {
+    /// A method with only what every kind has; the caller fills in the rest. `number` is
+    /// kept only masked.
+    pub fn new(
+        account_id: &'a str,
+        kind: MethodKind,
+        number: &str,
+        number_fingerprint: String,
+        at: DateTime<Utc>,
+    ) -> NewPaymentMethod<'a> {
+        NewPaymentMethod {
+            account_id,
+            kind,
+            number_masked: mask_all_but_last_four(number),
+            number_fingerprint,
+            card_brand: None,
+            card_holder_name: None,
+            expiration: None,
+            test_card_outcome: None,
+            routing_number: None,
+            account_owner: None,
+            account_name: None,
+            bank_name: None,
+            bank_city: None,
+            bank_country: None,
+            at,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
