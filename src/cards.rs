@@ -251,10 +251,11 @@ impl Outcome {
 }
 
 /// A card or bank account number as shown back to clients: every digit but the last four
-/// replaced by `X`, as in `XXXXXXXXXXXX1111`.
+/// replaced by `X`, as in `XXXXXXXXXXXX1111`. A number of four digits or fewer still loses
+/// its first digit, so that no number is ever shown whole.
 pub fn mask_all_but_last_four(digits: &str) -> String {
-    let shown = digits.len().saturating_sub(4);
-    format!("{}{}", "X".repeat(shown), &digits[shown..])
+    let hidden = digits.len().saturating_sub(4).max(1).min(digits.len());
+    format!("{}{}", "X".repeat(hidden), &digits[hidden..])
 }
 
 /// One row of the test-card table in `fixtures/test-cards.json`.
@@ -548,7 +549,9 @@ mod tests {
         }
         assert_eq!(mask_all_but_last_four("4111111111111111"), "XXXXXXXXXXXX1111");
         assert_eq!(mask_all_but_last_four("123456782332"), "XXXXXXXX2332");
-        assert_eq!(mask_all_but_last_four("1234"), "1234");
+        assert_eq!(mask_all_but_last_four("12345"), "X2345");
+        assert_eq!(mask_all_but_last_four("1234"), "X234");
+        assert_eq!(mask_all_but_last_four(""), "");
     }
 
     #[test]

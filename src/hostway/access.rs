@@ -5,7 +5,7 @@
 
 use std::marker::PhantomData;
 
-use axum::extract::{FromRequestParts, RawPathParams};
+use axum::extract::{FromRequestParts, OriginalUri, RawPathParams};
 use axum::http::request::Parts;
 
 use super::error::HostwayError;
@@ -68,11 +68,15 @@ impl<N: Need> FromRequestParts<AppState> for Authorized<N> {
         credentials.verify(user.as_ref().map(|user| user.password.as_str()))?;
         let is_sales_agent = user.is_some_and(|user| user.is_sales_agent);
 
-        let params = RawPathParams::from_request_parts(parts, state)
-            .await
-            .map_err(|_| HostwayError::NotFound(parts.uri.path().to_owned()))?;
-        let account_id = params.iter().find(|(name, _)| *name == "account").map(|(_, value)| value.to_owned());
-        let account_id = account_id.ok_or_else(|| HostwayError::NotFound(parts.uri.path().to_owned()))?;
+        let path = match OriginalUri::from_request_parts(parts, state).await {
+            Ok(OriginalUri(uri)) => uri.path().to_owned(),
+            Err(never) => match never {},
+        };
+        let params = RawPathParams::from_request_parts(parts, state).await.ok();
+        let account_id = params
+            .as_ref()
+            .and_then(|params| params.iter().find(|(name, _)| *name == "account").map(|(_, value)| value.to_owned()))
+            .ok_or(HostwayError::NotFound(path))?;
         let account = state
             .store
             .hostway_account(&account_id)

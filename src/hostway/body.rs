@@ -103,9 +103,13 @@ impl NewMethod {
             }
             Some(_) => {
                 problems.add("paymentInfoType", "must be credit_card or direct_debit");
+                check_field_types(object, &mut problems);
                 None
             }
-            None => None,
+            None => {
+                check_field_types(object, &mut problems);
+                None
+            }
         };
         match method {
             Some(method) if problems.0.is_empty() => Ok(method),
@@ -114,32 +118,51 @@ impl NewMethod {
     }
 }
 
+/// Without a known type no type-specific field can be required, but one of the wrong JSON
+/// type is still named, so that a single 400 lists everything.
+fn check_field_types(object: &Map<String, Value>, problems: &mut Problems) {
+    for field in [
+        "cardHolderName",
+        "expirationDate",
+        "verificationNumber",
+        "creditCardType",
+        "routingNumber",
+        "accountOwner",
+        "accountName",
+        "bankName",
+        "bankCity",
+        "bankCountry",
+    ] {
+        problems.string(object, field, Required::No);
+    }
+    if object.get("billingAddress").is_some_and(|address| !address.is_object() && !address.is_null()) {
+        problems.add("billingAddress", "must be an object");
+    }
+}
+
 fn parse_card(object: &Map<String, Value>, number: Option<&str>, problems: &mut Problems) -> Option<NewCard> {
-    let number = number.and_then(|number| {
-        let parsed = CardNumber::parse(number).ok();
-        problems.check("accountNumber", parsed.is_some(), "must be 12 to 19 digits for a credit card").then_some(())?;
-        parsed
-    });
+    let number = problems.parse(
+        "accountNumber",
+        number,
+        |number| CardNumber::parse(number).ok(),
+        "must be 12 to 19 digits for a credit card",
+    );
     let holder_name = problems.string(object, "cardHolderName", Required::Yes);
-    let expiry = problems.string(object, "expirationDate", Required::Yes).and_then(|text| {
-        let expiry = Expiry::parse(text);
-        problems
-            .check("expirationDate", expiry.is_some(), "must be yyyy-m or yyyy-mm, such as 2030-04")
-            .then_some(())?;
-        expiry
-    });
-    let cvv = problems.string(object, "verificationNumber", Required::Yes).and_then(|text| {
-        let cvv = Cvv::parse(text).ok();
-        problems.check("verificationNumber", cvv.is_some(), "must be 3 or 4 digits").then_some(())?;
-        cvv
-    });
-    let declared_brand = problems.string(object, "creditCardType", Required::No).and_then(|text| {
-        let brand = [Brand::Visa, Brand::Mastercard, Brand::Amex, Brand::Discover]
-            .into_iter()
-            .find(|brand| brand.name() == text);
-        problems.check("creditCardType", brand.is_some(), "must be visa, mastercard, amex or discover");
-        brand
-    });
+    let expiry = problems.string(object, "expirationDate", Required::Yes);
+    let expiry = problems.parse("expirationDate", expiry, Expiry::parse, "must be yyyy-m or yyyy-mm, such as 2030-04");
+    let cvv = problems.string(object, "verificationNumber", Required::Yes);
+    let cvv = problems.parse("verificationNumber", cvv, |text| Cvv::parse(text).ok(), "must be 3 or 4 digits");
+    let brand = problems.string(object, "creditCardType", Required::No);
+    let declared_brand = problems.parse(
+        "creditCardType",
+        brand,
+        |text| {
+            [Brand::Visa, Brand::Mastercard, Brand::Amex, Brand::Discover]
+                .into_iter()
+                .find(|brand| brand.name() == text)
+        },
+        "must be visa, mastercard, amex or discover",
+    );
     let address = match object.get("billingAddress") {
         None | Some(Value::Null) => {
             problems.add("billingAddress", "is required");
@@ -162,10 +185,13 @@ fn parse_card(object: &Map<String, Value>, number: Option<&str>, problems: &mut 
             nested.string(address, optional, Required::No);
         }
         postal_code = nested.string(address, "postalCode", Required::No);
-        country = nested.string(address, "countryCode", Required::No).and_then(|code| {
-            let known = COUNTRY_CODES.split(' ').any(|known| known == code);
-            nested.check("countryCode", known, "must be an ISO 3166-1 alpha-2 code such as US").then_some(code)
-        });
+        let code = nested.string(address, "countryCode", Required::No);
+        country = nested.parse(
+            "countryCode",
+            code,
+            |code| COUNTRY_CODES.split(' ').find(|known| *known == code),
+            "must be an ISO 3166-1 alpha-2 code such as US",
+        );
         for (field, hint) in nested.0 {
             problems.add(&format!("billingAddress.{field}"), &hint);
         }
@@ -272,6 +298,19 @@ impl Problems {
             self.add(field, hint);
         }
         ok
+    }
+
+    /// `text` parsed, when it is given; the hint is recorded when it does not parse.
+    fn parse<T>(
+        &mut self,
+        field: &str,
+        text: Option<&str>,
+        parser: impl FnOnce(&str) -> Option<T>,
+        hint: &str,
+    ) -> Option<T> {
+        let parsed = parser(text?);
+        self.check(field, parsed.is_some(), hint);
+        parsed
     }
 
     /// The field as a string. Absent, `null`, empty and blank all count as not given.

@@ -24,7 +24,7 @@ use axum::routing::{get, post};
 use self::access::{AgentOnly, Authorized, Change, Read};
 use self::body::{JsonBody, NewCard, NewDirectDebit, NewMethod, default_link, payment_amount};
 pub use self::error::HostwayError;
-use self::model::{Link, Links, PaymentInfo, PaymentInfoList, method_id, parse_method_id};
+use self::model::{Link, Links, PaymentInfo, PaymentInfoList, method_from_link, method_id, parse_method_id};
 use crate::AppState;
 use crate::base_url::BaseUrl;
 use chrono::{DateTime, Utc};
@@ -68,11 +68,19 @@ impl FromRequestParts<AppState> for MethodInPath {
 }
 
 impl MethodInPath {
+    fn not_found(&self) -> HostwayError {
+        HostwayError::PaymentInfoNotFound(self.text.clone())
+    }
+
+    /// The kind and id this names, or 404 when it is no method id at all.
+    fn id(&self) -> Result<(MethodKind, i64), HostwayError> {
+        self.parsed.ok_or_else(|| self.not_found())
+    }
+
     /// The active method of the account this names, or 404.
     async fn find(&self, state: &AppState, account_id: &str) -> Result<PaymentMethodRecord, HostwayError> {
-        let not_found = || HostwayError::PaymentInfoNotFound(self.text.clone());
-        let (kind, id) = self.parsed.ok_or_else(not_found)?;
-        state.store.payment_method(account_id, kind, id).await?.ok_or_else(not_found)
+        let (kind, id) = self.id()?;
+        state.store.payment_method(account_id, kind, id).await?.ok_or_else(|| self.not_found())
     }
 }
 
@@ -113,10 +121,9 @@ async fn show_default(
     match access.account.default {
         DefaultMethod::None => Err(none()),
         DefaultMethod::Offline => Ok(Json(links.offline_item())),
-        DefaultMethod::Saved(id) => {
-            let methods = state.store.payment_methods(&access.account_id).await?;
-            let method = methods.iter().find(|method| method.id == id).ok_or_else(none)?;
-            Ok(Json(links.item(method, true)))
+        DefaultMethod::Saved(_) => {
+            let method = state.store.default_payment_method(&access.account_id).await?.ok_or_else(none)?;
+            Ok(Json(links.item(&method, true)))
         }
     }
 }
@@ -144,7 +151,8 @@ async fn create(
         SaveResult::Saved { id } => {
             tracing::info!(account = account_id, method = %method_id(new.kind, id), number = %new.number_masked, "payment info saved");
             let mut response = StatusCode::CREATED.into_response();
-            // Always a valid header: the base URL and the path segments are sanitised.
+            // The base URL and the account id are sanitised, so this is always a valid header;
+            // were it ever not, the method is saved all the same and the 201 stands.
             if let Ok(location) = HeaderValue::try_from(Links::new(&base_url, account_id).method(new.kind, id)) {
                 response.headers_mut().insert(LOCATION, location);
             }
@@ -216,11 +224,10 @@ async fn delete(
     access: Authorized<Change>,
     method: MethodInPath,
 ) -> Result<StatusCode, HostwayError> {
-    let not_found = || HostwayError::PaymentInfoNotFound(method.text.clone());
-    let (kind, id) = method.parsed.ok_or_else(not_found)?;
+    let (kind, id) = method.id()?;
     match state.store.delete_payment_method(&access.account_id, kind, id, state.clock.now()).await? {
         DeleteResult::Deleted => Ok(StatusCode::NO_CONTENT),
-        DeleteResult::NotFound => Err(not_found()),
+        DeleteResult::NotFound => Err(method.not_found()),
         DeleteResult::IsDefault => Err(HostwayError::Conflict(format!(
             "Payment info {} is the account's default: make another method the default first.",
             method.text
@@ -242,19 +249,6 @@ async fn set_default(
     } else {
         Err(not_a_method())
     }
-}
-
-/// The method a link names, when it is one of this account's: an absolute or relative URL
-/// whose path ends `/accounts/{id}/paymentInfo/{cc-n|dd-n}`.
-fn method_from_link(link: &str, account_id: &str) -> Option<(MethodKind, i64)> {
-    let path = link.split(['?', '#']).next().unwrap_or("");
-    let mut segments = path.trim_end_matches('/').rsplit('/');
-    let method = parse_method_id(segments.next()?)?;
-    let collection = segments.next()?;
-    let account = segments.next()?;
-    let accounts = segments.next()?;
-    let account_matches = account == account_id || account == model::path_segment(account_id);
-    (collection == "paymentInfo" && accounts == "accounts" && account_matches).then_some(method)
 }
 
 async fn remove_default(
@@ -301,31 +295,4 @@ pub async fn not_found(OriginalUri(uri): OriginalUri) -> HostwayError {
 
 async fn method_not_allowed(method: Method) -> HostwayError {
     HostwayError::MethodNotAllowed(method)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn links_name_methods_of_one_account() {
-        let card = Some((MethodKind::CreditCard, 3));
-        assert_eq!(method_from_link("http://h:1/accounts/1001/paymentInfo/cc-3", "1001"), card);
-        assert_eq!(method_from_link("/accounts/1001/paymentInfo/cc-3/", "1001"), card);
-        assert_eq!(method_from_link("https://x/base/accounts/1001/paymentInfo/cc-3?x=1", "1001"), card);
-        assert_eq!(
-            method_from_link("http://h/accounts/a%20b/paymentInfo/dd-1", "a b"),
-            Some((MethodKind::DirectDebit, 1))
-        );
-        for bad in [
-            "http://h/accounts/1002/paymentInfo/cc-3",
-            "http://h/accounts/1001/payment/cc-3",
-            "http://h/users/1001/paymentInfo/cc-3",
-            "http://h/accounts/1001/paymentInfo/default",
-            "cc-3",
-            "",
-        ] {
-            assert_eq!(method_from_link(bad, "1001"), None, "{bad}");
-        }
-    }
 }

@@ -114,6 +114,19 @@ pub fn parse_method_id(text: &str) -> Option<(MethodKind, i64)> {
     Some((kind, number.parse().ok()?))
 }
 
+/// The method a link names, when it is one of this account's: an absolute or relative URL
+/// whose path ends `/accounts/{id}/paymentInfo/{cc-n|dd-n}`.
+pub fn method_from_link(link: &str, account_id: &str) -> Option<(MethodKind, i64)> {
+    let path = link.split(['?', '#']).next().unwrap_or("");
+    let mut segments = path.trim_end_matches('/').rsplit('/');
+    let method = parse_method_id(segments.next()?)?;
+    let collection = segments.next()?;
+    let account = segments.next()?;
+    let accounts = segments.next()?;
+    let account_matches = account == account_id || account == path_segment(account_id);
+    (collection == "paymentInfo" && accounts == "accounts" && account_matches).then_some(method)
+}
+
 /// Percent-encodes everything in an account id but unreserved characters, so any id makes a
 /// valid link.
 pub fn path_segment(text: &str) -> String {
@@ -139,5 +152,27 @@ mod tests {
         }
         assert_eq!(path_segment("1001"), "1001");
         assert_eq!(path_segment("a b/é"), "a%20b%2F%C3%A9");
+    }
+
+    #[test]
+    fn links_name_methods_of_one_account() {
+        let card = Some((MethodKind::CreditCard, 3));
+        assert_eq!(method_from_link("http://h:1/accounts/1001/paymentInfo/cc-3", "1001"), card);
+        assert_eq!(method_from_link("/accounts/1001/paymentInfo/cc-3/", "1001"), card);
+        assert_eq!(method_from_link("https://x/base/accounts/1001/paymentInfo/cc-3?x=1", "1001"), card);
+        assert_eq!(
+            method_from_link("http://h/accounts/a%20b/paymentInfo/dd-1", "a b"),
+            Some((MethodKind::DirectDebit, 1))
+        );
+        for bad in [
+            "http://h/accounts/1002/paymentInfo/cc-3",
+            "http://h/accounts/1001/payment/cc-3",
+            "http://h/users/1001/paymentInfo/cc-3",
+            "http://h/accounts/1001/paymentInfo/default",
+            "cc-3",
+            "",
+        ] {
+            assert_eq!(method_from_link(bad, "1001"), None, "{bad}");
+        }
     }
 }

@@ -37,6 +37,14 @@ pub enum MethodKind {
     DirectDebit,
 }
 
+impl TryFrom<String> for MethodKind {
+    type Error = String;
+
+    fn try_from(name: String) -> Result<MethodKind, String> {
+        MethodKind::from_name(&name).ok_or_else(|| format!("unknown payment method kind {name}"))
+    }
+}
+
 impl MethodKind {
     /// The `paymentInfoType` value.
     pub fn name(self) -> &'static str {
@@ -52,9 +60,10 @@ impl MethodKind {
 }
 
 /// A saved payment method, as much of it as the API shows or needs.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct PaymentMethodRecord {
     pub id: i64,
+    #[sqlx(try_from = "String")]
     pub kind: MethodKind,
     /// `XXXXXXXXXXXX1111`
     pub number_masked: String,
@@ -133,21 +142,12 @@ pub enum DeleteResult {
     NotFound,
 }
 
-type MethodRow = (i64, String, String, Option<String>, Option<String>, Option<String>, Option<String>);
-
-/// The columns a [`MethodRow`] reads, as a literal so that queries stay `&'static str`.
-macro_rules! method_columns {
-    () => {
-        "id, kind, number_masked, card_brand, expiration, test_card_outcome, routing_number"
-    };
-}
-
-fn method_record(
-    (id, kind, number_masked, card_brand, expiration, test_card_outcome, routing_number): MethodRow,
-) -> PaymentMethodRecord {
-    // The kind column's CHECK constraint admits only the two names.
-    let kind = MethodKind::from_name(&kind).unwrap_or(MethodKind::CreditCard);
-    PaymentMethodRecord { id, kind, number_masked, card_brand, expiration, test_card_outcome, routing_number }
+/// A one-time payment as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentRecord {
+    pub payment_method_id: i64,
+    pub amount: Cents,
+    pub status: String,
 }
 
 impl Store {
@@ -188,15 +188,21 @@ impl Store {
 
     /// The account's active (not deleted) payment methods, oldest first.
     pub async fn payment_methods(&self, account_id: &str) -> Result<Vec<PaymentMethodRecord>, sqlx::Error> {
-        let rows: Vec<MethodRow> = sqlx::query_as(concat!(
-            "SELECT ",
-            method_columns!(),
-            " FROM hostway_payment_methods WHERE account_id = ?1 AND deleted_at IS NULL ORDER BY id"
-        ))
+        sqlx::query_as("SELECT * FROM hostway_payment_methods WHERE account_id = ?1 AND deleted_at IS NULL ORDER BY id")
+            .bind(account_id)
+            .fetch_all(&self.pool)
+            .await
+    }
+
+    /// The account's default, when it is a saved method.
+    pub async fn default_payment_method(&self, account_id: &str) -> Result<Option<PaymentMethodRecord>, sqlx::Error> {
+        sqlx::query_as(
+            "SELECT m.* FROM hostway_payment_methods m JOIN hostway_accounts a ON a.default_payment_method = m.id \
+             WHERE a.id = ?1",
+        )
         .bind(account_id)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows.into_iter().map(method_record).collect())
+        .fetch_optional(&self.pool)
+        .await
     }
 
     /// One active payment method of the account, of the given kind.
@@ -206,22 +212,19 @@ impl Store {
         kind: MethodKind,
         id: i64,
     ) -> Result<Option<PaymentMethodRecord>, sqlx::Error> {
-        let row: Option<MethodRow> = sqlx::query_as(concat!(
-            "SELECT ",
-            method_columns!(),
-            " FROM hostway_payment_methods WHERE account_id = ?1 AND kind = ?2 AND id = ?3 AND deleted_at IS NULL"
-        ))
+        sqlx::query_as(
+            "SELECT * FROM hostway_payment_methods WHERE account_id = ?1 AND kind = ?2 AND id = ?3 AND deleted_at IS NULL",
+        )
         .bind(account_id)
         .bind(kind.name())
         .bind(id)
         .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.map(method_record))
+        .await
     }
 
-    /// Saves the method unless one with the same fingerprint is active on the account. The
-    /// first method saved on an account with no default becomes its default, in the same
-    /// transaction.
+    /// Saves the method unless one with the same fingerprint is active on the account. A
+    /// method saved on an account with no other active method becomes its default, in the
+    /// same transaction, even where the default was offline.
     pub async fn save_payment_method(&self, method: &NewPaymentMethod<'_>) -> Result<SaveResult, sqlx::Error> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let duplicate: Option<i64> = sqlx::query_scalar(
@@ -259,8 +262,9 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         sqlx::query(
-            "UPDATE hostway_accounts SET default_payment_method = ?1 \
-             WHERE id = ?2 AND default_payment_method IS NULL AND offline_is_default = 0",
+            "UPDATE hostway_accounts SET default_payment_method = ?1, offline_is_default = 0 \
+             WHERE id = ?2 AND NOT EXISTS (SELECT 1 FROM hostway_payment_methods \
+             WHERE account_id = ?2 AND id != ?1 AND deleted_at IS NULL)",
         )
         .bind(id)
         .bind(method.account_id)
@@ -359,15 +363,20 @@ impl Store {
         Ok(())
     }
 
-    /// The account's payments as (method id, amount, status), oldest first.
-    pub async fn payments(&self, account_id: &str) -> Result<Vec<(i64, Cents, String)>, sqlx::Error> {
+    /// The account's payments, oldest first.
+    pub async fn payments(&self, account_id: &str) -> Result<Vec<PaymentRecord>, sqlx::Error> {
         let rows: Vec<(i64, i64, String)> = sqlx::query_as(
             "SELECT payment_method_id, amount_cents, status FROM hostway_payments WHERE account_id = ?1 ORDER BY id",
         )
         .bind(account_id)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.into_iter().map(|(method, amount, status)| (method, Cents::new(amount), status)).collect())
+        let record = |(payment_method_id, amount, status)| PaymentRecord {
+            payment_method_id,
+            amount: Cents::new(amount),
+            status,
+        };
+        Ok(rows.into_iter().map(record).collect())
     }
 }
 

@@ -19,7 +19,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 pub use click2mail::{Click2MailUser, Purchase, PurchaseRecord, PurchaseResult};
 pub use hostway::{
     DefaultMethod, DeleteResult, HostwayAccount, HostwayUser, MethodKind, NewPaymentMethod, PaymentMethodRecord,
-    SaveResult,
+    PaymentRecord, SaveResult,
 };
 
 use crate::config::Database;

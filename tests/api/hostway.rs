@@ -3,6 +3,7 @@
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use paymock::money::Cents;
+use paymock::store::PaymentRecord;
 use serde_json::{Value, json};
 
 use crate::helpers::*;
@@ -210,7 +211,12 @@ async fn the_vendor_direct_debit_example_needs_a_valid_routing_number() {
     assert_eq!(reply.status, StatusCode::CREATED);
     assert_eq!(reply.header("location"), format!("{BASE}/accounts/1001/paymentInfo/dd-1"));
     let reply = call(&app, Method::GET, "/accounts/1001/paymentInfo/dd-1", OWNER, None).await;
-    assert_eq!(json_of(&reply), debit_item("1001", "dd-1", "011000015", "1234", 1));
+    assert_eq!(json_of(&reply), debit_item("1001", "dd-1", "011000015", "X234", 1));
+    // Even a four-digit account number is never shown whole; field order as documented.
+    let expected = format!(
+        r#"{{"paymentInfoType":"direct_debit","routingNumber":"011000015","accountNumber":"X234","default":1,"links":[{{"href":"{BASE}/accounts/1001/paymentInfo/dd-1","rel":"self"}}]}}"#
+    );
+    assert_eq!(reply.body, expected);
 }
 
 #[tokio::test]
@@ -218,6 +224,16 @@ async fn every_missing_or_malformed_field_is_named_at_once() {
     let app = TestApp::new().await;
     let cases = [
         (json!({}), json!({"accountNumber": "is required", "paymentInfoType": "is required"})),
+        (
+            json!({"paymentInfoType": 1, "accountNumber": 4111111111111111u64, "cardHolderName": [], "routingNumber": {}, "billingAddress": "x"}),
+            json!({
+                "accountNumber": "must be a string",
+                "billingAddress": "must be an object",
+                "cardHolderName": "must be a string",
+                "paymentInfoType": "must be a string",
+                "routingNumber": "must be a string"
+            }),
+        ),
         (
             json!({"paymentInfoType": "paypal", "accountNumber": "12 34"}),
             json!({"accountNumber": "must be digits only", "paymentInfoType": "must be credit_card or direct_debit"}),
@@ -462,7 +478,7 @@ async fn only_agents_remove_the_default_and_only_where_offline_is_allowed() {
 
     let reply = call(&app, Method::DELETE, "/accounts/1002/paymentInfo/default", OWNER, None).await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
-    let message = "Only sales agents may remove an account's default payment method.";
+    let message = AGENT_REFUSAL;
     assert_eq!(envelope(&reply), error("forbidden", 403, message, json!({})));
 
     let reply = call(&app, Method::DELETE, "/accounts/1002/paymentInfo/default", AGENT, None).await;
@@ -474,15 +490,24 @@ async fn only_agents_remove_the_default_and_only_where_offline_is_allowed() {
         "links": [{"href": format!("{BASE}/accounts/1002/paymentInfo/default/"), "rel": "self"}]
     });
     assert_eq!(json_of(&reply), offline);
+    let expected = format!(
+        r#"{{"paymentInfoType":"offline","default":1,"links":[{{"href":"{BASE}/accounts/1002/paymentInfo/default/","rel":"self"}}]}}"#
+    );
+    assert_eq!(reply.body, expected);
     let reply = call(&app, Method::GET, "/accounts/1002/paymentInfo", OWNER, None).await;
     assert_eq!(json_of(&reply)["list"][0]["default"], json!(0));
-    // With the default offline, the card may now be deleted, and a new card does not take over.
-    assert_eq!(
-        call(&app, Method::DELETE, "/accounts/1002/paymentInfo/cc-1", OWNER, None).await.status,
-        StatusCode::NO_CONTENT
-    );
-    save(&app, "1002", &card_with(json!({"accountNumber": "5555555555554444", "creditCardType": "mastercard"}))).await;
+    // While another method is active, a new one does not take over from offline...
+    let mastercard = card_with(json!({"accountNumber": "5555555555554444", "creditCardType": "mastercard"}));
+    save(&app, "1002", &mastercard).await;
     assert_eq!(json_of(&call(&app, Method::GET, "/accounts/1002/paymentInfo/default", OWNER, None).await), offline);
+    // ...but once none is left, the next one saved is the first, and the default.
+    for method in ["cc-1", "cc-3"] {
+        let path = format!("/accounts/1002/paymentInfo/{method}");
+        assert_eq!(call(&app, Method::DELETE, &path, OWNER, None).await.status, StatusCode::NO_CONTENT);
+    }
+    save(&app, "1002", &card()).await;
+    let reply = call(&app, Method::GET, "/accounts/1002/paymentInfo/default", OWNER, None).await;
+    assert_eq!(json_of(&reply), card_item("1002", "cc-4", "visa", "XXXXXXXXXXXX1111", "2030-04", 1));
 
     let reply = call(&app, Method::DELETE, "/accounts/1001/paymentInfo/default", AGENT, None).await;
     assert_eq!(reply.status, StatusCode::CONFLICT);
@@ -552,12 +577,27 @@ async fn payments_are_recorded_pending_or_refused() {
     let reply = pay("/accounts/1001/paymentInfo/cc-4/payment", json!({"amount": 5})).await;
     assert_eq!(envelope(&reply), conflict("Payment declined: card expired at the end of 2026-11."));
 
-    let pending = |method, cents| (method, Cents::new(cents), "pending".to_owned());
+    let pending = |payment_method_id, cents| PaymentRecord {
+        payment_method_id,
+        amount: Cents::new(cents),
+        status: "pending".to_owned(),
+    };
     assert_eq!(app.state.store.payments("1001").await.unwrap(), [pending(1, 2550), pending(2, 1), pending(4, 500)]);
 }
 
-/// A request and the status the owner, the member and the agent get for it.
-type RoleCase<'a> = (Method, &'a str, Option<&'a Value>, u16, u16, u16);
+const READ_REFUSAL: &str = "Only sales agents and users with a role on this account may read its payment info.";
+const CHANGE_REFUSAL: &str = "Only sales agents and account owners may change this account's payment info.";
+const AGENT_REFUSAL: &str = "Only sales agents may remove an account's default payment method.";
+
+/// A request, what a refused caller is told, and the status the owner, the member and the
+/// agent get for it.
+struct RoleCase<'a> {
+    method: Method,
+    path: &'a str,
+    body: Option<&'a Value>,
+    refusal: &'a str,
+    statuses: [u16; 3],
+}
 
 #[tokio::test]
 async fn roles_decide_who_may_read_and_change() {
@@ -567,35 +607,68 @@ async fn roles_decide_who_may_read_and_change() {
     let card_2 = card_with(json!({"accountNumber": "6011111111111117", "creditCardType": "discover"}));
     let link = json!({"paymentInfo": "/accounts/1001/paymentInfo/cc-1"});
     let amount = json!({"amount": 1});
-    // (method, path, body, owner, member, agent): the member has a role on 1001 only.
-    let cases: [RoleCase<'_>; 10] = [
-        (Method::GET, "/accounts/1001/paymentInfo", None, 200, 200, 200),
-        (Method::GET, "/accounts/1002/paymentInfo", None, 200, 403, 200),
-        (Method::GET, "/accounts/1001/paymentInfo/cc-1", None, 200, 200, 200),
-        (Method::GET, "/accounts/1002/paymentInfo/cc-2", None, 200, 403, 200),
-        (Method::GET, "/accounts/1001/paymentInfo/default", None, 200, 200, 200),
-        (Method::POST, "/accounts/1001/paymentInfo", Some(&card_2), 201, 403, 409),
-        (Method::PUT, "/accounts/1001/paymentInfo/default", Some(&link), 204, 403, 204),
-        (Method::POST, "/accounts/1001/paymentInfo/cc-1/payment", Some(&amount), 204, 403, 204),
-        (Method::DELETE, "/accounts/1001/paymentInfo/cc-3", None, 204, 403, 404),
-        (Method::DELETE, "/accounts/1001/paymentInfo/default", None, 403, 403, 409),
+    let case = |method, path, body, refusal, statuses| RoleCase { method, path, body, refusal, statuses };
+    // The member has a role on 1001 only; the agent's 409s and 404 follow from the owner's
+    // changes just before.
+    let cases = [
+        case(Method::GET, "/accounts/1001/paymentInfo", None, READ_REFUSAL, [200, 200, 200]),
+        case(Method::GET, "/accounts/1002/paymentInfo", None, READ_REFUSAL, [200, 403, 200]),
+        case(Method::GET, "/accounts/1001/paymentInfo/cc-1", None, READ_REFUSAL, [200, 200, 200]),
+        case(Method::GET, "/accounts/1002/paymentInfo/cc-2", None, READ_REFUSAL, [200, 403, 200]),
+        case(Method::GET, "/accounts/1001/paymentInfo/default", None, READ_REFUSAL, [200, 200, 200]),
+        case(Method::POST, "/accounts/1001/paymentInfo", Some(&card_2), CHANGE_REFUSAL, [201, 403, 409]),
+        case(Method::PUT, "/accounts/1001/paymentInfo/default", Some(&link), CHANGE_REFUSAL, [204, 403, 204]),
+        case(Method::POST, "/accounts/1001/paymentInfo/cc-1/payment", Some(&amount), CHANGE_REFUSAL, [204, 403, 204]),
+        case(Method::DELETE, "/accounts/1001/paymentInfo/cc-3", None, CHANGE_REFUSAL, [204, 403, 404]),
+        case(Method::DELETE, "/accounts/1001/paymentInfo/default", None, AGENT_REFUSAL, [403, 403, 409]),
     ];
-    for (method, path, body, owner, member, agent) in cases {
-        for (user, expected) in [(OWNER, owner), (MEMBER, member), (AGENT, agent)] {
+    for RoleCase { method, path, body, refusal, statuses } in cases {
+        for (user, expected) in [OWNER, MEMBER, AGENT].into_iter().zip(statuses) {
             let reply = call(&app, method.clone(), path, user, body).await;
             assert_eq!(reply.status.as_u16(), expected, "{} {method} {path}: {}", user.0, reply.body);
+            if expected == 403 {
+                assert_eq!(envelope(&reply), error("forbidden", 403, refusal, json!({})), "{} {method} {path}", user.0);
+            }
         }
-        for user in [Some(("acme-owner", "wrong")), Some(("nobody", "x")), None] {
+        for (user, reason) in [
+            (Some(("acme-owner", "wrong")), "the username or password is wrong"),
+            (Some(("nobody", "x")), "the username or password is wrong"),
+            (None, "the Authorization header is missing"),
+        ] {
             let reply = app.send(request(method.clone(), path, user, body)).await;
             assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{user:?} {method} {path}");
+            assert_eq!(
+                reply.body,
+                format!("401 Unauthorized\n\nThis server could not verify your credentials: {reason}.\n")
+            );
         }
     }
-    let reply = call(&app, Method::GET, "/accounts/1002/paymentInfo", MEMBER, None).await;
-    let message = "Only sales agents and users with a role on this account may read its payment info.";
-    assert_eq!(envelope(&reply), error("forbidden", 403, message, json!({})));
-    let reply = call(&app, Method::POST, "/accounts/1001/paymentInfo", MEMBER, Some(&card_2)).await;
-    let message = "Only sales agents and account owners may change this account's payment info.";
-    assert_eq!(envelope(&reply), error("forbidden", 403, message, json!({})));
+}
+
+#[tokio::test]
+async fn a_missing_account_is_404_on_every_route_after_credentials() {
+    let app = TestApp::new().await;
+    let amount = json!({"amount": 1});
+    let link = json!({"paymentInfo": "/accounts/9999/paymentInfo/cc-1"});
+    let routes = [
+        (Method::GET, "/accounts/9999/paymentInfo", None),
+        (Method::POST, "/accounts/9999/paymentInfo", Some(card())),
+        (Method::GET, "/accounts/9999/paymentInfo/cc-1", None),
+        (Method::DELETE, "/accounts/9999/paymentInfo/cc-1", None),
+        (Method::GET, "/accounts/9999/paymentInfo/default", None),
+        (Method::PUT, "/accounts/9999/paymentInfo/default", Some(link)),
+        (Method::DELETE, "/accounts/9999/paymentInfo/default", None),
+        (Method::POST, "/accounts/9999/paymentInfo/cc-1/payment", Some(amount)),
+    ];
+    for (method, path, body) in routes {
+        for user in [AGENT, MEMBER] {
+            let reply = call(&app, method.clone(), path, user, body.as_ref()).await;
+            assert_eq!(reply.status, StatusCode::NOT_FOUND, "{method} {path}");
+            assert_eq!(envelope(&reply), error("itemNotFound", 404, "Account 9999 does not exist.", json!({})));
+        }
+        let reply = app.send(request(method.clone(), path, None, body.as_ref())).await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{method} {path}");
+    }
 }
 
 #[tokio::test]
@@ -634,23 +707,31 @@ async fn checks_run_in_the_contract_order() {
             .body(Body::from("{"))
             .unwrap()
     };
-    // 404 for a missing account comes before 403, even for a stranger to every account.
-    let reply = call(&app, Method::POST, "/accounts/9999/paymentInfo", MEMBER, Some(&json!({}))).await;
-    assert_eq!(reply.status, StatusCode::NOT_FOUND);
-    assert_eq!(envelope(&reply), error("itemNotFound", 404, "Account 9999 does not exist.", json!({})));
-    // 403 before 415; 415 before 400; 400 before a missing payment info; that before 409.
-    assert_eq!(app.send(not_json(MEMBER, "/accounts/1001/paymentInfo")).await.status, StatusCode::FORBIDDEN);
-    assert_eq!(
-        app.send(not_json(OWNER, "/accounts/1001/paymentInfo")).await.status,
-        StatusCode::UNSUPPORTED_MEDIA_TYPE
+    // 403 before 415; 415 before 400; 400 before a missing payment info.
+    let reply = app.send(not_json(MEMBER, "/accounts/1001/paymentInfo")).await;
+    assert_eq!(envelope(&reply), error("forbidden", 403, CHANGE_REFUSAL, json!({})));
+    let unsupported = error(
+        "unsupportedMediaType",
+        415,
+        "Content-Type text/plain is not supported: send application/json.",
+        json!({}),
     );
-    assert_eq!(
-        app.send(not_json(OWNER, "/accounts/1001/paymentInfo/cc-7/payment")).await.status,
-        StatusCode::UNSUPPORTED_MEDIA_TYPE
-    );
+    assert_eq!(envelope(&app.send(not_json(OWNER, "/accounts/1001/paymentInfo")).await), unsupported);
+    assert_eq!(envelope(&app.send(not_json(OWNER, "/accounts/1001/paymentInfo/cc-7/payment")).await), unsupported);
+    let bad_amount = json!({"amount": "x"});
+    let reply = call(&app, Method::POST, "/accounts/1001/paymentInfo/cc-7/payment", OWNER, Some(&bad_amount)).await;
+    let hint = "must be a number greater than 0 with at most two decimals, such as 25.50";
+    assert_eq!(envelope(&reply), bad_request(json!({"amount": hint})));
+    // A saved method that would be refused (409) is still 404 under another id.
+    save(&app, "1001", &card_with(json!({"accountNumber": "4000000000009995"}))).await;
     let reply =
-        call(&app, Method::POST, "/accounts/1001/paymentInfo/cc-7/payment", OWNER, Some(&json!({"amount": "x"}))).await;
-    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+        call(&app, Method::POST, "/accounts/1001/paymentInfo/dd-1/payment", OWNER, Some(&json!({"amount": 1}))).await;
+    assert_eq!(
+        envelope(&reply),
+        error("itemNotFound", 404, "Payment info dd-1 does not exist on this account.", json!({}))
+    );
+    // A declined card never gets saved, so the one refusal a saved card meets at payment time
+    // is its expiry or the credit limit (see payments_are_recorded_pending_or_refused).
 }
 
 #[tokio::test]
