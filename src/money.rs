@@ -66,6 +66,15 @@ impl Cents {
         Ok(cents)
     }
 
+    /// Reads an amount from a JSON value's own text — a number such as `25.5` or a decimal
+    /// string such as `"25.50"` — so that it never passes through a float.
+    pub fn from_json(raw: &serde_json::value::RawValue) -> Result<Cents, AmountError> {
+        match serde_json::from_str::<String>(raw.get()) {
+            Ok(text) => Cents::parse(&text),
+            Err(_) => Cents::parse(raw.get()),
+        }
+    }
+
     /// The sum, or `None` when it would pass [`Cents::MAX`].
     pub fn checked_add(self, other: Cents) -> Option<Cents> {
         let sum = Cents(self.0.checked_add(other.0)?);
@@ -114,6 +123,18 @@ mod tests {
         assert_eq!(Cents(1000).to_string(), "10.00");
         assert_eq!(Cents(123456).to_string(), "1234.56");
         assert_eq!(Cents(-250).to_string(), "-2.50");
+    }
+
+    #[test]
+    fn json_amounts_are_read_from_their_text() {
+        let read = |json: &str| Cents::from_json(&serde_json::from_str::<Box<serde_json::value::RawValue>>(json).unwrap());
+        assert_eq!(read("25.5"), Ok(Cents(2550)));
+        assert_eq!(read(r#""25.50""#), Ok(Cents(2550)));
+        assert_eq!(read("0.1"), Ok(Cents(10)));
+        assert_eq!(read("1e2"), Err(AmountError::NotADecimal));
+        assert_eq!(read("-1"), Err(AmountError::NotADecimal));
+        assert_eq!(read("null"), Err(AmountError::NotADecimal));
+        assert_eq!(read("10.001"), Err(AmountError::TooManyDecimals));
     }
 
     #[test]

@@ -265,12 +265,8 @@ pub fn payment_amount(body: &JsonBody) -> Result<Cents, HostwayError> {
     let raw: BTreeMap<String, Box<serde_json::value::RawValue>> =
         serde_json::from_slice(&body.bytes).map_err(|err| HostwayError::bad_field("body", err.to_string()))?;
     let hint = "must be a number greater than 0 with at most two decimals, such as 25.50";
-    let amount = raw.get("amount").ok_or_else(|| HostwayError::bad_field("amount", "is required"))?.get();
-    let text = match serde_json::from_str::<String>(amount) {
-        Ok(text) => text,
-        Err(_) => amount.to_owned(),
-    };
-    let cents = Cents::parse(&text).map_err(|_| HostwayError::bad_field("amount", hint))?;
+    let amount = raw.get("amount").ok_or_else(|| HostwayError::bad_field("amount", "is required"))?;
+    let cents = Cents::from_json(amount).map_err(|_| HostwayError::bad_field("amount", hint))?;
     if cents == Cents::ZERO {
         return Err(HostwayError::bad_field("amount", hint));
     }
