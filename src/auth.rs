@@ -59,7 +59,8 @@ impl std::fmt::Debug for BasicCredentials {
     }
 }
 
-fn constant_time_eq(given: &[u8], expected: &[u8]) -> bool {
+/// Whether two byte strings are equal, in time that does not depend on where they differ.
+pub fn constant_time_eq(given: &[u8], expected: &[u8]) -> bool {
     let mut difference = given.len() ^ expected.len();
     for i in 0..given.len().max(expected.len()) {
         let a = given.get(i).copied().unwrap_or(0);

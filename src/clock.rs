@@ -22,9 +22,13 @@ impl Clock {
     }
 
     pub fn now(&self) -> DateTime<Utc> {
+        self.frozen().unwrap_or_else(Utc::now)
+    }
+
+    /// The instant the clock is frozen at, if it is.
+    pub fn frozen(&self) -> Option<DateTime<Utc>> {
         // The lock only guards a plain value, so a poisoned lock still holds a usable one.
-        let frozen = *self.frozen.read().unwrap_or_else(|poisoned| poisoned.into_inner());
-        frozen.unwrap_or_else(Utc::now)
+        *self.frozen.read().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Stops the clock at `now` until [`Clock::resume`].

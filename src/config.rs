@@ -30,6 +30,10 @@ pub struct Config {
     #[arg(long, env = "PAYMOCK_PUBLIC_URL", value_name = "URL", value_parser = parse_public_url)]
     pub public_url: Option<String>,
 
+    /// Bearer token the control plane (all of /__admin but health) requires; open when unset
+    #[arg(long, env = "PAYMOCK_ADMIN_TOKEN", value_name = "TOKEN", value_parser = parse_admin_token)]
+    pub admin_token: Option<String>,
+
     /// Log line format; the level comes from RUST_LOG (default: info)
     #[arg(long, env = "PAYMOCK_LOG_FORMAT", value_name = "FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -83,6 +87,11 @@ fn parse_database(value: &str) -> Result<Database, String> {
         ":memory:" => Ok(Database::Memory),
         path => Ok(Database::File(path.into())),
     }
+}
+
+fn parse_admin_token(value: &str) -> Result<String, String> {
+    let usable = !value.is_empty() && value.bytes().all(|b| b.is_ascii_graphic());
+    if usable { Ok(value.to_owned()) } else { Err("must be non-empty printable ASCII without spaces".into()) }
 }
 
 fn parse_fixtures_dir(value: &str) -> Result<PathBuf, String> {

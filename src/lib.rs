@@ -32,8 +32,8 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
-use crate::cards::TestCards;
 use crate::clock::Clock;
+use crate::fixtures::Fixtures;
 use crate::store::Store;
 
 /// Request bodies larger than this get a 413 in the vendor's own envelope.
@@ -46,22 +46,25 @@ pub const VERSION_HEADER: &str = "x-paymock-version";
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub store: Store,
-    pub test_cards: Arc<TestCards>,
+    /// The starting data `POST /__admin/reset` restores, and the test-card table.
+    pub fixtures: Arc<Fixtures>,
     pub clock: Arc<Clock>,
     /// `--public-url`, without a trailing slash.
     pub public_url: Option<Arc<str>>,
+    /// `--admin-token`: when set, the control plane (but health) needs it as a bearer token.
+    pub admin_token: Option<Arc<str>>,
 }
 
 /// The whole sandbox as one router.
 pub fn app(state: AppState) -> Router {
-    with_layers(routes()).with_state(state)
+    with_layers(routes(&state)).with_state(state)
 }
 
-fn routes() -> Router<AppState> {
+fn routes(state: &AppState) -> Router<AppState> {
     Router::new()
         .nest("/molpro", click2mail::router())
         .nest("/accounts", hostway::router())
-        .nest("/__admin", admin::router())
+        .nest("/__admin", admin::router(state.clone()))
         .fallback(no_such_route)
 }
 

@@ -52,9 +52,10 @@ async fn run(config: Config) -> Result<(), Failure> {
 
     let state = AppState {
         store: store.clone(),
-        test_cards: Arc::new(fixtures.test_cards),
+        fixtures: Arc::new(fixtures),
         clock: Arc::new(clock),
         public_url: config.public_url.map(Arc::from),
+        admin_token: config.admin_token.map(Arc::from),
     };
     paymock::serve(listener, state, shutdown_signal())
         .await

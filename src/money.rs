@@ -127,7 +127,8 @@ mod tests {
 
     #[test]
     fn json_amounts_are_read_from_their_text() {
-        let read = |json: &str| Cents::from_json(&serde_json::from_str::<Box<serde_json::value::RawValue>>(json).unwrap());
+        let read =
+            |json: &str| Cents::from_json(&serde_json::from_str::<Box<serde_json::value::RawValue>>(json).unwrap());
         assert_eq!(read("25.5"), Ok(Cents(2550)));
         assert_eq!(read(r#""25.50""#), Ok(Cents(2550)));
         assert_eq!(read("0.1"), Ok(Cents(10)));

@@ -1,15 +1,38 @@
-//! The sandbox's own control plane under `/__admin`, for test suites rather than SDKs. JSON
-//! in and out.
+//! The sandbox's own control plane under `/__admin`, for test suites rather than SDKs: health,
+//! reset, seeding users and accounts, inspecting state and setting the clock. JSON in and out;
+//! [`error::AdminError`] is its one error type. With `--admin-token`, every route but health
+//! needs `Authorization: Bearer <token>`.
+
+mod body;
+mod error;
+mod seed;
+mod state;
 
 use axum::Router;
-use axum::response::Json;
-use axum::routing::get;
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::http::header::AUTHORIZATION;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Json, Response};
+use axum::routing::{get, post, put};
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
+use self::body::AdminBody;
+pub use self::error::AdminError;
 use crate::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/health", get(health))
+pub fn router(state: AppState) -> Router<AppState> {
+    let guarded = Router::new()
+        .route("/reset", post(reset))
+        .route("/clock", get(clock).put(freeze_clock).delete(resume_clock))
+        .route("/state", get(state::state))
+        .route("/click2mail/users", post(seed::click2mail_user))
+        .route("/click2mail/users/{username}/balance", put(seed::click2mail_balance))
+        .route("/hostway/accounts", post(seed::hostway_account))
+        .route("/hostway/users", post(seed::hostway_user))
+        .route_layer(middleware::from_fn_with_state(state, require_token));
+    Router::new().route("/health", get(health)).merge(guarded)
 }
 
 #[derive(Debug, Serialize)]
@@ -19,7 +42,66 @@ struct Health {
 }
 
 /// Answers as soon as the server accepts requests: the readiness check for test suites and
-/// containers.
+/// containers. Never needs the token.
 async fn health() -> Json<Health> {
     Json(Health { status: "ok", version: env!("CARGO_PKG_VERSION") })
+}
+
+/// With `--admin-token`, lets through only requests that carry it as a bearer token.
+async fn require_token(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let Some(token) = &state.admin_token else {
+        return next.run(request).await;
+    };
+    let given = request.headers().get(AUTHORIZATION).and_then(|value| value.to_str().ok());
+    let given = given.and_then(|value| value.strip_prefix("Bearer ")).map(str::trim);
+    if given.is_some_and(|given| crate::auth::constant_time_eq(given.as_bytes(), token.as_bytes())) {
+        next.run(request).await
+    } else {
+        AdminError::Unauthorized.into_response()
+    }
+}
+
+/// Restores the fixtures and real time.
+async fn reset(State(state): State<AppState>) -> Result<StatusCode, AdminError> {
+    state.clock.resume();
+    state.store.reset(&state.fixtures, state.clock.now()).await?;
+    tracing::info!("sandbox reset to its fixtures");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Serialize)]
+struct ClockState {
+    now: String,
+    frozen: bool,
+}
+
+fn clock_state(state: &AppState) -> Json<ClockState> {
+    let now = state.clock.now().to_rfc3339_opts(SecondsFormat::Millis, true);
+    Json(ClockState { now, frozen: state.clock.frozen().is_some() })
+}
+
+async fn clock(State(state): State<AppState>) -> Json<ClockState> {
+    clock_state(&state)
+}
+
+/// `{"now": "<RFC 3339>"}` stops the clock there.
+async fn freeze_clock(State(state): State<AppState>, mut body: AdminBody) -> Result<Json<ClockState>, AdminError> {
+    let now = body.string("now");
+    let now = now.and_then(|text| match DateTime::parse_from_rfc3339(&text) {
+        Ok(now) => Some(now.with_timezone(&Utc)),
+        Err(_) => {
+            body.add_problem("now", "must be an RFC 3339 time such as 2030-12-31T23:59:59Z");
+            None
+        }
+    });
+    body.finish()?;
+    if let Some(now) = now {
+        state.clock.freeze(now);
+    }
+    Ok(clock_state(&state))
+}
+
+async fn resume_clock(State(state): State<AppState>) -> Json<ClockState> {
+    state.clock.resume();
+    clock_state(&state)
 }

@@ -68,7 +68,7 @@ async fn purchase(
     let request = PurchaseRequest::parse(&params)?;
     let status_url = base_url.join(STATUS_PATH);
     let now = state.clock.now();
-    let approval = match state.test_cards.authorize(&request.card(), Use::Charge, now) {
+    let approval = match state.fixtures.test_cards.authorize(&request.card(), Use::Charge, now) {
         Ok(approval) => approval,
         Err(decline) => {
             tracing::info!(user = %customer.username, card = %request.number.masked(), %decline, "credit purchase not authorized");

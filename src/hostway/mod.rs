@@ -24,7 +24,8 @@ use axum::routing::{get, post};
 use self::access::{AgentOnly, Authorized, Change, Read};
 use self::body::{JsonBody, NewCard, NewDirectDebit, NewMethod, default_link, payment_amount};
 pub use self::error::HostwayError;
-use self::model::{Link, Links, PaymentInfo, PaymentInfoList, method_from_link, method_id, parse_method_id};
+pub use self::model::method_id;
+use self::model::{Link, Links, PaymentInfo, PaymentInfoList, method_from_link, parse_method_id};
 use crate::AppState;
 use crate::base_url::BaseUrl;
 use chrono::{DateTime, Utc};
@@ -182,6 +183,7 @@ fn authorized_card<'a>(
         address,
     };
     let approval = state
+        .fixtures
         .test_cards
         .authorize(&checked, Use::Save, now)
         .map_err(|decline| HostwayError::Conflict(format!("Credit card rejected: {decline}.")))?;

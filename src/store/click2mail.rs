@@ -55,6 +55,46 @@ impl Store {
         Ok(row.map(|(password, balance)| Click2MailUser { password, balance: Cents::new(balance) }))
     }
 
+    /// Adds a user; false when the username is taken.
+    pub async fn create_click2mail_user(
+        &self,
+        username: &str,
+        password: &str,
+        balance: Cents,
+        now: DateTime<Utc>,
+    ) -> Result<bool, sqlx::Error> {
+        let inserted = sqlx::query(
+            "INSERT INTO click2mail_users (username, password, balance_cents, created_at) VALUES (?1, ?2, ?3, ?4) \
+             ON CONFLICT (username) DO NOTHING",
+        )
+        .bind(username)
+        .bind(password)
+        .bind(balance.get())
+        .bind(timestamp(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(inserted.rows_affected() == 1)
+    }
+
+    /// Sets a user's balance; false when there is no such user.
+    pub async fn set_click2mail_balance(&self, username: &str, balance: Cents) -> Result<bool, sqlx::Error> {
+        let updated = sqlx::query("UPDATE click2mail_users SET balance_cents = ?1 WHERE username = ?2")
+            .bind(balance.get())
+            .bind(username)
+            .execute(&self.pool)
+            .await?;
+        Ok(updated.rows_affected() == 1)
+    }
+
+    /// Every user and balance, by username.
+    pub async fn click2mail_balances(&self) -> Result<Vec<(String, Cents)>, sqlx::Error> {
+        let rows: Vec<(String, i64)> =
+            sqlx::query_as("SELECT username, balance_cents FROM click2mail_users ORDER BY username")
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows.into_iter().map(|(username, balance)| (username, Cents::new(balance))).collect())
+    }
+
     /// The user's purchases, oldest first.
     pub async fn click2mail_purchases(&self, username: &str) -> Result<Vec<PurchaseRecord>, sqlx::Error> {
         let rows: Vec<(i64, String, String, String)> = sqlx::query_as(

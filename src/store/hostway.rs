@@ -380,6 +380,126 @@ impl Store {
     }
 }
 
+/// What became of a request to add a Hostway user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CreateUserResult {
+    Created,
+    UsernameTaken,
+    /// A role names an account that does not exist; nothing changed.
+    UnknownAccount(String),
+}
+
+/// A Hostway user as the control plane shows it: never the password.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostwayUserSummary {
+    pub username: String,
+    pub is_sales_agent: bool,
+    /// (account id, role), sorted.
+    pub roles: Vec<(String, String)>,
+}
+
+impl Store {
+    /// Adds an account; false when the id is taken.
+    pub async fn create_hostway_account(
+        &self,
+        id: &str,
+        allow_offline: bool,
+        now: DateTime<Utc>,
+    ) -> Result<bool, sqlx::Error> {
+        let inserted = sqlx::query(
+            "INSERT INTO hostway_accounts (id, allow_offline, created_at) VALUES (?1, ?2, ?3) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(id)
+        .bind(allow_offline)
+        .bind(timestamp(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(inserted.rows_affected() == 1)
+    }
+
+    /// Adds a user with their roles, all or nothing.
+    pub async fn create_hostway_user(
+        &self,
+        username: &str,
+        password: &str,
+        is_sales_agent: bool,
+        roles: &[(String, String)],
+        now: DateTime<Utc>,
+    ) -> Result<CreateUserResult, sqlx::Error> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        for (account_id, _) in roles {
+            let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM hostway_accounts WHERE id = ?1")
+                .bind(account_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if exists.is_none() {
+                return Ok(CreateUserResult::UnknownAccount(account_id.clone()));
+            }
+        }
+        let inserted = sqlx::query(
+            "INSERT INTO hostway_users (username, password, is_sales_agent, created_at) VALUES (?1, ?2, ?3, ?4) \
+             ON CONFLICT (username) DO NOTHING",
+        )
+        .bind(username)
+        .bind(password)
+        .bind(is_sales_agent)
+        .bind(timestamp(now))
+        .execute(&mut *tx)
+        .await?;
+        if inserted.rows_affected() == 0 {
+            return Ok(CreateUserResult::UsernameTaken);
+        }
+        for (account_id, role) in roles {
+            sqlx::query("INSERT OR IGNORE INTO hostway_user_roles (username, account_id, role) VALUES (?1, ?2, ?3)")
+                .bind(username)
+                .bind(account_id)
+                .bind(role)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(CreateUserResult::Created)
+    }
+
+    /// Every account id with its account, by id.
+    pub async fn hostway_accounts(&self) -> Result<Vec<(String, HostwayAccount)>, sqlx::Error> {
+        let ids: Vec<String> =
+            sqlx::query_scalar("SELECT id FROM hostway_accounts ORDER BY id").fetch_all(&self.pool).await?;
+        let mut accounts = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(account) = self.hostway_account(&id).await? {
+                accounts.push((id, account));
+            }
+        }
+        Ok(accounts)
+    }
+
+    /// Every user with their roles, by username; no passwords.
+    pub async fn hostway_users(&self) -> Result<Vec<HostwayUserSummary>, sqlx::Error> {
+        let users: Vec<(String, bool)> =
+            sqlx::query_as("SELECT username, is_sales_agent FROM hostway_users ORDER BY username")
+                .fetch_all(&self.pool)
+                .await?;
+        let roles: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT username, account_id, role FROM hostway_user_roles ORDER BY username, account_id, role",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(users
+            .into_iter()
+            .map(|(username, is_sales_agent)| HostwayUserSummary {
+                roles: roles
+                    .iter()
+                    .filter(|(holder, _, _)| *holder == username)
+                    .map(|(_, account, role)| (account.clone(), role.clone()))
+                    .collect(),
+                username,
+                is_sales_agent,
+            })
+            .collect())
+    }
+}
+
 pub(super) async fn insert_fixtures(
     conn: &mut SqliteConnection,
     fixtures: &HostwayFixtures,

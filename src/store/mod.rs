@@ -18,8 +18,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 
 pub use click2mail::{Click2MailUser, Purchase, PurchaseRecord, PurchaseResult};
 pub use hostway::{
-    DefaultMethod, DeleteResult, HostwayAccount, HostwayUser, MethodKind, NewPaymentMethod, PaymentMethodRecord,
-    PaymentRecord, SaveResult,
+    CreateUserResult, DefaultMethod, DeleteResult, HostwayAccount, HostwayUser, HostwayUserSummary, MethodKind,
+    NewPaymentMethod, PaymentMethodRecord, PaymentRecord, SaveResult,
 };
 
 use crate::config::Database;
@@ -79,21 +79,52 @@ impl Store {
         if loaded_at.is_some() {
             return Ok(false);
         }
-        let now = timestamp(now);
-        click2mail::insert_fixtures(&mut tx, &fixtures.click2mail, &now).await?;
-        hostway::insert_fixtures(&mut tx, &fixtures.hostway, &now).await?;
-        sqlx::query("INSERT INTO paymock_meta (key, value) VALUES ('fixtures_loaded_at', ?1)")
-            .bind(&now)
-            .execute(&mut *tx)
-            .await?;
+        insert_fixtures(&mut tx, fixtures, now).await?;
         tx.commit().await?;
         Ok(true)
+    }
+
+    /// Empties every table and loads the fixtures again, in one transaction. Ids start from 1
+    /// again; the fingerprint key is kept.
+    pub async fn reset(&self, fixtures: &Fixtures, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        for statement in [
+            "DELETE FROM hostway_payments",
+            "UPDATE hostway_accounts SET default_payment_method = NULL",
+            "DELETE FROM hostway_payment_methods",
+            "DELETE FROM hostway_user_roles",
+            "DELETE FROM hostway_users",
+            "DELETE FROM hostway_accounts",
+            "DELETE FROM click2mail_purchases",
+            "DELETE FROM click2mail_users",
+            "DELETE FROM paymock_meta WHERE key = 'fixtures_loaded_at'",
+            "DELETE FROM sqlite_sequence",
+        ] {
+            sqlx::query(statement).execute(&mut *tx).await?;
+        }
+        insert_fixtures(&mut tx, fixtures, now).await?;
+        tx.commit().await
     }
 
     /// Waits for open connections to finish and closes them.
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+async fn insert_fixtures(
+    conn: &mut sqlx::SqliteConnection,
+    fixtures: &Fixtures,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let now = timestamp(now);
+    click2mail::insert_fixtures(conn, &fixtures.click2mail, &now).await?;
+    hostway::insert_fixtures(conn, &fixtures.hostway, &now).await?;
+    sqlx::query("INSERT INTO paymock_meta (key, value) VALUES ('fixtures_loaded_at', ?1)")
+        .bind(&now)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 /// Reads the database's fingerprint key, making one the first time.

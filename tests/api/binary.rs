@@ -15,9 +15,14 @@ const PATIENCE: Duration = Duration::from_secs(30);
 
 fn paymock() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_paymock"));
-    for variable in
-        ["PAYMOCK_LISTEN", "PAYMOCK_DATABASE", "PAYMOCK_FIXTURES", "PAYMOCK_PUBLIC_URL", "PAYMOCK_LOG_FORMAT"]
-    {
+    for variable in [
+        "PAYMOCK_LISTEN",
+        "PAYMOCK_DATABASE",
+        "PAYMOCK_FIXTURES",
+        "PAYMOCK_PUBLIC_URL",
+        "PAYMOCK_ADMIN_TOKEN",
+        "PAYMOCK_LOG_FORMAT",
+    ] {
         command.env_remove(variable);
     }
     command.env("RUST_LOG", "info");
@@ -193,6 +198,7 @@ fn help_shows_every_flag_and_its_environment_variable() {
         ("--database <PATH>", "PAYMOCK_DATABASE"),
         ("--fixtures <DIR>", "PAYMOCK_FIXTURES"),
         ("--public-url <URL>", "PAYMOCK_PUBLIC_URL"),
+        ("--admin-token <TOKEN>", "PAYMOCK_ADMIN_TOKEN"),
         ("--log-format <FORMAT>", "PAYMOCK_LOG_FORMAT"),
     ] {
         assert!(help.contains(flag), "{flag} in {help}");

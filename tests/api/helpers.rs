@@ -62,9 +62,10 @@ impl TestApp {
         store.load_fixtures_if_new(&fixtures, now).await.expect("fixtures load");
         let state = AppState {
             store,
-            test_cards: Arc::new(fixtures.test_cards),
+            fixtures: Arc::new(fixtures),
             clock: Arc::new(Clock::frozen_at(now)),
             public_url: None,
+            admin_token: None,
         };
         TestApp { router: app(state.clone()), state }
     }
@@ -72,6 +73,13 @@ impl TestApp {
     /// The same sandbox, as if started with `--public-url url`.
     pub fn with_public_url(mut self, url: &str) -> TestApp {
         self.state.public_url = Some(Arc::from(url));
+        self.router = app(self.state.clone());
+        self
+    }
+
+    /// The same sandbox, as if started with `--admin-token token`.
+    pub fn with_admin_token(mut self, token: &str) -> TestApp {
+        self.state.admin_token = Some(Arc::from(token));
         self.router = app(self.state.clone());
         self
     }

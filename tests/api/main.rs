@@ -1,5 +1,6 @@
 //! paymock's integration tests: one binary, a fresh database per test.
 
+mod admin;
 mod binary;
 mod click2mail;
 mod helpers;

@@ -1,0 +1,67 @@
+//! The control plane's one error type, answered as `{"error": "<message>", "details":
+//! {"<field>": "<hint>"}}`; `details` names every field a 400 is about.
+
+use std::collections::BTreeMap;
+
+use axum::http::header::WWW_AUTHENTICATE;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Json, Response};
+use serde::Serialize;
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: String,
+    details: &'a BTreeMap<String, String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    #[error("The control plane needs Authorization: Bearer <the --admin-token>.")]
+    Unauthorized,
+    #[error("The request body has missing or malformed fields: {}.", .0.keys().map(String::as_str).collect::<Vec<_>>().join(", "))]
+    BadRequest(BTreeMap<String, String>),
+    /// A whole sentence.
+    #[error("{0}")]
+    NotFound(String),
+    /// A whole sentence.
+    #[error("{0}")]
+    Conflict(String),
+    #[error("The request body is larger than {} KiB.", crate::BODY_LIMIT_BYTES / 1024)]
+    PayloadTooLarge,
+    /// Never shown to the client; logged.
+    #[error("Internal error.")]
+    Store(#[from] sqlx::Error),
+}
+
+impl AdminError {
+    pub fn bad_field(field: &str, hint: impl Into<String>) -> AdminError {
+        AdminError::BadRequest(BTreeMap::from([(field.to_owned(), hint.into())]))
+    }
+}
+
+impl IntoResponse for AdminError {
+    fn into_response(self) -> Response {
+        let status = match &self {
+            AdminError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AdminError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AdminError::NotFound(_) => StatusCode::NOT_FOUND,
+            AdminError::Conflict(_) => StatusCode::CONFLICT,
+            AdminError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AdminError::Store(err) => {
+                tracing::error!(%err, "store failure");
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        };
+        let no_details = BTreeMap::new();
+        let details = match &self {
+            AdminError::BadRequest(fields) => fields,
+            _ => &no_details,
+        };
+        let body = ErrorBody { error: self.to_string(), details };
+        let mut response = (status, Json(body)).into_response();
+        if matches!(self, AdminError::Unauthorized) {
+            response.headers_mut().insert(WWW_AUTHENTICATE, HeaderValue::from_static(r#"Bearer realm="paymock""#));
+        }
+        response
+    }
+}

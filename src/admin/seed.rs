@@ -1,0 +1,117 @@
+//! Seeding: Click2Mail users and balances, Hostway accounts and users. A test suite isolates
+//! itself by creating its own, with names no other test uses.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Json;
+use serde_json::{Value, json};
+
+use super::body::AdminBody;
+use super::error::AdminError;
+use crate::AppState;
+use crate::money::Cents;
+use crate::store::CreateUserResult;
+
+/// `POST /__admin/click2mail/users` `{username, password, balance?}`.
+pub async fn click2mail_user(
+    State(state): State<AppState>,
+    mut body: AdminBody,
+) -> Result<(StatusCode, Json<Value>), AdminError> {
+    let username = body.name("username");
+    let password = body.string("password");
+    let balance = body.amount("balance", false).unwrap_or(Cents::ZERO);
+    body.finish()?;
+    let (Some(username), Some(password)) = (username, password) else {
+        return Err(AdminError::bad_field("body", "is incomplete"));
+    };
+    if !state.store.create_click2mail_user(&username, &password, balance, state.clock.now()).await? {
+        return Err(AdminError::Conflict(format!("Click2Mail user {username} already exists.")));
+    }
+    Ok((StatusCode::CREATED, Json(json!({ "username": username, "balance": balance.to_string() }))))
+}
+
+/// `PUT /__admin/click2mail/users/{username}/balance` `{balance}`.
+pub async fn click2mail_balance(
+    State(state): State<AppState>,
+    Path(username): Path<String>,
+    mut body: AdminBody,
+) -> Result<Json<Value>, AdminError> {
+    let balance = body.amount("balance", true);
+    body.finish()?;
+    let balance = balance.unwrap_or(Cents::ZERO);
+    if !state.store.set_click2mail_balance(&username, balance).await? {
+        return Err(AdminError::NotFound(format!("Click2Mail user {username} does not exist.")));
+    }
+    Ok(Json(json!({ "username": username, "balance": balance.to_string() })))
+}
+
+/// `POST /__admin/hostway/accounts` `{id, allowOffline?}`.
+pub async fn hostway_account(
+    State(state): State<AppState>,
+    mut body: AdminBody,
+) -> Result<(StatusCode, Json<Value>), AdminError> {
+    let id = body.name("id");
+    let allow_offline = body.optional_bool("allowOffline");
+    body.finish()?;
+    let Some(id) = id else { return Err(AdminError::bad_field("id", "is required")) };
+    if !state.store.create_hostway_account(&id, allow_offline, state.clock.now()).await? {
+        return Err(AdminError::Conflict(format!("Hostway account {id} already exists.")));
+    }
+    Ok((StatusCode::CREATED, Json(json!({ "id": id, "allowOffline": allow_offline }))))
+}
+
+/// `POST /__admin/hostway/users` `{username, password, agent?, roles?: {accountId: [role…]}}`.
+pub async fn hostway_user(
+    State(state): State<AppState>,
+    mut body: AdminBody,
+) -> Result<(StatusCode, Json<Value>), AdminError> {
+    let username = body.name("username");
+    let password = body.string("password");
+    let agent = body.optional_bool("agent");
+    let roles = roles(&mut body);
+    body.finish()?;
+    let (Some(username), Some(password)) = (username, password) else {
+        return Err(AdminError::bad_field("body", "is incomplete"));
+    };
+    match state.store.create_hostway_user(&username, &password, agent, &roles, state.clock.now()).await? {
+        CreateUserResult::Created => {}
+        CreateUserResult::UsernameTaken => {
+            return Err(AdminError::Conflict(format!("Hostway user {username} already exists.")));
+        }
+        CreateUserResult::UnknownAccount(account) => {
+            return Err(AdminError::bad_field("roles", format!("account {account} does not exist")));
+        }
+    }
+    let mut by_account = serde_json::Map::new();
+    for (account, role) in &roles {
+        let entry = by_account.entry(account.clone()).or_insert_with(|| json!([]));
+        if let Value::Array(list) = entry {
+            list.push(json!(role));
+        }
+    }
+    Ok((StatusCode::CREATED, Json(json!({ "username": username, "agent": agent, "roles": by_account }))))
+}
+
+/// `roles` as (account id, role) pairs: an object whose values are arrays of role names.
+fn roles(body: &mut AdminBody) -> Vec<(String, String)> {
+    let hint = "must be an object of account ids to arrays of role names";
+    let Some(value) = body.value("roles").cloned() else { return Vec::new() };
+    let Some(object) = value.as_object() else {
+        body.add_problem("roles", hint);
+        return Vec::new();
+    };
+    let mut pairs = Vec::new();
+    for (account, roles) in object {
+        let names = roles.as_array().map(|roles| roles.iter().map(Value::as_str).collect::<Option<Vec<_>>>());
+        match names.flatten() {
+            Some(names) if names.iter().all(|name| !name.is_empty()) => {
+                pairs.extend(names.into_iter().map(|name| (account.clone(), name.to_owned())));
+            }
+            _ => {
+                body.add_problem("roles", hint);
+                return Vec::new();
+            }
+        }
+    }
+    pairs
+}

@@ -1,0 +1,268 @@
+//! The control plane: token, seeding, clock, state and reset, as a test suite uses them.
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+fn admin(method: Method, path: &str, body: Option<Value>) -> Request<Body> {
+    let builder = Request::builder().method(method).uri(format!("/__admin{path}")).header(header::HOST, HOST);
+    match body {
+        Some(body) => builder.header(header::CONTENT_TYPE, "application/json").body(Body::from(body.to_string())),
+        None => builder.body(Body::empty()),
+    }
+    .unwrap()
+}
+
+fn json_of(reply: &Reply) -> Value {
+    assert_eq!(reply.header("content-type"), "application/json", "{}", reply.body);
+    serde_json::from_str(&reply.body).unwrap()
+}
+
+fn bad_request(details: Value) -> Value {
+    let fields: Vec<String> = details.as_object().unwrap().keys().cloned().collect();
+    json!({"error": format!("The request body has missing or malformed fields: {}.", fields.join(", ")), "details": details})
+}
+
+async fn balance_of(app: &TestApp, username: &str, password: &str) -> Reply {
+    app.send(
+        get("/molpro/credit").header(header::AUTHORIZATION, basic(username, password)).body(Body::empty()).unwrap(),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn the_token_guards_every_route_but_health() {
+    let app = TestApp::new().await.with_admin_token("s3cret");
+    let routes = [
+        (Method::GET, "/state"),
+        (Method::POST, "/reset"),
+        (Method::GET, "/clock"),
+        (Method::PUT, "/clock"),
+        (Method::DELETE, "/clock"),
+        (Method::POST, "/click2mail/users"),
+        (Method::PUT, "/click2mail/users/awesomeuser/balance"),
+        (Method::POST, "/hostway/accounts"),
+        (Method::POST, "/hostway/users"),
+    ];
+    for (method, path) in routes {
+        for authorization in [None, Some("Bearer wrong"), Some("s3cret"), Some("Basic czNjcmV0")] {
+            let mut request = admin(method.clone(), path, Some(json!({})));
+            if let Some(value) = authorization {
+                request.headers_mut().insert(header::AUTHORIZATION, value.parse().unwrap());
+            }
+            let reply = app.send(request).await;
+            assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{method} {path} {authorization:?}");
+            assert_eq!(reply.header("www-authenticate"), r#"Bearer realm="paymock""#);
+            assert_eq!(
+                reply.body,
+                r#"{"error":"The control plane needs Authorization: Bearer <the --admin-token>.","details":{}}"#
+            );
+        }
+    }
+    let reply = app.send(admin(Method::GET, "/health", None)).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let mut request = admin(Method::GET, "/clock", None);
+    request.headers_mut().insert(header::AUTHORIZATION, "Bearer s3cret".parse().unwrap());
+    assert_eq!(app.send(request).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_suite_seeds_its_own_click2mail_user() {
+    let app = TestApp::new().await;
+    let reply = app
+        .send(admin(
+            Method::POST,
+            "/click2mail/users",
+            Some(json!({"username": "suite-42", "password": "pw", "balance": 12.5})),
+        ))
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED);
+    assert_eq!(reply.body, r#"{"balance":"12.50","username":"suite-42"}"#);
+    let reply = balance_of(&app, "suite-42", "pw").await;
+    assert!(reply.body.contains("<balance>12.50</balance>"), "{}", reply.body);
+
+    let reply =
+        app.send(admin(Method::PUT, "/click2mail/users/suite-42/balance", Some(json!({"balance": "99.99"})))).await;
+    assert_eq!((reply.status, json_of(&reply)), (StatusCode::OK, json!({"username": "suite-42", "balance": "99.99"})));
+    assert!(balance_of(&app, "suite-42", "pw").await.body.contains("<balance>99.99</balance>"));
+    // The fixture user is untouched.
+    assert_eq!(app.balance().await, "0.00");
+
+    let reply = app
+        .send(admin(Method::POST, "/click2mail/users", Some(json!({"username": "suite-42", "password": "x"}))))
+        .await;
+    assert_eq!(reply.status, StatusCode::CONFLICT);
+    assert_eq!(json_of(&reply), json!({"error": "Click2Mail user suite-42 already exists.", "details": {}}));
+
+    let reply = app.send(admin(Method::PUT, "/click2mail/users/ghost/balance", Some(json!({"balance": 1})))).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert_eq!(json_of(&reply), json!({"error": "Click2Mail user ghost does not exist.", "details": {}}));
+
+    let cases = [
+        (
+            json!({"username": "a:b", "balance": 10.001}),
+            json!({
+                "balance": "must have at most two decimal places (a JSON number or a decimal string such as \"25.00\")",
+                "password": "is required",
+                "username": "must be at most 100 characters, with no ':' and no control characters"
+            }),
+        ),
+        (
+            json!({"username": 7.5, "password": true, "balance": -1}),
+            json!({
+                "balance": "must be a decimal number such as 10 or 10.50 (a JSON number or a decimal string such as \"25.00\")",
+                "password": "must be a string",
+                "username": "must be a string"
+            }),
+        ),
+    ];
+    for (body, details) in cases {
+        let reply = app.send(admin(Method::POST, "/click2mail/users", Some(body.clone()))).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(json_of(&reply), bad_request(details), "{body}");
+    }
+    let reply = app.send(admin(Method::PUT, "/click2mail/users/suite-42/balance", Some(json!({})))).await;
+    assert_eq!(json_of(&reply), bad_request(json!({"balance": "is required"})));
+    let reply = app.send(Request::post("/__admin/click2mail/users").body(Body::from("{oops")).unwrap()).await;
+    assert_eq!(
+        json_of(&reply),
+        bad_request(json!({"body": "is not valid JSON: key must be a string at line 1 column 2"}))
+    );
+}
+
+#[tokio::test]
+async fn a_suite_seeds_its_own_hostway_account_and_user() {
+    let app = TestApp::new().await;
+    let reply =
+        app.send(admin(Method::POST, "/hostway/accounts", Some(json!({"id": 2001, "allowOffline": true})))).await;
+    assert_eq!((reply.status, reply.body.as_str()), (StatusCode::CREATED, r#"{"allowOffline":true,"id":"2001"}"#));
+    let user = json!({"username": "suite-owner", "password": "pw", "roles": {"2001": ["sitecontrol_account_owner"]}});
+    let reply = app.send(admin(Method::POST, "/hostway/users", Some(user.clone()))).await;
+    assert_eq!(reply.status, StatusCode::CREATED);
+    assert_eq!(
+        json_of(&reply),
+        json!({"username": "suite-owner", "agent": false, "roles": {"2001": ["sitecontrol_account_owner"]}})
+    );
+
+    let list = Request::get("/accounts/2001/paymentInfo")
+        .header(header::HOST, HOST)
+        .header(header::AUTHORIZATION, basic("suite-owner", "pw"))
+        .body(Body::empty())
+        .unwrap();
+    let reply = app.send(list).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(json_of(&reply)["list"], json!([]));
+
+    let reply = app.send(admin(Method::POST, "/hostway/accounts", Some(json!({"id": "2001"})))).await;
+    assert_eq!(json_of(&reply), json!({"error": "Hostway account 2001 already exists.", "details": {}}));
+    let reply = app.send(admin(Method::POST, "/hostway/users", Some(user))).await;
+    assert_eq!(json_of(&reply), json!({"error": "Hostway user suite-owner already exists.", "details": {}}));
+    let stranger = json!({"username": "x", "password": "y", "roles": {"9999": ["sitecontrol_account_owner"]}});
+    let reply = app.send(admin(Method::POST, "/hostway/users", Some(stranger))).await;
+    assert_eq!(json_of(&reply), bad_request(json!({"roles": "account 9999 does not exist"})));
+    let reply = app
+        .send(admin(
+            Method::POST,
+            "/hostway/users",
+            Some(json!({"username": "x", "password": "y", "agent": "yes", "roles": [1]})),
+        ))
+        .await;
+    assert_eq!(
+        json_of(&reply),
+        bad_request(
+            json!({"agent": "must be true or false", "roles": "must be an object of account ids to arrays of role names"})
+        )
+    );
+    let reply = app.send(admin(Method::POST, "/hostway/accounts", Some(json!({"allowOffline": 1})))).await;
+    assert_eq!(json_of(&reply), bad_request(json!({"allowOffline": "must be true or false", "id": "is required"})));
+}
+
+#[tokio::test]
+async fn the_clock_freezes_and_resumes() {
+    let app = TestApp::new().await;
+    let reply = app.send(admin(Method::PUT, "/clock", Some(json!({"now": "2031-01-01T00:00:00Z"})))).await;
+    assert_eq!(
+        (reply.status, reply.body.as_str()),
+        (StatusCode::OK, r#"{"now":"2031-01-01T00:00:00.000Z","frozen":true}"#)
+    );
+    // The vendor example's card (12/2030) has now expired.
+    assert_eq!(app.purchase(&VENDOR_EXAMPLE).await.body, not_authorized_xml("card expired at the end of 2030-12"));
+    let reply = app.send(admin(Method::PUT, "/clock", Some(json!({"now": "2030-12-31T23:59:59+00:00"})))).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(app.purchase(&VENDOR_EXAMPLE).await.body, success_xml());
+
+    let reply = app.send(admin(Method::PUT, "/clock", Some(json!({"now": "next tuesday"})))).await;
+    assert_eq!(json_of(&reply), bad_request(json!({"now": "must be an RFC 3339 time such as 2030-12-31T23:59:59Z"})));
+
+    let reply = app.send(admin(Method::DELETE, "/clock", None)).await;
+    assert_eq!(json_of(&reply)["frozen"], json!(false));
+    let reply = app.send(admin(Method::GET, "/clock", None)).await;
+    let now = instant(json_of(&reply)["now"].as_str().unwrap());
+    assert!((chrono::Utc::now() - now).num_seconds().abs() < 60, "{now} is real time again");
+}
+
+#[tokio::test]
+async fn state_shows_everything_masked_and_reset_restores_the_fixtures() {
+    let app = TestApp::new().await;
+    app.purchase(&VENDOR_EXAMPLE).await;
+    let card = json!({
+        "paymentInfoType": "credit_card", "accountNumber": "4111111111111111", "cardHolderName": "J",
+        "verificationNumber": "123", "expirationDate": "2030-4", "billingAddress": {"street1": "1 Main", "city": "X"}
+    });
+    let owner = |request: axum::http::request::Builder| {
+        request.header(header::HOST, HOST).header(header::AUTHORIZATION, basic("acme-owner", "Owner-Pass-1"))
+    };
+    let save = owner(Request::post("/accounts/1001/paymentInfo")).header(header::CONTENT_TYPE, "application/json");
+    assert_eq!(app.send(save.body(Body::from(card.to_string())).unwrap()).await.status, StatusCode::CREATED);
+    let pay = owner(Request::post("/accounts/1001/paymentInfo/cc-1/payment"))
+        .header(header::CONTENT_TYPE, "application/json");
+    assert_eq!(app.send(pay.body(Body::from(r#"{"amount": 7}"#)).unwrap()).await.status, StatusCode::NO_CONTENT);
+
+    let reply = app.send(admin(Method::GET, "/state", None)).await;
+    let state = json_of(&reply);
+    assert_eq!(state["clock"], json!({"now": "2026-11-22T12:00:00.000Z", "frozen": true}));
+    assert_eq!(
+        state["click2mail"],
+        json!({"users": [{"username": "awesomeuser", "balance": "10.00", "purchases": [
+            {"amount": "10.00", "cardBrand": "visa", "cardLastFour": "1111", "purchasedAt": "2026-11-22T12:00:00.000Z"}
+        ]}]})
+    );
+    assert_eq!(
+        state["hostway"]["accounts"][0],
+        json!({
+            "id": "1001", "allowOffline": false, "default": "cc-1",
+            "paymentMethods": [{"id": "cc-1", "paymentInfoType": "credit_card", "accountNumber": "XXXXXXXXXXXX1111",
+                "creditCardType": "visa", "expirationDate": "2030-04", "routingNumber": null}],
+            "payments": [{"paymentInfo": "cc-1", "amount": "7.00", "status": "pending"}]
+        })
+    );
+    assert_eq!(
+        state["hostway"]["users"],
+        json!([
+            {"username": "acme-member", "agent": false, "roles": {"1001": ["sitecontrol_account_member"]}},
+            {"username": "acme-owner", "agent": false, "roles": {"1001": ["sitecontrol_account_owner"], "1002": ["sitecontrol_account_owner"]}},
+            {"username": "sales-agent", "agent": true, "roles": {}}
+        ])
+    );
+    for secret in ["4111111111111111", "Owner-Pass-1", "gReAt/PaSsWoRd123"] {
+        assert!(!reply.body.contains(secret), "{secret}");
+    }
+
+    app.send(admin(Method::POST, "/click2mail/users", Some(json!({"username": "extra", "password": "p"})))).await;
+    let reply = app.send(admin(Method::POST, "/reset", None)).await;
+    assert_eq!((reply.status, reply.body.as_str()), (StatusCode::NO_CONTENT, ""));
+    let state = json_of(&app.send(admin(Method::GET, "/state", None)).await);
+    assert_eq!(state["clock"]["frozen"], json!(false));
+    assert_eq!(
+        state["click2mail"],
+        json!({"users": [{"username": "awesomeuser", "balance": "0.00", "purchases": []}]})
+    );
+    assert_eq!(state["hostway"]["accounts"][0]["paymentMethods"], json!([]));
+    assert_eq!(state["hostway"]["accounts"][0]["default"], json!(null));
+    // Ids start again, so a suite sees the same Location after every reset.
+    let save = owner(Request::post("/accounts/1001/paymentInfo")).header(header::CONTENT_TYPE, "application/json");
+    let reply = app.send(save.body(Body::from(card.to_string())).unwrap()).await;
+    assert_eq!(reply.header("location"), "http://paymock.test:8080/accounts/1001/paymentInfo/cc-1");
+}
