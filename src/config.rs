@@ -34,6 +34,10 @@ pub struct Config {
     #[arg(long, env = "PAYMOCK_ADMIN_TOKEN", value_name = "TOKEN", value_parser = parse_admin_token)]
     pub admin_token: Option<String>,
 
+    /// How many requests the journal keeps; the oldest are dropped (0 keeps none)
+    #[arg(long, env = "PAYMOCK_JOURNAL_SIZE", value_name = "N", default_value_t = 10_000)]
+    pub journal_size: usize,
+
     /// Log line format; the level comes from RUST_LOG (default: info)
     #[arg(long, env = "PAYMOCK_LOG_FORMAT", value_name = "FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,

@@ -15,6 +15,7 @@ pub mod config;
 pub mod fingerprint;
 pub mod fixtures;
 pub mod hostway;
+pub mod journal;
 pub mod money;
 pub mod store;
 pub mod telemetry;
@@ -34,6 +35,7 @@ use tracing::Level;
 
 use crate::clock::Clock;
 use crate::fixtures::Fixtures;
+use crate::journal::Journal;
 use crate::store::Store;
 
 /// Request bodies larger than this get a 413 in the vendor's own envelope.
@@ -53,11 +55,12 @@ pub struct AppState {
     pub public_url: Option<Arc<str>>,
     /// `--admin-token`: when set, the control plane (but health) needs it as a bearer token.
     pub admin_token: Option<Arc<str>>,
+    pub journal: Arc<Journal>,
 }
 
 /// The whole sandbox as one router.
 pub fn app(state: AppState) -> Router {
-    with_layers(routes(&state)).with_state(state)
+    with_layers(routes(&state), &state).with_state(state)
 }
 
 fn routes(state: &AppState) -> Router<AppState> {
@@ -68,10 +71,11 @@ fn routes(state: &AppState) -> Router<AppState> {
         .fallback(no_such_route)
 }
 
-fn with_layers(router: Router<AppState>) -> Router<AppState> {
+fn with_layers(router: Router<AppState>, state: &AppState) -> Router<AppState> {
     let version = HeaderValue::from_static(env!("CARGO_PKG_VERSION"));
     router
         .layer(axum::middleware::from_fn(click2mail::negotiate))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), journal::record))
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(SetResponseHeaderLayer::overriding(HeaderName::from_static(VERSION_HEADER), version))
         .layer(

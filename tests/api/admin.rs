@@ -266,3 +266,107 @@ async fn state_shows_everything_masked_and_reset_restores_the_fixtures() {
     let reply = app.send(save.body(Body::from(card.to_string())).unwrap()).await;
     assert_eq!(reply.header("location"), "http://paymock.test:8080/accounts/1001/paymentInfo/cc-1");
 }
+
+#[tokio::test]
+async fn the_journal_shows_what_the_client_sent_masked() {
+    let app = TestApp::new().await;
+    app.purchase(&VENDOR_EXAMPLE).await;
+    app.purchase(&example_with("billingAmount", "5")).await;
+    app.send(admin(Method::GET, "/health", None)).await;
+
+    let reply = app.send(admin(Method::GET, "/requests?method=POST&path=/molpro/*&limit=1", None)).await;
+    let requests = json_of(&reply)["requests"].clone();
+    let entry = &requests[0];
+    assert_eq!(requests.as_array().unwrap().len(), 1);
+    assert_eq!(entry["id"], json!(2));
+    assert_eq!(entry["time"], json!(NOW.replace('Z', ".000Z")));
+    assert_eq!((entry["method"].as_str(), entry["path"].as_str()), (Some("POST"), Some("/molpro/credit/purchase")));
+    assert_eq!((entry["user"].as_str(), entry["status"].as_u64()), (Some(USERNAME), Some(400)));
+    assert_eq!(entry["query"], json!(null));
+    assert!(entry["durationMs"].as_f64().unwrap() >= 0.0);
+    let sent = serde_urlencoded::to_string(example_with("billingAmount", "5"))
+        .unwrap()
+        .replace("4111111111111111", "411111******1111")
+        .replace("billingCvv=123", "billingCvv=***");
+    assert_eq!(entry["requestBody"], json!(sent));
+    assert_eq!(entry["responseBody"], json!(error_xml(9, "billingAmount must be at least 10.00.", &["billingAmount"])));
+
+    // The two purchases are journaled; the control plane is not.
+    let count = |query: &str| {
+        let app = &app;
+        let query = query.to_owned();
+        async move {
+            json_of(&app.send(admin(Method::GET, &format!("/requests/count{query}"), None)).await)["count"].clone()
+        }
+    };
+    assert_eq!(count("").await, json!(2));
+    assert_eq!(count("?status=200").await, json!(1));
+    assert_eq!(count(&format!("?user={USERNAME}&method=post")).await, json!(2));
+    assert_eq!(count("?user=nobody").await, json!(0));
+    assert_eq!(count("?since=2030-01-01T00:00:00Z").await, json!(0));
+    assert_eq!(count("?path=/accounts/*").await, json!(0));
+    let reply = app.send(admin(Method::GET, "/requests/count?status=abc&since=yesterday", None)).await;
+    assert_eq!(
+        json_of(&reply),
+        bad_request(json!({
+            "since": "must be an RFC 3339 time such as 2030-12-31T23:59:59Z",
+            "status": "must be an HTTP status such as 409"
+        }))
+    );
+
+    let reply = app.send(admin(Method::DELETE, "/requests", None)).await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    assert_eq!(count("").await, json!(0));
+    let reply = app.send(admin(Method::GET, "/requests", None)).await;
+    assert_eq!(reply.body, r#"{"requests":[]}"#);
+}
+
+#[tokio::test]
+async fn hostway_bodies_and_query_strings_are_masked_in_the_journal() {
+    let app = TestApp::new().await;
+    let card = json!({
+        "paymentInfoType": "credit_card", "accountNumber": "378282246310005", "cardHolderName": "J",
+        "verificationNumber": "1234", "expirationDate": "2030-4", "billingAddress": {"street1": "1 Main", "city": "X"}
+    });
+    let save = Request::post("/accounts/1001/paymentInfo")
+        .header(header::HOST, HOST)
+        .header(header::AUTHORIZATION, basic("acme-owner", "Owner-Pass-1"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(card.to_string()))
+        .unwrap();
+    assert_eq!(app.send(save).await.status, StatusCode::CREATED);
+    let query = serde_urlencoded::to_string(VENDOR_EXAMPLE).unwrap();
+    let request = purchase_post()
+        .uri(format!("/molpro/credit/purchase?{query}"))
+        .header(header::AUTHORIZATION, basic(USERNAME, PASSWORD))
+        .body(Body::empty())
+        .unwrap();
+    app.send(request).await;
+
+    let reply = app.send(admin(Method::GET, "/requests", None)).await;
+    for secret in ["378282246310005", "4111111111111111", "\"1234\"", "billingCvv=123"] {
+        assert!(!reply.body.contains(secret), "{secret} in {}", reply.body);
+    }
+    let requests = json_of(&reply)["requests"].clone();
+    assert!(requests[0]["query"].as_str().unwrap().contains("billingNumber=411111******1111&billingMonth=12"));
+    let saved: Value = serde_json::from_str(requests[1]["requestBody"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        (saved["accountNumber"].as_str(), saved["verificationNumber"].as_str()),
+        (Some("378282*****0005"), Some("***"))
+    );
+    assert_eq!((requests[1]["user"].as_str(), requests[1]["status"].as_u64()), (Some("acme-owner"), Some(201)));
+}
+
+#[tokio::test]
+async fn the_journal_is_bounded_and_reset_empties_it() {
+    let app = TestApp::new().await.with_journal_size(5);
+    for _ in 0..12 {
+        app.balance().await;
+    }
+    let reply = app.send(admin(Method::GET, "/requests?limit=100", None)).await;
+    let ids: Vec<u64> =
+        json_of(&reply)["requests"].as_array().unwrap().iter().map(|entry| entry["id"].as_u64().unwrap()).collect();
+    assert_eq!(ids, [12, 11, 10, 9, 8]);
+    app.send(admin(Method::POST, "/reset", None)).await;
+    assert_eq!(json_of(&app.send(admin(Method::GET, "/requests/count", None)).await), json!({"count": 0}));
+}

@@ -66,6 +66,7 @@ impl TestApp {
             clock: Arc::new(Clock::frozen_at(now)),
             public_url: None,
             admin_token: None,
+            journal: Arc::new(paymock::journal::Journal::new(100)),
         };
         TestApp { router: app(state.clone()), state }
     }
@@ -73,6 +74,13 @@ impl TestApp {
     /// The same sandbox, as if started with `--public-url url`.
     pub fn with_public_url(mut self, url: &str) -> TestApp {
         self.state.public_url = Some(Arc::from(url));
+        self.router = app(self.state.clone());
+        self
+    }
+
+    /// The same sandbox, with a journal of `size` entries.
+    pub fn with_journal_size(mut self, size: usize) -> TestApp {
+        self.state.journal = Arc::new(paymock::journal::Journal::new(size));
         self.router = app(self.state.clone());
         self
     }

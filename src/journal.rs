@@ -1,0 +1,359 @@
+//! The request journal: every request to the vendor APIs with its answer, so that a test can
+//! check what its client sent. Held in memory, newest last, at most `--journal-size`
+//! entries (the oldest are dropped), each body cut to [`BODY_KEPT_BYTES`]. Card numbers and
+//! CVVs are masked before anything is kept.
+
+use std::collections::VecDeque;
+use std::pin::Pin;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use axum::body::{Body, Bytes, HttpBody};
+use axum::extract::{Request, State};
+use axum::http::header::CONTENT_TYPE;
+use axum::middleware::Next;
+use axum::response::Response;
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::AppState;
+use crate::auth::BasicCredentials;
+
+/// How much of each request and response body an entry keeps.
+pub const BODY_KEPT_BYTES: usize = 2048;
+
+/// Paths whose requests are journaled: the two vendor APIs.
+const JOURNALED_PREFIXES: [&str; 2] = ["/molpro", "/accounts"];
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Entry {
+    pub id: u64,
+    /// The sandbox clock's time when the request arrived.
+    pub time: String,
+    #[serde(skip)]
+    pub at: DateTime<Utc>,
+    pub method: String,
+    pub path: String,
+    pub query: Option<String>,
+    pub user: Option<String>,
+    pub status: u16,
+    pub duration_ms: f64,
+    pub request_body: String,
+    pub response_body: String,
+}
+
+/// Which entries a query wants; every field that is set must match.
+#[derive(Debug, Default, Clone)]
+pub struct Filter {
+    pub method: Option<String>,
+    /// A glob: `*` matches any run of characters.
+    pub path: Option<String>,
+    pub user: Option<String>,
+    pub status: Option<u16>,
+    pub since: Option<DateTime<Utc>>,
+}
+
+impl Filter {
+    fn matches(&self, entry: &Entry) -> bool {
+        self.method.as_ref().is_none_or(|method| method.eq_ignore_ascii_case(&entry.method))
+            && self.path.as_ref().is_none_or(|pattern| glob_matches(pattern, &entry.path))
+            && self.user.as_ref().is_none_or(|user| entry.user.as_ref() == Some(user))
+            && self.status.is_none_or(|status| status == entry.status)
+            && self.since.is_none_or(|since| entry.at >= since)
+    }
+}
+
+#[derive(Debug)]
+pub struct Journal {
+    capacity: usize,
+    next_id: AtomicU64,
+    entries: Mutex<VecDeque<Entry>>,
+}
+
+impl Journal {
+    /// A journal of at most `capacity` entries; 0 keeps none.
+    pub fn new(capacity: usize) -> Journal {
+        Journal {
+            capacity,
+            next_id: AtomicU64::new(1),
+            entries: Mutex::new(VecDeque::with_capacity(capacity.min(1024))),
+        }
+    }
+
+    fn entries(&self) -> std::sync::MutexGuard<'_, VecDeque<Entry>> {
+        // Entries are plain values; a poisoned lock still holds usable ones.
+        self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn push(&self, mut entry: Entry) {
+        if self.capacity == 0 {
+            return;
+        }
+        entry.id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let mut entries = self.entries();
+        if entries.len() == self.capacity {
+            entries.pop_front();
+        }
+        entries.push_back(entry);
+    }
+
+    /// Matching entries, newest first, at most `limit`.
+    pub fn find(&self, filter: &Filter, limit: usize) -> Vec<Entry> {
+        self.entries().iter().rev().filter(|entry| filter.matches(entry)).take(limit).cloned().collect()
+    }
+
+    pub fn count(&self, filter: &Filter) -> usize {
+        self.entries().iter().filter(|entry| filter.matches(entry)).count()
+    }
+
+    pub fn clear(&self) {
+        self.entries().clear();
+    }
+}
+
+/// Middleware: records each vendor request, with its masked bodies, once it is answered.
+pub async fn record(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_owned();
+    if state.journal.capacity == 0 || !JOURNALED_PREFIXES.iter().any(|prefix| path.starts_with(prefix)) {
+        return next.run(request).await;
+    }
+    let started = Instant::now();
+    let at = state.clock.now();
+    let method = request.method().to_string();
+    let query = request.uri().query().map(mask_query);
+    let user = BasicCredentials::from_headers(request.headers()).ok().map(|credentials| credentials.username);
+    let content_type = request.headers().get(CONTENT_TYPE).and_then(|value| value.to_str().ok()).map(str::to_owned);
+
+    let (parts, body) = request.into_parts();
+    let request_bytes = read_up_to(body, crate::BODY_LIMIT_BYTES).await;
+    let request_body = mask_body(content_type.as_deref(), &request_bytes);
+    let response = next.run(Request::from_parts(parts, Body::from(request_bytes))).await;
+
+    let (parts, body) = response.into_parts();
+    let response_bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+    let response_type = parts.headers.get(CONTENT_TYPE).and_then(|value| value.to_str().ok());
+    let response_body = mask_body(response_type, &response_bytes);
+    state.journal.push(Entry {
+        id: 0,
+        time: at.to_rfc3339_opts(SecondsFormat::Millis, true),
+        at,
+        method,
+        path,
+        query,
+        user,
+        status: parts.status.as_u16(),
+        duration_ms: (started.elapsed().as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0,
+        request_body,
+        response_body,
+    });
+    Response::from_parts(parts, Body::from(response_bytes))
+}
+
+/// The body's bytes, stopping once there are more than `limit`: enough for the handler to
+/// see the body is too large and answer 413 itself.
+async fn read_up_to(mut body: Body, limit: usize) -> Bytes {
+    let mut bytes = Vec::new();
+    while bytes.len() <= limit {
+        match std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await {
+            Some(Ok(frame)) => {
+                if let Some(data) = frame.data_ref() {
+                    bytes.extend_from_slice(data);
+                }
+            }
+            Some(Err(_)) | None => break,
+        }
+    }
+    Bytes::from(bytes)
+}
+
+/// A body as the journal keeps it. Forms and JSON have their CVV fields replaced by `***`
+/// and card numbers masked; anything else has every run of three or more digits masked,
+/// since its CVVs cannot be told apart.
+fn mask_body(content_type: Option<&str>, bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let media_type =
+        content_type.and_then(|value| value.split(';').next()).map(|value| value.trim().to_ascii_lowercase());
+    let masked = match media_type.as_deref() {
+        _ if text.is_empty() => String::new(),
+        Some("application/x-www-form-urlencoded") => mask_form(&text),
+        Some(json) if json.ends_with("json") => match serde_json::from_slice::<Value>(bytes) {
+            Ok(mut value) => {
+                mask_json(&mut value);
+                mask_card_numbers(&value.to_string())
+            }
+            Err(_) => mask_digit_runs(&text, 3),
+        },
+        Some("application/xml") => mask_card_numbers(&text),
+        _ => mask_digit_runs(&text, 3),
+    };
+    truncate(masked)
+}
+
+fn truncate(mut text: String) -> String {
+    if text.len() > BODY_KEPT_BYTES {
+        let mut cut = BODY_KEPT_BYTES;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let total = text.len();
+        text.truncate(cut);
+        text.push_str(&format!("…({total} bytes)"));
+    }
+    text
+}
+
+/// Names whose values are CVVs.
+const CVV_FIELDS: [&str; 2] = ["billingCvv", "verificationNumber"];
+
+fn mask_query(query: &str) -> String {
+    mask_form(query)
+}
+
+fn mask_form(form: &str) -> String {
+    let pairs = form.split('&').map(|pair| match pair.split_once('=') {
+        Some((name, _)) if CVV_FIELDS.contains(&name) => format!("{name}=***"),
+        _ => pair.to_owned(),
+    });
+    mask_card_numbers(&pairs.collect::<Vec<_>>().join("&"))
+}
+
+fn mask_json(value: &mut Value) {
+    match value {
+        Value::Object(object) => {
+            for (name, field) in object.iter_mut() {
+                if CVV_FIELDS.contains(&name.as_str()) {
+                    *field = Value::String("***".into());
+                } else {
+                    mask_json(field);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(mask_json),
+        _ => {}
+    }
+}
+
+/// Masks each run of 12 to 19 digits as a card number: `411111******1111`.
+fn mask_card_numbers(text: &str) -> String {
+    map_digit_runs(text, |run| {
+        if (12..=19).contains(&run.len()) {
+            format!("{}{}{}", &run[..6], "*".repeat(run.len() - 10), &run[run.len() - 4..])
+        } else {
+            run.to_owned()
+        }
+    })
+}
+
+/// Masks every run of at least `min` digits entirely.
+fn mask_digit_runs(text: &str, min: usize) -> String {
+    map_digit_runs(text, |run| if run.len() >= min { "*".repeat(run.len()) } else { run.to_owned() })
+}
+
+fn map_digit_runs(text: &str, mut map: impl FnMut(&str) -> String) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut run_start = None;
+    for (at, c) in text.char_indices().chain([(text.len(), ' ')]) {
+        match (c.is_ascii_digit() && at < text.len(), run_start) {
+            (true, None) => run_start = Some(at),
+            (true, Some(_)) => {}
+            (false, Some(start)) => {
+                out.push_str(&map(&text[start..at]));
+                run_start = None;
+                if at < text.len() {
+                    out.push(c);
+                }
+            }
+            (false, None) => {
+                if at < text.len() {
+                    out.push(c);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `*` matches any run of characters, everything else itself.
+pub fn glob_matches(pattern: &str, text: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == text,
+        Some((head, rest)) => {
+            let Some(text) = text.strip_prefix(head) else { return false };
+            (0..=text.len()).filter(|&at| text.is_char_boundary(at)).any(|at| glob_matches(rest, &text[at..]))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn card_numbers_and_cvvs_are_masked() {
+        assert_eq!(
+            mask_form("billingNumber=4111111111111111&billingCvv=123&billingZip=34567"),
+            "billingNumber=411111******1111&billingCvv=***&billingZip=34567"
+        );
+        let json = br#"{"accountNumber":"378282246310005","verificationNumber":"1234","routingNumber":"011000015"}"#;
+        assert_eq!(
+            mask_body(Some("application/json"), json),
+            r#"{"accountNumber":"378282*****0005","routingNumber":"011000015","verificationNumber":"***"}"#
+        );
+        assert_eq!(mask_body(Some("application/json"), br#"{"cvv": 123, oops"#), r#"{"cvv": ***, oops"#);
+        assert_eq!(mask_body(Some("text/plain"), b"4111111111111111 12"), "**************** 12");
+        assert_eq!(mask_card_numbers("a4111111111111111b 12345678901"), "a411111******1111b 12345678901");
+    }
+
+    #[test]
+    fn long_bodies_are_cut() {
+        let body = "x".repeat(BODY_KEPT_BYTES + 10);
+        let kept = mask_body(Some("text/plain"), body.as_bytes());
+        assert_eq!(kept, format!("{}…({} bytes)", "x".repeat(BODY_KEPT_BYTES), BODY_KEPT_BYTES + 10));
+    }
+
+    #[test]
+    fn globs_match_paths() {
+        assert!(glob_matches("/molpro/*", "/molpro/credit/purchase"));
+        assert!(glob_matches("/accounts/*/paymentInfo", "/accounts/1001/paymentInfo"));
+        assert!(!glob_matches("/accounts/*/paymentInfo", "/accounts/1001/paymentInfo/cc-1"));
+        assert!(glob_matches("*", ""));
+        assert!(glob_matches("/molpro/credit", "/molpro/credit"));
+        assert!(!glob_matches("/molpro/credit", "/molpro/credit/purchase"));
+    }
+
+    fn entry(status: u16) -> Entry {
+        Entry {
+            id: 0,
+            time: String::new(),
+            at: Utc::now(),
+            method: "GET".into(),
+            path: "/molpro/credit".into(),
+            query: None,
+            user: Some("u".into()),
+            status,
+            duration_ms: 0.0,
+            request_body: String::new(),
+            response_body: String::new(),
+        }
+    }
+
+    #[test]
+    fn the_journal_keeps_only_the_newest_entries() {
+        let journal = Journal::new(3);
+        for status in [200, 201, 202, 203, 204] {
+            journal.push(entry(status));
+        }
+        let kept: Vec<_> = journal.find(&Filter::default(), 10).iter().map(|entry| (entry.id, entry.status)).collect();
+        assert_eq!(kept, [(5, 204), (4, 203), (3, 202)]);
+        assert_eq!(journal.count(&Filter { status: Some(203), ..Filter::default() }), 1);
+        assert_eq!(journal.find(&Filter::default(), 1).len(), 1);
+        journal.clear();
+        assert_eq!(journal.count(&Filter::default()), 0);
+        let off = Journal::new(0);
+        off.push(entry(200));
+        assert_eq!(off.count(&Filter::default()), 0);
+    }
+}
