@@ -12,6 +12,8 @@ pub mod cards;
 pub mod click2mail;
 pub mod clock;
 pub mod config;
+pub mod connection;
+pub mod faults;
 pub mod fingerprint;
 pub mod fixtures;
 pub mod hostway;
@@ -34,6 +36,7 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::clock::Clock;
+use crate::faults::Faults;
 use crate::fixtures::Fixtures;
 use crate::journal::Journal;
 use crate::store::Store;
@@ -56,6 +59,7 @@ pub struct AppState {
     /// `--admin-token`: when set, the control plane (but health) needs it as a bearer token.
     pub admin_token: Option<Arc<str>>,
     pub journal: Arc<Journal>,
+    pub faults: Arc<Faults>,
 }
 
 /// The whole sandbox as one router.
@@ -74,6 +78,7 @@ fn routes(state: &AppState) -> Router<AppState> {
 fn with_layers(router: Router<AppState>, state: &AppState) -> Router<AppState> {
     let version = HeaderValue::from_static(env!("CARGO_PKG_VERSION"));
     router
+        .layer(axum::middleware::from_fn_with_state(state.clone(), faults::inject))
         .layer(axum::middleware::from_fn(click2mail::negotiate))
         .layer(axum::middleware::from_fn_with_state(state.clone(), journal::record))
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
@@ -108,5 +113,7 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
+    let listener = connection::DroppableListener(listener);
+    let app = app(state).into_make_service_with_connect_info::<connection::ConnectionHandle>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }

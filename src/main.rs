@@ -57,6 +57,7 @@ async fn run(config: Config) -> Result<(), Failure> {
         public_url: config.public_url.map(Arc::from),
         admin_token: config.admin_token.map(Arc::from),
         journal: Arc::new(paymock::journal::Journal::new(config.journal_size)),
+        faults: Arc::default(),
     };
     paymock::serve(listener, state, shutdown_signal())
         .await

@@ -1,10 +1,12 @@
 //! The sandbox's own control plane under `/__admin`, for test suites rather than SDKs: health,
-//! reset, seeding users and accounts, inspecting state, the request journal and the clock. JSON in and out;
+//! reset, seeding users and accounts, inspecting state, the request journal, the clock and
+//! faults. JSON in and out;
 //! [`error::AdminError`] is its one error type. With `--admin-token`, every route but health
 //! needs `Authorization: Bearer <token>`.
 
 mod body;
 mod error;
+mod faults;
 mod requests;
 mod seed;
 mod state;
@@ -30,6 +32,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/state", get(state::state))
         .route("/requests", get(requests::list).delete(requests::clear))
         .route("/requests/count", get(requests::count))
+        .route("/faults", get(faults::list).post(faults::add).delete(faults::clear))
+        .route("/faults/{id}", axum::routing::delete(faults::remove))
         .route("/click2mail/users", post(seed::click2mail_user))
         .route("/click2mail/users/{username}/balance", put(seed::click2mail_balance))
         .route("/hostway/accounts", post(seed::hostway_account))
@@ -64,10 +68,11 @@ async fn require_token(State(state): State<AppState>, request: Request, next: Ne
     }
 }
 
-/// Restores the fixtures and real time, and empties the journal.
+/// Restores the fixtures and real time, and empties the journal and the faults.
 async fn reset(State(state): State<AppState>) -> Result<StatusCode, AdminError> {
     state.clock.resume();
     state.journal.clear();
+    state.faults.clear();
     state.store.reset(&state.fixtures, state.clock.now()).await?;
     tracing::info!("sandbox reset to its fixtures");
     Ok(StatusCode::NO_CONTENT)

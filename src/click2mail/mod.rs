@@ -11,7 +11,9 @@ mod reply;
 
 use axum::Router;
 use axum::extract::{FromRequestParts, OriginalUri, Request, State};
+use axum::http::StatusCode;
 use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
 pub use self::error::Click2MailError;
@@ -93,6 +95,21 @@ async fn purchase(
         }
         PurchaseResult::NoSuchUser => Err(AuthError::WrongCredentials.into()),
     }
+}
+
+/// The answer to a fault that asks for `status`, as a `<credit>` document; `reason` is a
+/// sentence without its full stop.
+pub fn fault_reply(status: StatusCode, reason: &str) -> Response {
+    let code = if status.is_server_error() { reply::STATUS_INTERNAL_ERROR } else { reply::STATUS_BAD_REQUEST };
+    let credit = reply::Credit {
+        allow_negative: None,
+        balance: None,
+        status: code,
+        description: format!("{reason}."),
+        parameter: Vec::new(),
+        status_url: None,
+    };
+    CreditReply { http_status: status, credit }.into_response()
 }
 
 pub async fn not_found(OriginalUri(uri): OriginalUri) -> Click2MailError {

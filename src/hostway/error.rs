@@ -40,6 +40,9 @@ pub enum HostwayError {
     /// Never shown to the client; logged.
     #[error("Internal error.")]
     Store(#[from] sqlx::Error),
+    /// A status asked for by a fault, not by anything the client did.
+    #[error("{1}.")]
+    Injected(StatusCode, String),
 }
 
 fn field_list(fields: &BTreeMap<String, String>) -> String {
@@ -65,7 +68,24 @@ impl HostwayError {
             HostwayError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             HostwayError::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "badMethod"),
             HostwayError::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "serverError"),
+            HostwayError::Injected(status, _) => (*status, injected_kind(*status)),
         }
+    }
+}
+
+/// The envelope kind for a status a fault asks for.
+fn injected_kind(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "badRequest",
+        403 => "forbidden",
+        404 => "itemNotFound",
+        405 => "badMethod",
+        409 => "conflict",
+        413 => "requestEntityTooLarge",
+        415 => "unsupportedMediaType",
+        503 => "serviceUnavailable",
+        500..=599 => "serverError",
+        _ => "fault",
     }
 }
 
@@ -80,8 +100,15 @@ struct Envelope<'a> {
 impl IntoResponse for HostwayError {
     fn into_response(self) -> Response {
         let (status, kind) = self.status_and_kind();
-        if let HostwayError::Unauthorized(reason) = &self {
-            let body = format!("401 Unauthorized\n\nThis server could not verify your credentials: {reason}.\n");
+        let unauthorized_reason = match &self {
+            HostwayError::Unauthorized(reason) => {
+                Some(format!("This server could not verify your credentials: {reason}"))
+            }
+            HostwayError::Injected(StatusCode::UNAUTHORIZED, reason) => Some(reason.clone()),
+            _ => None,
+        };
+        if let Some(reason) = unauthorized_reason {
+            let body = format!("401 Unauthorized\n\n{reason}.\n");
             let headers = [
                 (CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8")),
                 (WWW_AUTHENTICATE, HeaderValue::from_static(r#"Basic realm="hostway""#)),

@@ -291,6 +291,12 @@ async fn pay(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The answer to a fault that asks for `status`, in the Hostway envelope; `reason` is a
+/// sentence without its full stop.
+pub fn fault_reply(status: StatusCode, reason: &str) -> Response {
+    HostwayError::Injected(status, reason.to_owned()).into_response()
+}
+
 pub async fn not_found(OriginalUri(uri): OriginalUri) -> HostwayError {
     HostwayError::NotFound(uri.path().to_owned())
 }

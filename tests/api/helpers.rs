@@ -67,6 +67,7 @@ impl TestApp {
             public_url: None,
             admin_token: None,
             journal: Arc::new(paymock::journal::Journal::new(100)),
+            faults: Arc::default(),
         };
         TestApp { router: app(state.clone()), state }
     }

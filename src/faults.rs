@@ -1,0 +1,212 @@
+//! Fault injection, so that clients' retry and timeout paths can be tested: rules set through
+//! the control plane, and per-request headers (`X-Paymock-Delay: <ms>`,
+//! `X-Paymock-Fault: <status>|reset|empty`). A fault delays the answer, replaces it with a
+//! status in the vendor's own envelope (or a given body), or drops the connection.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use axum::extract::connect_info::ConnectInfo;
+use axum::extract::{Request, State};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::AppState;
+use crate::auth::BasicCredentials;
+use crate::connection::{ConnectionHandle, Drop};
+use crate::journal::glob_matches;
+
+/// The longest delay a fault may ask for.
+pub const MAX_DELAY_MS: u64 = 60_000;
+
+/// Which requests a rule applies to; every field that is set must match.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Match {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// A glob: `*` matches any run of characters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+}
+
+/// What a fault does: wait, then answer with a status, or drop the connection.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Action {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delay_ms: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub drop: Option<DropKind>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DropKind {
+    Reset,
+    Empty,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Rule {
+    pub id: u64,
+    #[serde(rename = "match")]
+    pub matches: Match,
+    pub action: Action,
+    /// How many more requests it applies to; `None` for every one.
+    pub times: Option<u32>,
+}
+
+#[derive(Debug, Default)]
+pub struct Faults {
+    next_id: AtomicU64,
+    rules: Mutex<Vec<Rule>>,
+}
+
+impl Faults {
+    fn rules(&self) -> std::sync::MutexGuard<'_, Vec<Rule>> {
+        // Rules are plain values; a poisoned lock still holds usable ones.
+        self.rules.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Adds a rule and returns its id.
+    pub fn add(&self, matches: Match, action: Action, times: Option<u32>) -> u64 {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
+        self.rules().push(Rule { id, matches, action, times });
+        id
+    }
+
+    pub fn list(&self) -> Vec<Rule> {
+        self.rules().clone()
+    }
+
+    /// Removes one rule; false when there is none with that id.
+    pub fn remove(&self, id: u64) -> bool {
+        let mut rules = self.rules();
+        let before = rules.len();
+        rules.retain(|rule| rule.id != id);
+        rules.len() != before
+    }
+
+    pub fn clear(&self) {
+        self.rules().clear();
+    }
+
+    /// The action of the first rule that matches, counting it against the rule's `times`.
+    fn take(&self, method: &str, path: &str, user: Option<&str>) -> Option<Action> {
+        let mut rules = self.rules();
+        let at = rules.iter().position(|rule| {
+            let matches = &rule.matches;
+            matches.method.as_ref().is_none_or(|wanted| wanted.eq_ignore_ascii_case(method))
+                && matches.path.as_ref().is_none_or(|pattern| glob_matches(pattern, path))
+                && matches.user.as_ref().is_none_or(|wanted| Some(wanted.as_str()) == user)
+        })?;
+        let action = rules[at].action.clone();
+        if let Some(times) = &mut rules[at].times {
+            *times -= 1;
+            if *times == 0 {
+                rules.remove(at);
+            }
+        }
+        Some(action)
+    }
+}
+
+/// The action the request's own headers ask for, if any.
+fn header_action(request: &Request) -> Result<Option<Action>, String> {
+    let header = |name: &str| request.headers().get(name).map(|value| value.to_str().unwrap_or("").trim().to_owned());
+    let mut action = Action::default();
+    if let Some(delay) = header("x-paymock-delay") {
+        let delay = delay.parse::<u64>().ok().filter(|delay| *delay <= MAX_DELAY_MS);
+        action.delay_ms = Some(delay.ok_or(format!("X-Paymock-Delay must be milliseconds from 0 to {MAX_DELAY_MS}"))?);
+    }
+    if let Some(fault) = header("x-paymock-fault") {
+        match fault.to_ascii_lowercase().as_str() {
+            "reset" => action.drop = Some(DropKind::Reset),
+            "empty" => action.drop = Some(DropKind::Empty),
+            status => {
+                let status = status.parse::<u16>().ok().filter(|status| (100..=599).contains(status));
+                action.status =
+                    Some(status.ok_or("X-Paymock-Fault must be an HTTP status from 100 to 599, reset or empty")?);
+            }
+        }
+    }
+    let asked = action.delay_ms.is_some() || action.status.is_some() || action.drop.is_some();
+    Ok(asked.then_some(action))
+}
+
+/// Middleware on the vendor APIs: applies the request's fault headers, or else the first
+/// matching rule.
+pub async fn inject(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_owned();
+    let vendor = if path.starts_with("/molpro") {
+        Vendor::Click2Mail
+    } else if path.starts_with("/accounts") {
+        Vendor::Hostway
+    } else {
+        return next.run(request).await;
+    };
+    let action = match header_action(&request) {
+        Ok(Some(action)) => Some(action),
+        Ok(None) => {
+            let user = BasicCredentials::from_headers(request.headers()).ok().map(|credentials| credentials.username);
+            state.faults.take(request.method().as_str(), &path, user.as_deref())
+        }
+        Err(reason) => return vendor.error(StatusCode::BAD_REQUEST, &reason),
+    };
+    let Some(action) = action else {
+        return next.run(request).await;
+    };
+    if let Some(delay) = action.delay_ms {
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+    }
+    if let Some(drop) = action.drop {
+        let connection = request.extensions().get::<ConnectInfo<ConnectionHandle>>();
+        if let Some(ConnectInfo(connection)) = connection {
+            connection.drop_connection(if drop == DropKind::Reset { Drop::Reset } else { Drop::Empty });
+        }
+        // Never written when the connection is dropped; seen only without a real connection.
+        return vendor.error(StatusCode::BAD_GATEWAY, "The connection was dropped by a fault");
+    }
+    match (action.status.and_then(|status| StatusCode::from_u16(status).ok()), action.body) {
+        (Some(status), Some(body)) => {
+            let mut response = (status, body).into_response();
+            response.headers_mut().insert(CONTENT_TYPE, vendor.content_type());
+            response
+        }
+        (Some(status), None) => vendor.error(status, &format!("Fault injected by paymock: HTTP {}", status.as_u16())),
+        (None, _) => next.run(request).await,
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Vendor {
+    Click2Mail,
+    Hostway,
+}
+
+impl Vendor {
+    fn content_type(self) -> HeaderValue {
+        HeaderValue::from_static(match self {
+            Vendor::Click2Mail => "application/xml",
+            Vendor::Hostway => "application/json",
+        })
+    }
+
+    /// An error in the vendor's own envelope.
+    fn error(self, status: StatusCode, reason: &str) -> Response {
+        match self {
+            Vendor::Click2Mail => crate::click2mail::fault_reply(status, reason),
+            Vendor::Hostway => crate::hostway::fault_reply(status, reason),
+        }
+    }
+}

@@ -1,0 +1,190 @@
+//! Faults: by rule and by header, in each vendor's envelope, counted, scoped, and really
+//! dropping connections.
+
+use std::io::{ErrorKind, Read, Write};
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+fn admin(method: Method, path: &str, body: Option<Value>) -> Request<Body> {
+    let builder = Request::builder().method(method).uri(format!("/__admin{path}"));
+    match body {
+        Some(body) => builder.body(Body::from(body.to_string())),
+        None => builder.body(Body::empty()),
+    }
+    .unwrap()
+}
+
+fn credit(fault: Option<(&str, &str)>) -> Request<Body> {
+    let mut builder = get("/molpro/credit").header(header::AUTHORIZATION, basic(USERNAME, PASSWORD));
+    if let Some((name, value)) = fault {
+        builder = builder.header(name, value);
+    }
+    builder.body(Body::empty()).unwrap()
+}
+
+fn hostway_list() -> Request<Body> {
+    get("/accounts/1001/paymentInfo")
+        .header(header::AUTHORIZATION, basic("acme-owner", "Owner-Pass-1"))
+        .body(Body::empty())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_rule_answers_its_status_in_each_vendors_envelope_for_its_times() {
+    let app = TestApp::new().await;
+    let rule = json!({"match": {"path": "/molpro/*", "method": "get"}, "action": {"status": 503}, "times": 2});
+    let reply = app.send(admin(Method::POST, "/faults", Some(rule))).await;
+    assert_eq!((reply.status, reply.body.as_str()), (StatusCode::CREATED, r#"{"id":1}"#));
+
+    for _ in 0..2 {
+        let reply = app.send(credit(None)).await;
+        assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(reply.body, error_xml(-1, "Fault injected by paymock: HTTP 503.", &[]));
+        // A fault on one path leaves the others untouched.
+        assert_eq!(app.send(hostway_list()).await.status, StatusCode::OK);
+    }
+    assert_eq!(app.send(credit(None)).await.body, balance_xml("0.00"));
+    assert_eq!(app.send(admin(Method::GET, "/faults", None)).await.body, r#"{"faults":[]}"#);
+
+    let rule = json!({"match": {"user": "acme-owner"}, "action": {"status": 409}});
+    app.send(admin(Method::POST, "/faults", Some(rule))).await;
+    let reply = app.send(hostway_list()).await;
+    assert_eq!(reply.status, StatusCode::CONFLICT);
+    let body: Value = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!(body["conflict"]["message"], json!("Fault injected by paymock: HTTP 409."));
+    assert_eq!(body["conflict"]["code"], json!(409));
+    // Another user is not matched.
+    assert_eq!(app.send(credit(None)).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_rule_may_carry_its_own_body_and_rules_can_be_listed_and_removed() {
+    let app = TestApp::new().await;
+    let rule =
+        json!({"match": {"path": "/molpro/credit"}, "action": {"status": 502, "body": "<html>bad gateway</html>"}});
+    app.send(admin(Method::POST, "/faults", Some(rule))).await;
+    app.send(admin(Method::POST, "/faults", Some(json!({"action": {"delayMs": 1}, "times": 3})))).await;
+    let reply = app.send(credit(None)).await;
+    assert_eq!((reply.status, reply.body.as_str()), (StatusCode::BAD_GATEWAY, "<html>bad gateway</html>"));
+    assert_eq!(reply.header("content-type"), "application/xml");
+
+    let reply = app.send(admin(Method::GET, "/faults", None)).await;
+    assert_eq!(
+        serde_json::from_str::<Value>(&reply.body).unwrap(),
+        json!({"faults": [
+            {"id": 1, "match": {"path": "/molpro/credit"}, "action": {"status": 502, "body": "<html>bad gateway</html>"}, "times": null},
+            {"id": 2, "match": {}, "action": {"delayMs": 1}, "times": 3}
+        ]})
+    );
+    assert_eq!(app.send(admin(Method::DELETE, "/faults/1", None)).await.status, StatusCode::NO_CONTENT);
+    let reply = app.send(admin(Method::DELETE, "/faults/1", None)).await;
+    assert_eq!(
+        (reply.status, reply.body.as_str()),
+        (StatusCode::NOT_FOUND, r#"{"error":"There is no fault 1.","details":{}}"#)
+    );
+    assert_eq!(app.send(admin(Method::DELETE, "/faults", None)).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(app.send(admin(Method::GET, "/faults", None)).await.body, r#"{"faults":[]}"#);
+
+    let reply = app
+        .send(admin(
+            Method::POST,
+            "/faults",
+            Some(json!({"match": "x", "action": {"status": 99, "drop": "later", "delayMs": -1}, "times": 0})),
+        ))
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        serde_json::from_str::<Value>(&reply.body).unwrap()["details"],
+        json!({
+            "action.delayMs": "must be milliseconds from 0 to 60000",
+            "action.drop": "must be \"reset\" or \"empty\"",
+            "action.status": "must be an HTTP status from 100 to 599",
+            "match": "must be an object",
+            "times": "must be a whole number of at least 1"
+        })
+    );
+    let reply = app.send(admin(Method::POST, "/faults", Some(json!({"action": {}})))).await;
+    assert_eq!(
+        serde_json::from_str::<Value>(&reply.body).unwrap()["details"],
+        json!({"action": "needs delayMs, status or drop"})
+    );
+    // Reset clears the rules.
+    app.send(admin(Method::POST, "/faults", Some(json!({"action": {"status": 500}})))).await;
+    app.send(admin(Method::POST, "/reset", None)).await;
+    assert_eq!(app.send(credit(None)).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn headers_ask_for_a_fault_on_one_request() {
+    let app = TestApp::new().await;
+    let reply = app.send(credit(Some(("x-paymock-fault", "500")))).await;
+    assert_eq!(
+        (reply.status, reply.body.clone()),
+        (StatusCode::INTERNAL_SERVER_ERROR, error_xml(-1, "Fault injected by paymock: HTTP 500.", &[]))
+    );
+    assert_eq!(app.send(credit(None)).await.status, StatusCode::OK);
+
+    let started = Instant::now();
+    let reply = app.send(credit(Some(("x-paymock-delay", "200")))).await;
+    assert!(started.elapsed() >= Duration::from_millis(200));
+    assert_eq!(reply.body, balance_xml("0.00"));
+
+    let reply = app.send(credit(Some(("x-paymock-fault", "teapot")))).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        reply.body,
+        error_xml(9, "X-Paymock-Fault must be an HTTP status from 100 to 599, reset or empty.", &[])
+    );
+    let reply = app.send(credit(Some(("x-paymock-delay", "600000")))).await;
+    assert_eq!(reply.body, error_xml(9, "X-Paymock-Delay must be milliseconds from 0 to 60000.", &[]));
+}
+
+/// The sandbox on a real loopback socket, so that dropped connections can be seen.
+async fn serve() -> (std::net::SocketAddr, tokio::sync::oneshot::Sender<()>) {
+    let app = TestApp::new().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(paymock::serve(listener, app.state.clone(), async move {
+        let _ = stopped.await;
+    }));
+    (address, stop)
+}
+
+/// Sends a GET with the given extra header and reads until the server closes.
+fn raw_get(address: std::net::SocketAddr, path: &str, extra: &str) -> std::io::Result<Vec<u8>> {
+    let mut stream = std::net::TcpStream::connect(address)?;
+    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    let authorization = basic(USERNAME, PASSWORD);
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: x\r\nAuthorization: {authorization}\r\n{extra}Connection: close\r\n\r\n"
+    )?;
+    let mut reply = Vec::new();
+    stream.read_to_end(&mut reply)?;
+    Ok(reply)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropped_connections_are_really_dropped() {
+    let (address, _stop) = serve().await;
+    let result = tokio::task::spawn_blocking(move || {
+        (
+            raw_get(address, "/molpro/credit", "X-Paymock-Fault: empty\r\n"),
+            raw_get(address, "/molpro/credit", "X-Paymock-Fault: reset\r\n"),
+            raw_get(address, "/molpro/credit", ""),
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(result.0.unwrap(), b"", "an empty reply");
+    let reset = result.1.expect_err("a reset");
+    assert_eq!(reset.kind(), ErrorKind::ConnectionReset);
+    let normal = String::from_utf8(result.2.unwrap()).unwrap();
+    assert!(normal.starts_with("HTTP/1.1 200 OK\r\n"), "{normal}");
+}
