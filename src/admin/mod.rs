@@ -1,6 +1,6 @@
 //! The sandbox's own control plane under `/__admin`, for test suites rather than SDKs: health,
-//! reset, seeding users and accounts, inspecting state, the request journal, the clock and
-//! faults. JSON in and out;
+//! reset, seeding users and accounts, inspecting state, the request journal, the clock,
+//! faults and the OpenAPI document. JSON in and out;
 //! [`error::AdminError`] is its one error type. With `--admin-token`, every route but health
 //! needs `Authorization: Bearer <token>`.
 
@@ -34,6 +34,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/requests/count", get(requests::count))
         .route("/faults", get(faults::list).post(faults::add).delete(faults::clear))
         .route("/faults/{id}", axum::routing::delete(faults::remove))
+        .route("/openapi.json", get(openapi))
         .route("/click2mail/users", post(seed::click2mail_user))
         .route("/click2mail/users/{username}/balance", put(seed::click2mail_balance))
         .route("/hostway/accounts", post(seed::hostway_account))
@@ -52,6 +53,11 @@ struct Health {
 /// containers. Never needs the token.
 async fn health() -> Json<Health> {
     Json(Health { status: "ok", version: env!("CARGO_PKG_VERSION") })
+}
+
+/// The OpenAPI 3.1 document of all three surfaces, `openapi/openapi.json` in the repository.
+async fn openapi() -> impl IntoResponse {
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], include_str!("../../openapi/openapi.json"))
 }
 
 /// With `--admin-token`, lets through only requests that carry it as a bearer token.

@@ -60,3 +60,72 @@ async fn wrong_methods_get_405_with_allow() {
     assert_eq!(reply.header("allow"), "GET,HEAD");
     assert_eq!(reply.body, error_xml(9, "Method PUT is not allowed on this endpoint.", &[]));
 }
+
+/// Every operation the OpenAPI document lists is routed (answers neither 405 nor a "no such
+/// path" 404), and every route is in the document.
+#[tokio::test]
+async fn the_openapi_document_matches_the_routes() {
+    let app = TestApp::new().await;
+    let reply = app.send(get("/__admin/openapi.json").body(Body::empty()).unwrap()).await;
+    assert_eq!((reply.status, reply.header("content-type")), (StatusCode::OK, "application/json"));
+    let document: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!(document["openapi"], "3.1.0");
+    assert_eq!(document["info"]["version"], env!("CARGO_PKG_VERSION"));
+
+    let mut operations = Vec::new();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for method in ["get", "put", "post", "delete"] {
+            if item.get(method).is_some() {
+                operations.push(format!("{} {path}", method.to_uppercase()));
+            }
+        }
+    }
+    operations.sort();
+    let mut expected = vec![
+        "POST /molpro/credit/purchase",
+        "GET /molpro/credit",
+        "GET /accounts/{accountId}/paymentInfo",
+        "POST /accounts/{accountId}/paymentInfo",
+        "GET /accounts/{accountId}/paymentInfo/default",
+        "PUT /accounts/{accountId}/paymentInfo/default",
+        "DELETE /accounts/{accountId}/paymentInfo/default",
+        "GET /accounts/{accountId}/paymentInfo/{paymentInfoId}",
+        "DELETE /accounts/{accountId}/paymentInfo/{paymentInfoId}",
+        "POST /accounts/{accountId}/paymentInfo/{paymentInfoId}/payment",
+        "GET /__admin/health",
+        "POST /__admin/reset",
+        "GET /__admin/state",
+        "GET /__admin/clock",
+        "PUT /__admin/clock",
+        "DELETE /__admin/clock",
+        "POST /__admin/click2mail/users",
+        "PUT /__admin/click2mail/users/{username}/balance",
+        "POST /__admin/hostway/accounts",
+        "POST /__admin/hostway/users",
+        "GET /__admin/requests",
+        "DELETE /__admin/requests",
+        "GET /__admin/requests/count",
+        "GET /__admin/faults",
+        "POST /__admin/faults",
+        "DELETE /__admin/faults",
+        "DELETE /__admin/faults/{id}",
+        "GET /__admin/openapi.json",
+    ];
+    expected.sort();
+    assert_eq!(operations, expected);
+
+    for operation in &operations {
+        let (method, path) = operation.split_once(' ').unwrap();
+        let path = path
+            .replace("{accountId}", "1001")
+            .replace("{paymentInfoId}", "cc-1")
+            .replace("{username}", "awesomeuser")
+            .replace("{id}", "1");
+        let request = Request::builder().method(method).uri(&path).header("host", HOST).body(Body::from("{}")).unwrap();
+        let reply = app.send(request).await;
+        assert_ne!(reply.status, StatusCode::METHOD_NOT_ALLOWED, "{operation}");
+        for unrouted in ["no route for", "There is no /"] {
+            assert!(!reply.body.contains(unrouted), "{operation}: {}", reply.body);
+        }
+    }
+}
