@@ -335,12 +335,7 @@ async fn hostway_bodies_and_query_strings_are_masked_in_the_journal() {
         .body(Body::from(card.to_string()))
         .unwrap();
     assert_eq!(app.send(save).await.status, StatusCode::CREATED);
-    let query = serde_urlencoded::to_string(VENDOR_EXAMPLE).unwrap();
-    let request = purchase_post()
-        .uri(format!("/molpro/credit/purchase?{query}"))
-        .header(header::AUTHORIZATION, basic(USERNAME, PASSWORD))
-        .body(Body::empty())
-        .unwrap();
+    let request = purchase_post_with_query(&VENDOR_EXAMPLE).body(Body::empty()).unwrap();
     app.send(request).await;
 
     let reply = app.send(admin(Method::GET, "/requests", None)).await;

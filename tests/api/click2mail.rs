@@ -72,12 +72,7 @@ async fn concurrent_purchases_are_all_counted() {
 #[tokio::test]
 async fn parameters_may_come_in_the_query_string() {
     let app = TestApp::new().await;
-    let query = serde_urlencoded::to_string(VENDOR_EXAMPLE).unwrap();
-    let request = purchase_post()
-        .uri(format!("/molpro/credit/purchase?{query}"))
-        .header(header::AUTHORIZATION, basic(USERNAME, PASSWORD))
-        .body(Body::empty())
-        .unwrap();
+    let request = purchase_post_with_query(&VENDOR_EXAMPLE).body(Body::empty()).unwrap();
 
     let reply = app.send(request).await;
 
@@ -187,21 +182,11 @@ async fn a_parameter_given_twice_counts_once_unless_the_values_differ() {
 async fn parameters_may_be_split_between_query_string_and_body() {
     let app = TestApp::new().await;
     let (in_query, in_body) = VENDOR_EXAMPLE.split_at(5);
-    let query = serde_urlencoded::to_string(in_query).unwrap();
-    let request = purchase_post()
-        .uri(format!("/molpro/credit/purchase?{query}"))
-        .header(header::AUTHORIZATION, basic(USERNAME, PASSWORD))
-        .body(form(in_body))
-        .unwrap();
+    let request = purchase_post_with_query(&in_query).body(form(in_body)).unwrap();
     assert_eq!(app.send(request).await.body, success_xml());
 
     // Everything in both places, as some clients send it, is one purchase.
-    let query = serde_urlencoded::to_string(VENDOR_EXAMPLE).unwrap();
-    let request = purchase_post()
-        .uri(format!("/molpro/credit/purchase?{query}"))
-        .header(header::AUTHORIZATION, basic(USERNAME, PASSWORD))
-        .body(form(&VENDOR_EXAMPLE))
-        .unwrap();
+    let request = purchase_post_with_query(&VENDOR_EXAMPLE).body(form(&VENDOR_EXAMPLE)).unwrap();
     assert_eq!(app.send(request).await.body, success_xml());
     assert_eq!(app.balance().await, "20.00");
 }

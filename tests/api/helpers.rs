@@ -159,6 +159,15 @@ pub fn purchase_post() -> axum::http::request::Builder {
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
 }
 
+/// An authenticated POST to the purchase endpoint with `params` in its query string; the
+/// caller adds the body.
+pub fn purchase_post_with_query(params: &[(&str, &str)]) -> axum::http::request::Builder {
+    let query = serde_urlencoded::to_string(params).expect("query encoding");
+    purchase_post()
+        .uri(format!("/molpro/credit/purchase?{query}"))
+        .header(header::AUTHORIZATION, basic(USERNAME, PASSWORD))
+}
+
 pub fn form(params: &[(&str, &str)]) -> Body {
     Body::from(serde_urlencoded::to_string(params).expect("form encoding"))
 }
