@@ -182,7 +182,7 @@ async fn a_parameter_given_twice_counts_once_unless_the_values_differ() {
 async fn parameters_may_be_split_between_query_string_and_body() {
     let app = TestApp::new().await;
     let (in_query, in_body) = VENDOR_EXAMPLE.split_at(5);
-    let request = purchase_post_with_query(&in_query).body(form(in_body)).unwrap();
+    let request = purchase_post_with_query(in_query).body(form(in_body)).unwrap();
     assert_eq!(app.send(request).await.body, success_xml());
 
     // Everything in both places, as some clients send it, is one purchase.
