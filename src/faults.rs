@@ -23,6 +23,14 @@ use crate::journal::glob_matches;
 /// The longest delay a fault may ask for.
 pub const MAX_DELAY_MS: u64 = 60_000;
 
+/// The statuses a fault may answer with: informational ones would change the protocol.
+pub const STATUSES: std::ops::RangeInclusive<u16> = 200..=599;
+
+/// Marks the response to a request whose connection a fault dropped: the client never got
+/// it, and the journal says so.
+#[derive(Debug, Clone, Copy)]
+pub struct Dropped(pub DropKind);
+
 /// Which requests a rule applies to; every field that is set must match.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Match {
@@ -134,9 +142,9 @@ fn header_action(request: &Request) -> Result<Option<Action>, String> {
             "reset" => action.drop = Some(DropKind::Reset),
             "empty" => action.drop = Some(DropKind::Empty),
             status => {
-                let status = status.parse::<u16>().ok().filter(|status| (100..=599).contains(status));
+                let status = status.parse::<u16>().ok().filter(|status| STATUSES.contains(status));
                 action.status =
-                    Some(status.ok_or("X-Paymock-Fault must be an HTTP status from 100 to 599, reset or empty")?);
+                    Some(status.ok_or("X-Paymock-Fault must be an HTTP status from 200 to 599, reset or empty")?);
             }
         }
     }
@@ -175,9 +183,13 @@ pub async fn inject(State(state): State<AppState>, request: Request, next: Next)
             connection.drop_connection(if drop == DropKind::Reset { Drop::Reset } else { Drop::Empty });
         }
         // Never written when the connection is dropped; seen only without a real connection.
-        return vendor.error(StatusCode::BAD_GATEWAY, "The connection was dropped by a fault");
+        let mut response = vendor.error(StatusCode::BAD_GATEWAY, "The connection was dropped by a fault");
+        response.extensions_mut().insert(Dropped(drop));
+        return response;
     }
     match (action.status.and_then(|status| StatusCode::from_u16(status).ok()), action.body) {
+        // These statuses carry no body.
+        (Some(status @ (StatusCode::NO_CONTENT | StatusCode::NOT_MODIFIED)), _) => status.into_response(),
         (Some(status), Some(body)) => {
             let mut response = (status, body).into_response();
             response.headers_mut().insert(CONTENT_TYPE, vendor.content_type());

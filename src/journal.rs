@@ -20,6 +20,8 @@ use serde_json::Value;
 
 use crate::AppState;
 use crate::auth::BasicCredentials;
+use crate::faults::{DropKind, Dropped};
+use crate::form::percent_decode;
 
 /// How much of each request and response body an entry keeps.
 pub const BODY_KEPT_BYTES: usize = 2048;
@@ -39,7 +41,10 @@ pub struct Entry {
     pub path: String,
     pub query: Option<String>,
     pub user: Option<String>,
+    /// 0 when a fault dropped the connection.
     pub status: u16,
+    /// How a fault dropped the connection, if it did: `reset` or `empty`.
+    pub dropped: Option<DropKind>,
     pub duration_ms: f64,
     pub request_body: String,
     pub response_body: String,
@@ -123,28 +128,30 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
     let started = Instant::now();
     let at = state.clock.now();
     let method = request.method().to_string();
-    let query = request.uri().query().map(mask_query);
-    let user = BasicCredentials::from_headers(request.headers()).ok().map(|credentials| credentials.username);
+    let query = request.uri().query().map(|query| cut(mask_form(query)));
+    let user = BasicCredentials::from_headers(request.headers()).ok().map(|credentials| cut(credentials.username));
     let content_type = request.headers().get(CONTENT_TYPE).and_then(|value| value.to_str().ok()).map(str::to_owned);
 
     let (parts, body) = request.into_parts();
     let request_bytes = read_up_to(body, crate::BODY_LIMIT_BYTES).await;
-    let request_body = mask_body(content_type.as_deref(), &request_bytes);
+    let request_body = mask_body(Sender::Client, content_type.as_deref(), &request_bytes);
     let response = next.run(Request::from_parts(parts, Body::from(request_bytes))).await;
 
     let (parts, body) = response.into_parts();
+    let dropped = parts.extensions.get::<Dropped>().map(|Dropped(kind)| *kind);
     let response_bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
     let response_type = parts.headers.get(CONTENT_TYPE).and_then(|value| value.to_str().ok());
-    let response_body = mask_body(response_type, &response_bytes);
+    let response_body = mask_body(Sender::Sandbox, response_type, &response_bytes);
     state.journal.push(Entry {
         id: 0,
         time: at.to_rfc3339_opts(SecondsFormat::Millis, true),
         at,
         method,
-        path,
+        path: cut(mask_card_numbers(&path)),
         query,
         user,
-        status: parts.status.as_u16(),
+        status: if dropped.is_some() { 0 } else { parts.status.as_u16() },
+        dropped,
         duration_ms: (started.elapsed().as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0,
         request_body,
         response_body,
@@ -169,37 +176,46 @@ async fn read_up_to(mut body: Body, limit: usize) -> Bytes {
     Bytes::from(bytes)
 }
 
-/// A body as the journal keeps it. Forms and JSON have their CVV fields replaced by `***`
-/// and card numbers masked; anything else has every run of three or more digits masked,
-/// since its CVVs cannot be told apart.
-fn mask_body(content_type: Option<&str>, bytes: &[u8]) -> String {
+/// Whose body it is: what a client sends may hold a CVV anywhere; what the sandbox answers
+/// never does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sender {
+    Client,
+    Sandbox,
+}
+
+/// A body as the journal keeps it. A client's form (shown decoded) and JSON have their CVV
+/// fields replaced by `***`; anything else a client sends has every run of three or more
+/// digits masked, since a CVV in it cannot be told apart. Card numbers are masked everywhere.
+fn mask_body(sender: Sender, content_type: Option<&str>, bytes: &[u8]) -> String {
     let text = String::from_utf8_lossy(bytes);
     let media_type =
         content_type.and_then(|value| value.split(';').next()).map(|value| value.trim().to_ascii_lowercase());
-    let masked = match media_type.as_deref() {
+    let masked = match (sender, media_type.as_deref()) {
         _ if text.is_empty() => String::new(),
-        Some("application/x-www-form-urlencoded") => mask_form(&text),
-        Some(json) if json.ends_with("json") => match serde_json::from_slice::<Value>(bytes) {
+        (Sender::Sandbox, _) => mask_card_numbers(&text),
+        (Sender::Client, Some("application/x-www-form-urlencoded")) => mask_form(&text),
+        (Sender::Client, Some(json)) if json.ends_with("json") => match serde_json::from_slice::<Value>(bytes) {
             Ok(mut value) => {
                 mask_json(&mut value);
                 mask_card_numbers(&value.to_string())
             }
             Err(_) => mask_digit_runs(&text, 3),
         },
-        Some("application/xml") => mask_card_numbers(&text),
-        _ => mask_digit_runs(&text, 3),
+        (Sender::Client, _) => mask_digit_runs(&text, 3),
     };
-    truncate(masked)
+    cut(masked)
 }
 
-fn truncate(mut text: String) -> String {
+/// Cuts text to [`BODY_KEPT_BYTES`], saying how long it was.
+fn cut(mut text: String) -> String {
     if text.len() > BODY_KEPT_BYTES {
-        let mut cut = BODY_KEPT_BYTES;
-        while !text.is_char_boundary(cut) {
-            cut -= 1;
+        let mut at = BODY_KEPT_BYTES;
+        while !text.is_char_boundary(at) {
+            at -= 1;
         }
         let total = text.len();
-        text.truncate(cut);
+        text.truncate(at);
         text.push_str(&format!("…({total} bytes)"));
     }
     text
@@ -208,14 +224,15 @@ fn truncate(mut text: String) -> String {
 /// Names whose values are CVVs.
 const CVV_FIELDS: [&str; 2] = ["billingCvv", "verificationNumber"];
 
-fn mask_query(query: &str) -> String {
-    mask_form(query)
-}
-
+/// A form or query string, decoded pair by pair so that no escape hides a number, with CVVs
+/// replaced and card numbers masked.
 fn mask_form(form: &str) -> String {
-    let pairs = form.split('&').map(|pair| match pair.split_once('=') {
-        Some((name, _)) if CVV_FIELDS.contains(&name) => format!("{name}=***"),
-        _ => pair.to_owned(),
+    let decode = |text: &str| String::from_utf8_lossy(&percent_decode(text.as_bytes())).into_owned();
+    let pairs = form.split('&').map(|pair| {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let name = decode(name);
+        let value = if CVV_FIELDS.contains(&name.as_str()) { "***".to_owned() } else { decode(value) };
+        format!("{name}={value}")
     });
     mask_card_numbers(&pairs.collect::<Vec<_>>().join("&"))
 }
@@ -236,55 +253,83 @@ fn mask_json(value: &mut Value) {
     }
 }
 
-/// Masks each run of 12 to 19 digits as a card number: `411111******1111`.
+/// Masks anything that looks like a card number — 12 to 19 digits, perhaps grouped by single
+/// spaces or hyphens — to its first six and last four digits: `411111******1111`.
 fn mask_card_numbers(text: &str) -> String {
-    map_digit_runs(text, |run| {
-        if (12..=19).contains(&run.len()) {
-            format!("{}{}{}", &run[..6], "*".repeat(run.len() - 10), &run[run.len() - 4..])
-        } else {
-            run.to_owned()
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    while at < bytes.len() {
+        if !bytes[at].is_ascii_digit() {
+            let next = text[at..].chars().next().map_or(1, char::len_utf8);
+            out.push_str(&text[at..at + next]);
+            at += next;
+            continue;
         }
-    })
+        // The longest run of digits with single separators between them.
+        let mut end = at;
+        let mut digits = String::new();
+        while end < bytes.len() {
+            if bytes[end].is_ascii_digit() {
+                digits.push(bytes[end] as char);
+                end += 1;
+            } else if matches!(bytes[end], b' ' | b'-') && bytes.get(end + 1).is_some_and(u8::is_ascii_digit) {
+                end += 1;
+            } else {
+                break;
+            }
+        }
+        if (12..=19).contains(&digits.len()) {
+            let hidden = digits.len() - 10;
+            out.push_str(&format!("{}{}{}", &digits[..6], "*".repeat(hidden), &digits[digits.len() - 4..]));
+        } else {
+            out.push_str(&text[at..end]);
+        }
+        at = end;
+    }
+    out
 }
 
 /// Masks every run of at least `min` digits entirely.
 fn mask_digit_runs(text: &str, min: usize) -> String {
-    map_digit_runs(text, |run| if run.len() >= min { "*".repeat(run.len()) } else { run.to_owned() })
-}
-
-fn map_digit_runs(text: &str, mut map: impl FnMut(&str) -> String) -> String {
     let mut out = String::with_capacity(text.len());
-    let mut run_start = None;
-    for (at, c) in text.char_indices().chain([(text.len(), ' ')]) {
-        match (c.is_ascii_digit() && at < text.len(), run_start) {
-            (true, None) => run_start = Some(at),
-            (true, Some(_)) => {}
-            (false, Some(start)) => {
-                out.push_str(&map(&text[start..at]));
-                run_start = None;
-                if at < text.len() {
-                    out.push(c);
-                }
-            }
-            (false, None) => {
-                if at < text.len() {
-                    out.push(c);
-                }
-            }
+    let mut run = String::new();
+    for c in text.chars().chain(std::iter::once('\0')) {
+        if c.is_ascii_digit() {
+            run.push(c);
+            continue;
+        }
+        out.push_str(&if run.len() >= min { "*".repeat(run.len()) } else { std::mem::take(&mut run) });
+        run.clear();
+        if c != '\0' {
+            out.push(c);
         }
     }
     out
 }
 
-/// `*` matches any run of characters, everything else itself.
+/// `*` matches any run of characters, everything else itself. Linear in the text for any
+/// pattern: on a mismatch it only ever backtracks to the last `*`.
 pub fn glob_matches(pattern: &str, text: &str) -> bool {
-    match pattern.split_once('*') {
-        None => pattern == text,
-        Some((head, rest)) => {
-            let Some(text) = text.strip_prefix(head) else { return false };
-            (0..=text.len()).filter(|&at| text.is_char_boundary(at)).any(|at| glob_matches(rest, &text[at..]))
+    let (pattern, text) = (pattern.as_bytes(), text.as_bytes());
+    let (mut p, mut t) = (0, 0);
+    let mut last_star: Option<(usize, usize)> = None;
+    while t < text.len() {
+        if p < pattern.len() && pattern[p] == b'*' {
+            last_star = Some((p, t));
+            p += 1;
+        } else if p < pattern.len() && pattern[p] == text[t] {
+            p += 1;
+            t += 1;
+        } else if let Some((star, matched)) = last_star {
+            p = star + 1;
+            t = matched + 1;
+            last_star = Some((star, matched + 1));
+        } else {
+            return false;
         }
     }
+    pattern[p..].iter().all(|&b| b == b'*')
 }
 
 #[cfg(test)]
@@ -294,23 +339,46 @@ mod tests {
     #[test]
     fn card_numbers_and_cvvs_are_masked() {
         assert_eq!(
-            mask_form("billingNumber=4111111111111111&billingCvv=123&billingZip=34567"),
-            "billingNumber=411111******1111&billingCvv=***&billingZip=34567"
+            mask_form("billingNumber=4111111111111111&billingCvv=123&billingZip=34567&billingName=A+B"),
+            "billingNumber=411111******1111&billingCvv=***&billingZip=34567&billingName=A B"
+        );
+        // Escapes hide nothing.
+        assert_eq!(
+            mask_form("billingNumber=%34%31%31%31111111111111&billing%43vv=123"),
+            "billingNumber=411111******1111&billingCvv=***"
         );
         let json = br#"{"accountNumber":"378282246310005","verificationNumber":"1234","routingNumber":"011000015"}"#;
         assert_eq!(
-            mask_body(Some("application/json"), json),
+            mask_body(Sender::Client, Some("application/json"), json),
             r#"{"accountNumber":"378282*****0005","routingNumber":"011000015","verificationNumber":"***"}"#
         );
-        assert_eq!(mask_body(Some("application/json"), br#"{"cvv": 123, oops"#), r#"{"cvv": ***, oops"#);
-        assert_eq!(mask_body(Some("text/plain"), b"4111111111111111 12"), "**************** 12");
+        let escaped = br#"{"accountNumber":"\u00341111111111111111"}"#;
+        assert_eq!(
+            mask_body(Sender::Client, Some("application/json"), escaped),
+            r#"{"accountNumber":"411111*******1111"}"#
+        );
+        assert_eq!(
+            mask_body(Sender::Client, Some("application/json"), br#"{"cvv": 123, oops"#),
+            r#"{"cvv": ***, oops"#
+        );
+        assert_eq!(mask_body(Sender::Client, Some("application/xml"), b"<cvv>123</cvv>"), "<cvv>***</cvv>");
+        assert_eq!(mask_body(Sender::Client, Some("text/plain"), b"4111111111111111 12"), "**************** 12");
+        assert_eq!(
+            mask_body(Sender::Sandbox, Some("application/xml"), b"<balance>1000.00</balance>"),
+            "<balance>1000.00</balance>"
+        );
         assert_eq!(mask_card_numbers("a4111111111111111b 12345678901"), "a411111******1111b 12345678901");
+        assert_eq!(
+            mask_card_numbers("4111 1111 1111 1111 and 4111-1111-1111-1111"),
+            "411111******1111 and 411111******1111"
+        );
+        assert_eq!(mask_card_numbers("2026-11-22 12:00"), "2026-11-22 12:00");
     }
 
     #[test]
     fn long_bodies_are_cut() {
         let body = "x".repeat(BODY_KEPT_BYTES + 10);
-        let kept = mask_body(Some("text/plain"), body.as_bytes());
+        let kept = mask_body(Sender::Client, Some("text/plain"), body.as_bytes());
         assert_eq!(kept, format!("{}…({} bytes)", "x".repeat(BODY_KEPT_BYTES), BODY_KEPT_BYTES + 10));
     }
 
@@ -322,6 +390,12 @@ mod tests {
         assert!(glob_matches("*", ""));
         assert!(glob_matches("/molpro/credit", "/molpro/credit"));
         assert!(!glob_matches("/molpro/credit", "/molpro/credit/purchase"));
+        assert!(glob_matches("*a*b", "xxaxxb"));
+        assert!(!glob_matches("*a*b", "xxaxxbx"));
+        assert!(glob_matches("a**", "a"));
+        // A pattern that takes exponential time in a naive matcher.
+        let text = "a".repeat(3000);
+        assert!(!glob_matches(&format!("{}b", "*a".repeat(12)), &text));
     }
 
     fn entry(status: u16) -> Entry {
@@ -334,6 +408,7 @@ mod tests {
             query: None,
             user: Some("u".into()),
             status,
+            dropped: None,
             duration_ms: 0.0,
             request_body: String::new(),
             response_body: String::new(),

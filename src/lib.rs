@@ -16,6 +16,7 @@ pub mod connection;
 pub mod faults;
 pub mod fingerprint;
 pub mod fixtures;
+pub mod form;
 pub mod hostway;
 pub mod journal;
 pub mod money;

@@ -49,7 +49,7 @@ impl AdminBody {
     /// A required non-empty string field.
     pub fn string(&mut self, field: &str) -> Option<String> {
         match self.object.get(field) {
-            Some(Value::String(text)) if !text.is_empty() => Some(text.clone()),
+            Some(Value::String(text)) if !text.trim().is_empty() => Some(text.clone()),
             Some(Value::String(_)) | None | Some(Value::Null) => {
                 self.problem(field, "is required");
                 None

@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 use super::body::AdminBody;
 use super::error::AdminError;
 use crate::AppState;
-use crate::faults::{Action, DropKind, MAX_DELAY_MS, Match};
+use crate::faults::{Action, DropKind, MAX_DELAY_MS, Match, STATUSES};
 
 /// `{match: {method?, path?, user?}, action: {delayMs?, status?, body?, drop?}, times?}`.
 pub async fn add(State(state): State<AppState>, mut body: AdminBody) -> Result<(StatusCode, Json<Value>), AdminError> {
@@ -44,12 +44,11 @@ pub async fn add(State(state): State<AppState>, mut body: AdminBody) -> Result<(
             action.status = match object.get("status") {
                 None | Some(Value::Null) => None,
                 Some(value) => {
-                    value.as_u64().filter(|status| (100..=599).contains(status)).map(|status| status as u16).or_else(
-                        || {
-                            body.add_problem("action.status", "must be an HTTP status from 100 to 599");
-                            None
-                        },
-                    )
+                    let status = value.as_u64().and_then(|status| u16::try_from(status).ok());
+                    status.filter(|status| STATUSES.contains(status)).or_else(|| {
+                        body.add_problem("action.status", "must be an HTTP status from 200 to 599");
+                        None
+                    })
                 }
             };
             action.body = optional_string(&mut body, object, "action.body");
@@ -67,7 +66,9 @@ pub async fn add(State(state): State<AppState>, mut body: AdminBody) -> Result<(
                 body.add_problem("action.body", "goes with a status");
             }
             let does_something = action.delay_ms.is_some() || action.status.is_some() || action.drop.is_some();
-            if !does_something && object.keys().all(|key| !["delayMs", "status", "drop"].contains(&key.as_str())) {
+            let named =
+                ["delayMs", "status", "drop"].iter().any(|key| object.get(*key).is_some_and(|value| !value.is_null()));
+            if !does_something && !named {
                 body.add_problem("action", "needs delayMs, status or drop");
             }
         }

@@ -18,7 +18,7 @@ use axum::http::header::AUTHORIZATION;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, post, put};
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Datelike, SecondsFormat, Utc};
 use serde::Serialize;
 
 use self::body::AdminBody;
@@ -66,7 +66,9 @@ async fn require_token(State(state): State<AppState>, request: Request, next: Ne
         return next.run(request).await;
     };
     let given = request.headers().get(AUTHORIZATION).and_then(|value| value.to_str().ok());
-    let given = given.and_then(|value| value.strip_prefix("Bearer ")).map(str::trim);
+    let given =
+        given.and_then(|value| value.split_once(' ')).filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"));
+    let given = given.map(|(_, token)| token.trim());
     if given.is_some_and(|given| crate::auth::constant_time_eq(given.as_bytes(), token.as_bytes())) {
         next.run(request).await
     } else {
@@ -102,9 +104,10 @@ async fn clock(State(state): State<AppState>) -> Json<ClockState> {
 /// `{"now": "<RFC 3339>"}` stops the clock there.
 async fn freeze_clock(State(state): State<AppState>, mut body: AdminBody) -> Result<Json<ClockState>, AdminError> {
     let now = body.string("now");
-    let now = now.and_then(|text| match DateTime::parse_from_rfc3339(&text) {
-        Ok(now) => Some(now.with_timezone(&Utc)),
-        Err(_) => {
+    // Years outside 1–9999 could not be written back as RFC 3339.
+    let now = now.and_then(|text| match DateTime::parse_from_rfc3339(&text).map(|now| now.with_timezone(&Utc)) {
+        Ok(now) if (1..=9999).contains(&now.year()) => Some(now),
+        _ => {
             body.add_problem("now", "must be an RFC 3339 time such as 2030-12-31T23:59:59Z");
             None
         }

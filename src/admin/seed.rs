@@ -104,8 +104,13 @@ fn roles(body: &mut AdminBody) -> Vec<(String, String)> {
     for (account, roles) in object {
         let names = roles.as_array().map(|roles| roles.iter().map(Value::as_str).collect::<Option<Vec<_>>>());
         match names.flatten() {
-            Some(names) if names.iter().all(|name| !name.is_empty()) => {
-                pairs.extend(names.into_iter().map(|name| (account.clone(), name.to_owned())));
+            Some(names) if names.iter().all(|name| !name.trim().is_empty()) => {
+                for name in names {
+                    let pair = (account.clone(), name.to_owned());
+                    if !pairs.contains(&pair) {
+                        pairs.push(pair);
+                    }
+                }
             }
             _ => {
                 body.add_problem("roles", hint);

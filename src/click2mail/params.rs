@@ -10,6 +10,7 @@ use axum::http::header::CONTENT_TYPE;
 use super::error::Click2MailError;
 use crate::AppState;
 use crate::cards::{BillingAddress, Brand, Card, CardNumber, Cvv, Expiry};
+use crate::form::percent_decode;
 use crate::money::Cents;
 
 /// Every parameter the endpoint requires, in the vendor's documented order: missing ones are
@@ -82,38 +83,11 @@ fn decode_form(input: &[u8]) -> Vec<(String, Option<String>)> {
             Some(at) => (&pair[..at], &pair[at + 1..]),
             None => (pair, &[][..]),
         };
-        if let Some(name) = percent_decode(name) {
-            pairs.push((name, percent_decode(value)));
+        if let Ok(name) = String::from_utf8(percent_decode(name)) {
+            pairs.push((name, String::from_utf8(percent_decode(value)).ok()));
         }
     }
     pairs
-}
-
-fn percent_decode(input: &[u8]) -> Option<String> {
-    let hex = |byte: u8| (byte as char).to_digit(16);
-    let mut bytes = Vec::with_capacity(input.len());
-    let mut i = 0;
-    while i < input.len() {
-        let escaped = match input.get(i..i + 3) {
-            Some([b'%', high, low]) => hex(*high).zip(hex(*low)).map(|(high, low)| (high * 16 + low) as u8),
-            _ => None,
-        };
-        match (escaped, input[i]) {
-            (Some(byte), _) => {
-                bytes.push(byte);
-                i += 3;
-            }
-            (None, b'+') => {
-                bytes.push(b' ');
-                i += 1;
-            }
-            (None, byte) => {
-                bytes.push(byte);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(bytes).ok()
 }
 
 /// What the client sent for one parameter, across the query string and the body.

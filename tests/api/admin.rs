@@ -45,6 +45,14 @@ async fn the_token_guards_every_route_but_health() {
         (Method::PUT, "/click2mail/users/awesomeuser/balance"),
         (Method::POST, "/hostway/accounts"),
         (Method::POST, "/hostway/users"),
+        (Method::GET, "/requests"),
+        (Method::DELETE, "/requests"),
+        (Method::GET, "/requests/count"),
+        (Method::GET, "/faults"),
+        (Method::POST, "/faults"),
+        (Method::DELETE, "/faults"),
+        (Method::DELETE, "/faults/1"),
+        (Method::GET, "/openapi.json"),
     ];
     for (method, path) in routes {
         for authorization in [None, Some("Bearer wrong"), Some("s3cret"), Some("Basic czNjcmV0")] {
@@ -62,10 +70,12 @@ async fn the_token_guards_every_route_but_health() {
         }
     }
     let reply = app.send(admin(Method::GET, "/health", None)).await;
-    assert_eq!(reply.status, StatusCode::OK);
-    let mut request = admin(Method::GET, "/clock", None);
-    request.headers_mut().insert(header::AUTHORIZATION, "Bearer s3cret".parse().unwrap());
-    assert_eq!(app.send(request).await.status, StatusCode::OK);
+    assert_eq!(reply.body, format!(r#"{{"status":"ok","version":"{}"}}"#, env!("CARGO_PKG_VERSION")));
+    for authorization in ["Bearer s3cret", "bearer s3cret", "BEARER  s3cret "] {
+        let mut request = admin(Method::GET, "/requests/count", None);
+        request.headers_mut().insert(header::AUTHORIZATION, authorization.parse().unwrap());
+        assert_eq!(app.send(request).await.body, r#"{"count":0}"#, "{authorization}");
+    }
 }
 
 #[tokio::test]
@@ -123,6 +133,9 @@ async fn a_suite_seeds_its_own_click2mail_user() {
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{body}");
         assert_eq!(json_of(&reply), bad_request(details), "{body}");
     }
+    let reply =
+        app.send(admin(Method::POST, "/click2mail/users", Some(json!({"username": "  ", "password": "p"})))).await;
+    assert_eq!(json_of(&reply), bad_request(json!({"username": "is required"})));
     let reply = app.send(admin(Method::PUT, "/click2mail/users/suite-42/balance", Some(json!({})))).await;
     assert_eq!(json_of(&reply), bad_request(json!({"balance": "is required"})));
     let reply = app.send(Request::post("/__admin/click2mail/users").body(Body::from("{oops")).unwrap()).await;
@@ -193,8 +206,15 @@ async fn the_clock_freezes_and_resumes() {
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(app.purchase(&VENDOR_EXAMPLE).await.body, success_xml());
 
-    let reply = app.send(admin(Method::PUT, "/clock", Some(json!({"now": "next tuesday"})))).await;
-    assert_eq!(json_of(&reply), bad_request(json!({"now": "must be an RFC 3339 time such as 2030-12-31T23:59:59Z"})));
+    for now in ["next tuesday", "9999-12-31T23:59:59-23:59", "0000-01-01T00:00:00+00:00"] {
+        let reply = app.send(admin(Method::PUT, "/clock", Some(json!({ "now": now })))).await;
+        assert_eq!(
+            json_of(&reply),
+            bad_request(json!({"now": "must be an RFC 3339 time such as 2030-12-31T23:59:59Z"}))
+        );
+    }
+    let reply = app.send(admin(Method::GET, "/clock", None)).await;
+    assert_eq!(reply.body, r#"{"now":"2030-12-31T23:59:59.000Z","frozen":true}"#);
 
     let reply = app.send(admin(Method::DELETE, "/clock", None)).await;
     assert_eq!(json_of(&reply)["frozen"], json!(false));
@@ -283,11 +303,11 @@ async fn the_journal_shows_what_the_client_sent_masked() {
     assert_eq!((entry["method"].as_str(), entry["path"].as_str()), (Some("POST"), Some("/molpro/credit/purchase")));
     assert_eq!((entry["user"].as_str(), entry["status"].as_u64()), (Some(USERNAME), Some(400)));
     assert_eq!(entry["query"], json!(null));
-    assert!(entry["durationMs"].as_f64().unwrap() >= 0.0);
-    let sent = serde_urlencoded::to_string(example_with("billingAmount", "5"))
-        .unwrap()
-        .replace("4111111111111111", "411111******1111")
-        .replace("billingCvv=123", "billingCvv=***");
+    assert!(entry["durationMs"].is_f64(), "{entry}");
+    let sent: Vec<String> =
+        example_with("billingAmount", "5").iter().map(|(name, value)| format!("{name}={value}")).collect();
+    let sent =
+        sent.join("&").replace("4111111111111111", "411111******1111").replace("billingCvv=123", "billingCvv=***");
     assert_eq!(entry["requestBody"], json!(sent));
     assert_eq!(entry["responseBody"], json!(error_xml(9, "billingAmount must be at least 10.00.", &["billingAmount"])));
 
@@ -364,4 +384,29 @@ async fn the_journal_is_bounded_and_reset_empties_it() {
     assert_eq!(ids, [12, 11, 10, 9, 8]);
     app.send(admin(Method::POST, "/reset", None)).await;
     assert_eq!(json_of(&app.send(admin(Method::GET, "/requests/count", None)).await), json!({"count": 0}));
+}
+
+#[tokio::test]
+async fn escapes_and_long_queries_hide_nothing_and_grow_nothing() {
+    let app = TestApp::new().await;
+    let body = serde_urlencoded::to_string(VENDOR_EXAMPLE)
+        .unwrap()
+        .replace("billingNumber=4111111111111111", "billingNumber=%34%31%31%31111111111111")
+        .replace("billingCvv=123", "billing%43vv=123");
+    let request =
+        purchase_post().header(header::AUTHORIZATION, basic(USERNAME, PASSWORD)).body(Body::from(body)).unwrap();
+    assert_eq!(app.send(request).await.body, success_xml());
+    let long_query = format!("/molpro/credit?pad={}", "x".repeat(60_000));
+    app.send(get(&long_query).header(header::AUTHORIZATION, basic(USERNAME, PASSWORD)).body(Body::empty()).unwrap())
+        .await;
+
+    let reply = app.send(admin(Method::GET, "/requests", None)).await;
+    for secret in ["4111111111111111", "%34%31%31%31", "billing%43vv=123", "billingCvv=123"] {
+        assert!(!reply.body.contains(secret), "{secret}");
+    }
+    let requests = json_of(&reply)["requests"].clone();
+    assert!(requests[1]["requestBody"].as_str().unwrap().contains("billingNumber=411111******1111&billingMonth=12"));
+    assert!(requests[1]["requestBody"].as_str().unwrap().contains("billingCvv=***"));
+    let query = requests[0]["query"].as_str().unwrap();
+    assert!(query.len() < 2100 && query.ends_with("…(60004 bytes)"), "{} bytes", query.len());
 }

@@ -46,7 +46,11 @@ async fn a_rule_answers_its_status_in_each_vendors_envelope_for_its_times() {
         assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(reply.body, error_xml(-1, "Fault injected by paymock: HTTP 503.", &[]));
         // A fault on one path leaves the others untouched.
-        assert_eq!(app.send(hostway_list()).await.status, StatusCode::OK);
+        let reply = app.send(hostway_list()).await;
+        assert_eq!(
+            (reply.status, serde_json::from_str::<Value>(&reply.body).unwrap()["list"].clone()),
+            (StatusCode::OK, json!([]))
+        );
     }
     assert_eq!(app.send(credit(None)).await.body, balance_xml("0.00"));
     assert_eq!(app.send(admin(Method::GET, "/faults", None)).await.body, r#"{"faults":[]}"#);
@@ -59,7 +63,7 @@ async fn a_rule_answers_its_status_in_each_vendors_envelope_for_its_times() {
     assert_eq!(body["conflict"]["message"], json!("Fault injected by paymock: HTTP 409."));
     assert_eq!(body["conflict"]["code"], json!(409));
     // Another user is not matched.
-    assert_eq!(app.send(credit(None)).await.status, StatusCode::OK);
+    assert_eq!(app.send(credit(None)).await.body, balance_xml("0.00"));
 }
 
 #[tokio::test]
@@ -103,16 +107,20 @@ async fn a_rule_may_carry_its_own_body_and_rules_can_be_listed_and_removed() {
         json!({
             "action.delayMs": "must be milliseconds from 0 to 60000",
             "action.drop": "must be \"reset\" or \"empty\"",
-            "action.status": "must be an HTTP status from 100 to 599",
+            "action.status": "must be an HTTP status from 200 to 599",
             "match": "must be an object",
             "times": "must be a whole number of at least 1"
         })
     );
-    let reply = app.send(admin(Method::POST, "/faults", Some(json!({"action": {}})))).await;
-    assert_eq!(
-        serde_json::from_str::<Value>(&reply.body).unwrap()["details"],
-        json!({"action": "needs delayMs, status or drop"})
-    );
+    for action in [json!({}), json!({"delayMs": null})] {
+        let reply = app.send(admin(Method::POST, "/faults", Some(json!({"action": action})))).await;
+        let details = serde_json::from_str::<Value>(&reply.body).unwrap()["details"].clone();
+        assert_eq!(details, json!({"action": "needs delayMs, status or drop"}));
+    }
+    for status in [100, 101, 199, 600] {
+        let reply = app.send(admin(Method::POST, "/faults", Some(json!({"action": {"status": status}})))).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{status}");
+    }
     // Reset clears the rules.
     app.send(admin(Method::POST, "/faults", Some(json!({"action": {"status": 500}})))).await;
     app.send(admin(Method::POST, "/reset", None)).await;
@@ -138,7 +146,7 @@ async fn headers_ask_for_a_fault_on_one_request() {
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert_eq!(
         reply.body,
-        error_xml(9, "X-Paymock-Fault must be an HTTP status from 100 to 599, reset or empty.", &[])
+        error_xml(9, "X-Paymock-Fault must be an HTTP status from 200 to 599, reset or empty.", &[])
     );
     let reply = app.send(credit(Some(("x-paymock-delay", "600000")))).await;
     assert_eq!(reply.body, error_xml(9, "X-Paymock-Delay must be milliseconds from 0 to 60000.", &[]));
@@ -187,4 +195,69 @@ async fn dropped_connections_are_really_dropped() {
     assert_eq!(reset.kind(), ErrorKind::ConnectionReset);
     let normal = String::from_utf8(result.2.unwrap()).unwrap();
     assert!(normal.starts_with("HTTP/1.1 200 OK\r\n"), "{normal}");
+}
+
+#[tokio::test]
+async fn a_delay_rule_lets_the_request_through_for_its_times() {
+    let app = TestApp::new().await;
+    let rule = json!({"match": {"path": "/molpro/credit"}, "action": {"delayMs": 150}, "times": 1});
+    app.send(admin(Method::POST, "/faults", Some(rule))).await;
+    let started = Instant::now();
+    assert_eq!(app.send(credit(None)).await.body, balance_xml("0.00"));
+    assert!(started.elapsed() >= Duration::from_millis(150));
+    assert_eq!(app.send(admin(Method::GET, "/faults", None)).await.body, r#"{"faults":[]}"#);
+}
+
+#[tokio::test]
+async fn hostway_header_faults_and_bodiless_statuses() {
+    let app = TestApp::new().await;
+    let request = get("/accounts/1001/paymentInfo")
+        .header(header::AUTHORIZATION, basic("acme-owner", "Owner-Pass-1"))
+        .header("x-paymock-fault", "503")
+        .body(Body::empty())
+        .unwrap();
+    let reply = app.send(request).await;
+    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
+    let mut body: Value = serde_json::from_str(&reply.body).unwrap();
+    body["serviceUnavailable"].as_object_mut().unwrap().remove("guid");
+    assert_eq!(
+        body,
+        json!({"serviceUnavailable": {"message": "Fault injected by paymock: HTTP 503.", "code": 503, "details": {}}})
+    );
+
+    let reply = app.send(credit(Some(("x-paymock-fault", "204")))).await;
+    assert_eq!((reply.status, reply.body.as_str()), (StatusCode::NO_CONTENT, ""));
+    let reply = app.send(credit(Some(("x-paymock-fault", "101")))).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rule_drops_connections_and_the_journal_says_so() {
+    let app = TestApp::new().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let (_stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(paymock::serve(listener, app.state.clone(), async move {
+        let _ = stopped.await;
+    }));
+    let rule = json!({"match": {"path": "/molpro/*"}, "action": {"drop": "reset"}, "times": 1});
+    app.send(admin(Method::POST, "/faults", Some(rule))).await;
+
+    let (dropped, after) = tokio::task::spawn_blocking(move || {
+        (raw_get(address, "/molpro/credit", ""), raw_get(address, "/molpro/credit", ""))
+    })
+    .await
+    .unwrap();
+    assert_eq!(dropped.expect_err("a reset").kind(), ErrorKind::ConnectionReset);
+    assert!(String::from_utf8(after.unwrap()).unwrap().starts_with("HTTP/1.1 200 OK\r\n"));
+
+    let reply = app.send(admin(Method::GET, "/requests", None)).await;
+    let requests: Value = serde_json::from_str(&reply.body).unwrap();
+    let summary: Vec<(Value, Value)> = requests["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| (entry["status"].clone(), entry["dropped"].clone()))
+        .collect();
+    assert_eq!(summary, [(json!(200), json!(null)), (json!(0), json!("reset"))]);
 }
