@@ -255,7 +255,7 @@ fn mask_json(value: &mut Value) {
 
 /// Masks anything that looks like a card number — 12 to 19 digits, perhaps grouped by single
 /// spaces or hyphens — to its first six and last four digits: `411111******1111`.
-fn mask_card_numbers(text: &str) -> String {
+pub fn mask_card_numbers(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
     let mut at = 0;

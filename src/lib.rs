@@ -86,9 +86,10 @@ fn with_layers(router: Router<AppState>, state: &AppState) -> Router<AppState> {
         .layer(SetResponseHeaderLayer::overriding(HeaderName::from_static(VERSION_HEADER), version))
         .layer(
             TraceLayer::new_for_http()
-                // The path only: a query string may carry a card number.
+                // The path only, card numbers masked: a query string may carry a card number.
                 .make_span_with(|request: &Request| {
-                    tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
+                    let path = journal::mask_card_numbers(request.uri().path());
+                    tracing::info_span!("request", method = %request.method(), path = %path)
                 })
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )

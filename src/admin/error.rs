@@ -28,6 +28,8 @@ pub enum AdminError {
     Conflict(String),
     #[error("The request body is larger than {} KiB.", crate::BODY_LIMIT_BYTES / 1024)]
     PayloadTooLarge,
+    #[error("Method {0} is not allowed on this route.")]
+    MethodNotAllowed(axum::http::Method),
     /// Never shown to the client; logged.
     #[error("Internal error.")]
     Store(#[from] sqlx::Error),
@@ -47,6 +49,7 @@ impl IntoResponse for AdminError {
             AdminError::NotFound(_) => StatusCode::NOT_FOUND,
             AdminError::Conflict(_) => StatusCode::CONFLICT,
             AdminError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AdminError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             AdminError::Store(err) => {
                 tracing::error!(%err, "store failure");
                 StatusCode::INTERNAL_SERVER_ERROR

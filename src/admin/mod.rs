@@ -40,7 +40,11 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/hostway/accounts", post(seed::hostway_account))
         .route("/hostway/users", post(seed::hostway_user))
         .route_layer(middleware::from_fn_with_state(state, require_token));
-    Router::new().route("/health", get(health)).merge(guarded)
+    Router::new().route("/health", get(health)).merge(guarded).method_not_allowed_fallback(method_not_allowed)
+}
+
+async fn method_not_allowed(method: axum::http::Method) -> AdminError {
+    AdminError::MethodNotAllowed(method)
 }
 
 #[derive(Debug, Serialize)]

@@ -55,6 +55,10 @@ async fn wrong_methods_get_405_with_allow() {
     assert_eq!(reply.header("allow"), "POST");
     assert_eq!(reply.body, error_xml(9, "Method GET is not allowed on this endpoint.", &[]));
 
+    let reply = app.send(Request::post("/__admin/state").body(Body::empty()).unwrap()).await;
+    assert_eq!((reply.status, reply.header("allow")), (StatusCode::METHOD_NOT_ALLOWED, "GET,HEAD"));
+    assert_eq!(reply.body, r#"{"error":"Method POST is not allowed on this route.","details":{}}"#);
+
     let reply = app.send(Request::put("/molpro/credit").body(Body::empty()).unwrap()).await;
     assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(reply.header("allow"), "GET,HEAD");
