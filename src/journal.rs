@@ -22,6 +22,7 @@ use crate::AppState;
 use crate::auth::BasicCredentials;
 use crate::faults::{DropKind, Dropped};
 use crate::form::percent_decode;
+use crate::request_body::media_type;
 
 /// How much of each request and response body an entry keeps.
 pub const BODY_KEPT_BYTES: usize = 2048;
@@ -189,8 +190,7 @@ enum Sender {
 /// digits masked, since a CVV in it cannot be told apart. Card numbers are masked everywhere.
 fn mask_body(sender: Sender, content_type: Option<&str>, bytes: &[u8]) -> String {
     let text = String::from_utf8_lossy(bytes);
-    let media_type =
-        content_type.and_then(|value| value.split(';').next()).map(|value| value.trim().to_ascii_lowercase());
+    let media_type = content_type.map(media_type);
     let masked = match (sender, media_type.as_deref()) {
         _ if text.is_empty() => String::new(),
         (Sender::Sandbox, _) => mask_card_numbers(&text),

@@ -20,6 +20,7 @@ pub mod form;
 pub mod hostway;
 pub mod journal;
 pub mod money;
+pub mod request_body;
 pub mod store;
 pub mod telemetry;
 pub mod xml;

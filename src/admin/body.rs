@@ -3,15 +3,14 @@
 
 use std::collections::BTreeMap;
 
-use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
-use axum::http::StatusCode;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::error::AdminError;
 use crate::AppState;
 use crate::money::Cents;
+use crate::request_body::{self, BodyError};
 
 pub struct AdminBody {
     object: Map<String, Value>,
@@ -24,12 +23,9 @@ impl FromRequest<AppState> for AdminBody {
     type Rejection = AdminError;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let bytes = Bytes::from_request(request, state).await.map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                AdminError::PayloadTooLarge
-            } else {
-                AdminError::bad_field("body", "could not be read")
-            }
+        let bytes = request_body::read(request, state).await.map_err(|err| match err {
+            BodyError::TooLarge => AdminError::PayloadTooLarge,
+            BodyError::Unreadable => AdminError::bad_field("body", "could not be read"),
         })?;
         let value: Value = serde_json::from_slice(&bytes)
             .map_err(|err| AdminError::bad_field("body", format!("is not valid JSON: {err}")))?;

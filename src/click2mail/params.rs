@@ -2,16 +2,14 @@
 //! and an `application/x-www-form-urlencoded` body, then checked and parsed into a
 //! [`PurchaseRequest`] that cannot be invalid.
 
-use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
-use axum::http::StatusCode;
-use axum::http::header::CONTENT_TYPE;
 
 use super::error::Click2MailError;
 use crate::AppState;
 use crate::cards::{BillingAddress, Brand, Card, CardNumber, Cvv, Expiry};
 use crate::form::percent_decode;
 use crate::money::Cents;
+use crate::request_body::{self, BodyError};
 
 /// Every parameter the endpoint requires, in the vendor's documented order: missing ones are
 /// listed in this order, and malformed ones are checked in it.
@@ -49,22 +47,15 @@ impl FromRequest<AppState> for FormParams {
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let mut params = decode_form(request.uri().query().unwrap_or("").as_bytes());
-        let content_type = request.headers().get(CONTENT_TYPE).cloned();
-        let body = Bytes::from_request(request, state).await.map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                Click2MailError::PayloadTooLarge
-            } else {
-                Click2MailError::UnreadableBody
-            }
+        let media_type = request_body::request_media_type(request.headers());
+        let shown = request_body::content_type_shown(request.headers());
+        let body = request_body::read(request, state).await.map_err(|err| match err {
+            BodyError::TooLarge => Click2MailError::PayloadTooLarge,
+            BodyError::Unreadable => Click2MailError::UnreadableBody,
         })?;
         if !body.is_empty() {
-            let content_type =
-                content_type.as_ref().map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned());
-            let media_type = content_type.as_deref().and_then(|value| value.split(';').next()).map(str::trim);
-            if !media_type
-                .is_some_and(|media_type| media_type.eq_ignore_ascii_case("application/x-www-form-urlencoded"))
-            {
-                return Err(Click2MailError::NotAForm(content_type.unwrap_or_else(|| "(none)".into())));
+            if media_type.as_deref() != Some("application/x-www-form-urlencoded") {
+                return Err(Click2MailError::NotAForm(shown));
             }
             params.extend(decode_form(&body));
         }

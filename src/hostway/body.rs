@@ -6,14 +6,13 @@ use std::collections::BTreeMap;
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
-use axum::http::StatusCode;
-use axum::http::header::CONTENT_TYPE;
 use serde_json::{Map, Value};
 
 use super::error::HostwayError;
 use crate::AppState;
 use crate::cards::{Brand, CardNumber, Cvv, Expiry};
 use crate::money::Cents;
+use crate::request_body::{self, BodyError};
 
 /// A JSON request body: its bytes, for fields that must be read exactly, and its value.
 pub struct JsonBody {
@@ -25,25 +24,16 @@ impl FromRequest<AppState> for JsonBody {
     type Rejection = HostwayError;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let content_type =
-            request.headers().get(CONTENT_TYPE).map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned());
-        let media_type = content_type
-            .as_deref()
-            .and_then(|value| value.split(';').next())
-            .map(|value| value.trim().to_ascii_lowercase());
-        let is_json = media_type.is_some_and(|media_type| {
+        let is_json = request_body::request_media_type(request.headers()).is_some_and(|media_type| {
             media_type == "application/json"
                 || (media_type.starts_with("application/") && media_type.ends_with("+json"))
         });
         if !is_json {
-            return Err(HostwayError::UnsupportedMediaType(content_type.unwrap_or_else(|| "(none)".into())));
+            return Err(HostwayError::UnsupportedMediaType(request_body::content_type_shown(request.headers())));
         }
-        let bytes = Bytes::from_request(request, state).await.map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                HostwayError::PayloadTooLarge
-            } else {
-                HostwayError::bad_field("body", "could not be read")
-            }
+        let bytes = request_body::read(request, state).await.map_err(|err| match err {
+            BodyError::TooLarge => HostwayError::PayloadTooLarge,
+            BodyError::Unreadable => HostwayError::bad_field("body", "could not be read"),
         })?;
         let value = serde_json::from_slice(&bytes)
             .map_err(|err| HostwayError::bad_field("body", format!("is not valid JSON: {err}")))?;
