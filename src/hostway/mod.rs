@@ -148,13 +148,14 @@ async fn create(
             "A direct debit with the same routing and account number is already active on this account.",
         ),
     };
-    match state.store.save_payment_method(&new).await? {
+    let (kind, number_masked) = (new.kind, new.number_masked.clone());
+    match state.store.save_payment_method(new).await? {
         SaveResult::Saved { id } => {
-            tracing::info!(account = account_id, method = %method_id(new.kind, id), number = %new.number_masked, "payment info saved");
+            tracing::info!(account = account_id, method = %method_id(kind, id), number = %number_masked, "payment info saved");
             let mut response = StatusCode::CREATED.into_response();
             // The base URL and the account id are sanitised, so this is always a valid header;
             // were it ever not, the method is saved all the same and the 201 stands.
-            if let Ok(location) = HeaderValue::try_from(Links::new(&base_url, account_id).method(new.kind, id)) {
+            if let Ok(location) = HeaderValue::try_from(Links::new(&base_url, account_id).method(kind, id)) {
                 response.headers_mut().insert(LOCATION, location);
             }
             Ok(response)
@@ -164,12 +165,12 @@ async fn create(
 }
 
 /// The card, once the shared card rules accept it for saving, as the store keeps it.
-fn authorized_card<'a>(
+fn authorized_card(
     state: &AppState,
-    account_id: &'a str,
-    card: &'a NewCard,
+    account_id: &str,
+    card: &NewCard,
     now: DateTime<Utc>,
-) -> Result<NewPaymentMethod<'a>, HostwayError> {
+) -> Result<NewPaymentMethod, HostwayError> {
     let address = BillingAddress {
         street: &card.street,
         postal_code: card.postal_code.as_deref(),
@@ -189,10 +190,10 @@ fn authorized_card<'a>(
         .map_err(|decline| HostwayError::Conflict(format!("Credit card rejected: {decline}.")))?;
     let number = card.number.digits();
     Ok(NewPaymentMethod {
-        card_brand: Some(approval.brand.name()),
-        card_holder_name: Some(&card.holder_name),
+        card_brand: Some(approval.brand.name().to_owned()),
+        card_holder_name: Some(card.holder_name.clone()),
         expiration: Some(card.expiry.to_string()),
-        test_card_outcome: Some(approval.outcome.name()),
+        test_card_outcome: Some(approval.outcome.name().to_owned()),
         ..NewPaymentMethod::new(
             account_id,
             MethodKind::CreditCard,
@@ -203,20 +204,15 @@ fn authorized_card<'a>(
     })
 }
 
-fn direct_debit<'a>(
-    state: &AppState,
-    account_id: &'a str,
-    debit: &'a NewDirectDebit,
-    now: DateTime<Utc>,
-) -> NewPaymentMethod<'a> {
+fn direct_debit(state: &AppState, account_id: &str, debit: &NewDirectDebit, now: DateTime<Utc>) -> NewPaymentMethod {
     let fingerprint = state.store.fingerprint(&["bank account", &debit.routing_number, &debit.account_number]);
     NewPaymentMethod {
-        routing_number: Some(&debit.routing_number),
-        account_owner: debit.account_owner.as_deref(),
-        account_name: debit.account_name.as_deref(),
-        bank_name: debit.bank_name.as_deref(),
-        bank_city: debit.bank_city.as_deref(),
-        bank_country: debit.bank_country.as_deref(),
+        routing_number: Some(debit.routing_number.clone()),
+        account_owner: debit.account_owner.clone(),
+        account_name: debit.account_name.clone(),
+        bank_name: debit.bank_name.clone(),
+        bank_city: debit.bank_city.clone(),
+        bank_country: debit.bank_country.clone(),
         ..NewPaymentMethod::new(account_id, MethodKind::DirectDebit, &debit.account_number, fingerprint, now)
     }
 }

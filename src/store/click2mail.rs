@@ -2,14 +2,16 @@
 
 use sqlx::SqliteConnection;
 
+use super::model::Model;
+use super::writer::Write;
 use super::{Store, timestamp};
 use crate::cards::Brand;
 use crate::fixtures::Click2MailFixtures;
 use crate::money::Cents;
 use chrono::{DateTime, Utc};
 
-/// What authenticating and reading a balance need, fetched in one query.
-#[derive(Debug, Clone)]
+/// What authenticating and reading a balance need.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Click2MailUser {
     pub password: String,
     pub balance: Cents,
@@ -46,13 +48,9 @@ pub enum PurchaseResult {
 }
 
 impl Store {
+    /// The user's password and balance, from memory.
     pub async fn click2mail_user(&self, username: &str) -> Result<Option<Click2MailUser>, sqlx::Error> {
-        let row: Option<(String, i64)> =
-            sqlx::query_as("SELECT password, balance_cents FROM click2mail_users WHERE username = ?1")
-                .bind(username)
-                .fetch_optional(&self.pool)
-                .await?;
-        Ok(row.map(|(password, balance)| Click2MailUser { password, balance: Cents::new(balance) }))
+        Ok(self.model().click2mail_users.get(username).cloned())
     }
 
     /// Adds a user; false when the username is taken.
@@ -63,36 +61,21 @@ impl Store {
         balance: Cents,
         now: DateTime<Utc>,
     ) -> Result<bool, sqlx::Error> {
-        let inserted = sqlx::query(
-            "INSERT INTO click2mail_users (username, password, balance_cents, created_at) VALUES (?1, ?2, ?3, ?4) \
-             ON CONFLICT (username) DO NOTHING",
-        )
-        .bind(username)
-        .bind(password)
-        .bind(balance.get())
-        .bind(timestamp(now))
-        .execute(&self.pool)
-        .await?;
-        Ok(inserted.rows_affected() == 1)
+        let user = NewUser { username: username.into(), password: password.into(), balance, at: timestamp(now) };
+        self.writer.write(user).await
     }
 
     /// Sets a user's balance; false when there is no such user.
     pub async fn set_click2mail_balance(&self, username: &str, balance: Cents) -> Result<bool, sqlx::Error> {
-        let updated = sqlx::query("UPDATE click2mail_users SET balance_cents = ?1 WHERE username = ?2")
-            .bind(balance.get())
-            .bind(username)
-            .execute(&self.pool)
-            .await?;
-        Ok(updated.rows_affected() == 1)
+        self.writer.write(SetBalance { username: username.into(), balance }).await
     }
 
     /// Every user and balance, by username.
     pub async fn click2mail_balances(&self) -> Result<Vec<(String, Cents)>, sqlx::Error> {
-        let rows: Vec<(String, i64)> =
-            sqlx::query_as("SELECT username, balance_cents FROM click2mail_users ORDER BY username")
-                .fetch_all(&self.pool)
-                .await?;
-        Ok(rows.into_iter().map(|(username, balance)| (username, Cents::new(balance))).collect())
+        let mut balances: Vec<(String, Cents)> =
+            self.model().click2mail_users.iter().map(|(username, user)| (username.clone(), user.balance)).collect();
+        balances.sort();
+        Ok(balances)
     }
 
     /// The user's purchases, oldest first.
@@ -115,21 +98,99 @@ impl Store {
 
     /// Adds the amount to the user's balance and records the purchase, both or neither.
     pub async fn record_purchase(&self, purchase: Purchase<'_>) -> Result<PurchaseResult, sqlx::Error> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let headroom = Cents::MAX.get() - purchase.amount.get();
+        let purchase = RecordPurchase {
+            username: purchase.username.into(),
+            amount: purchase.amount,
+            card_brand: purchase.card_brand,
+            card_last_four: purchase.card_last_four.into(),
+            at: timestamp(purchase.at),
+        };
+        self.writer.write(purchase).await
+    }
+}
+
+struct NewUser {
+    username: String,
+    password: String,
+    balance: Cents,
+    at: String,
+}
+
+impl Write for NewUser {
+    type Output = bool;
+
+    async fn apply(&self, conn: &mut SqliteConnection) -> Result<bool, sqlx::Error> {
+        let inserted = sqlx::query(
+            "INSERT INTO click2mail_users (username, password, balance_cents, created_at) VALUES (?1, ?2, ?3, ?4) \
+             ON CONFLICT (username) DO NOTHING",
+        )
+        .bind(&self.username)
+        .bind(&self.password)
+        .bind(self.balance.get())
+        .bind(&self.at)
+        .execute(conn)
+        .await?;
+        Ok(inserted.rows_affected() == 1)
+    }
+
+    fn mirror(&self, inserted: &bool, model: &mut Model) {
+        if *inserted {
+            let user = Click2MailUser { password: self.password.clone(), balance: self.balance };
+            model.click2mail_users.insert(self.username.clone(), user);
+        }
+    }
+}
+
+struct SetBalance {
+    username: String,
+    balance: Cents,
+}
+
+impl Write for SetBalance {
+    type Output = bool;
+
+    async fn apply(&self, conn: &mut SqliteConnection) -> Result<bool, sqlx::Error> {
+        let updated = sqlx::query("UPDATE click2mail_users SET balance_cents = ?1 WHERE username = ?2")
+            .bind(self.balance.get())
+            .bind(&self.username)
+            .execute(conn)
+            .await?;
+        Ok(updated.rows_affected() == 1)
+    }
+
+    fn mirror(&self, updated: &bool, model: &mut Model) {
+        if let (true, Some(user)) = (*updated, model.click2mail_users.get_mut(&self.username)) {
+            user.balance = self.balance;
+        }
+    }
+}
+
+struct RecordPurchase {
+    username: String,
+    amount: Cents,
+    card_brand: Brand,
+    card_last_four: String,
+    at: String,
+}
+
+impl Write for RecordPurchase {
+    type Output = PurchaseResult;
+
+    async fn apply(&self, conn: &mut SqliteConnection) -> Result<PurchaseResult, sqlx::Error> {
+        let headroom = Cents::MAX.get() - self.amount.get();
         let balance: Option<i64> = sqlx::query_scalar(
             "UPDATE click2mail_users SET balance_cents = balance_cents + ?1 \
              WHERE username = ?2 AND balance_cents <= ?3 RETURNING balance_cents",
         )
-        .bind(purchase.amount.get())
-        .bind(purchase.username)
+        .bind(self.amount.get())
+        .bind(&self.username)
         .bind(headroom)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut *conn)
         .await?;
         let Some(balance) = balance else {
             let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM click2mail_users WHERE username = ?1")
-                .bind(purchase.username)
-                .fetch_optional(&mut *tx)
+                .bind(&self.username)
+                .fetch_optional(&mut *conn)
                 .await?;
             return Ok(if exists.is_some() { PurchaseResult::BalanceLimit } else { PurchaseResult::NoSuchUser });
         };
@@ -137,15 +198,22 @@ impl Store {
             "INSERT INTO click2mail_purchases (username, amount_cents, card_brand, card_last_four, purchased_at) \
              VALUES (?1, ?2, ?3, ?4, ?5)",
         )
-        .bind(purchase.username)
-        .bind(purchase.amount.get())
-        .bind(purchase.card_brand.name())
-        .bind(purchase.card_last_four)
-        .bind(timestamp(purchase.at))
-        .execute(&mut *tx)
+        .bind(&self.username)
+        .bind(self.amount.get())
+        .bind(self.card_brand.name())
+        .bind(&self.card_last_four)
+        .bind(&self.at)
+        .execute(&mut *conn)
         .await?;
-        tx.commit().await?;
         Ok(PurchaseResult::Recorded { balance: Cents::new(balance) })
+    }
+
+    fn mirror(&self, result: &PurchaseResult, model: &mut Model) {
+        if let (PurchaseResult::Recorded { balance }, Some(user)) =
+            (result, model.click2mail_users.get_mut(&self.username))
+        {
+            user.balance = *balance;
+        }
     }
 }
 

@@ -3,12 +3,16 @@
 use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
 
+use std::collections::{BTreeMap, HashMap};
+
+use super::model::{AccountEntry, HostwayUserEntry, Model};
+use super::writer::Write;
 use super::{Store, timestamp};
 use crate::cards::mask_all_but_last_four;
 use crate::fixtures::HostwayFixtures;
 use crate::money::Cents;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HostwayUser {
     pub password: String,
     pub is_sales_agent: bool,
@@ -77,36 +81,36 @@ pub struct PaymentMethodRecord {
 /// A payment method that passed every check, ready to be saved. It holds no full number
 /// and no CVV.
 #[derive(Debug, Clone)]
-pub struct NewPaymentMethod<'a> {
-    pub account_id: &'a str,
+pub struct NewPaymentMethod {
+    pub account_id: String,
     pub kind: MethodKind,
     pub number_masked: String,
     pub number_fingerprint: String,
-    pub card_brand: Option<&'a str>,
-    pub card_holder_name: Option<&'a str>,
+    pub card_brand: Option<String>,
+    pub card_holder_name: Option<String>,
     pub expiration: Option<String>,
-    pub test_card_outcome: Option<&'a str>,
-    pub routing_number: Option<&'a str>,
-    pub account_owner: Option<&'a str>,
-    pub account_name: Option<&'a str>,
-    pub bank_name: Option<&'a str>,
-    pub bank_city: Option<&'a str>,
-    pub bank_country: Option<&'a str>,
+    pub test_card_outcome: Option<String>,
+    pub routing_number: Option<String>,
+    pub account_owner: Option<String>,
+    pub account_name: Option<String>,
+    pub bank_name: Option<String>,
+    pub bank_city: Option<String>,
+    pub bank_country: Option<String>,
     pub at: DateTime<Utc>,
 }
 
-impl<'a> NewPaymentMethod<'a> {
+impl NewPaymentMethod {
     /// A method with only what every kind has; the caller fills in the rest. `number` is
     /// kept only masked.
     pub fn new(
-        account_id: &'a str,
+        account_id: &str,
         kind: MethodKind,
         number: &str,
         number_fingerprint: String,
         at: DateTime<Utc>,
-    ) -> NewPaymentMethod<'a> {
+    ) -> NewPaymentMethod {
         NewPaymentMethod {
-            account_id,
+            account_id: account_id.to_owned(),
             kind,
             number_masked: mask_all_but_last_four(number),
             number_fingerprint,
@@ -121,6 +125,19 @@ impl<'a> NewPaymentMethod<'a> {
             bank_city: None,
             bank_country: None,
             at,
+        }
+    }
+
+    /// The method as the API shows it, once saved under `id`.
+    fn record(&self, id: i64) -> PaymentMethodRecord {
+        PaymentMethodRecord {
+            id,
+            kind: self.kind,
+            number_masked: self.number_masked.clone(),
+            card_brand: self.card_brand.clone(),
+            expiration: self.expiration.clone(),
+            test_card_outcome: self.test_card_outcome.clone(),
+            routing_number: self.routing_number.clone(),
         }
     }
 }
@@ -152,57 +169,36 @@ pub struct PaymentRecord {
 
 impl Store {
     pub async fn hostway_user(&self, username: &str) -> Result<Option<HostwayUser>, sqlx::Error> {
-        let row: Option<(String, bool)> =
-            sqlx::query_as("SELECT password, is_sales_agent FROM hostway_users WHERE username = ?1")
-                .bind(username)
-                .fetch_optional(&self.pool)
-                .await?;
-        Ok(row.map(|(password, is_sales_agent)| HostwayUser { password, is_sales_agent }))
+        Ok(self.model().hostway_users.get(username).map(|entry| entry.user.clone()))
     }
 
     pub async fn hostway_account(&self, id: &str) -> Result<Option<HostwayAccount>, sqlx::Error> {
-        let row: Option<(bool, Option<i64>, bool)> = sqlx::query_as(
-            "SELECT allow_offline, default_payment_method, offline_is_default FROM hostway_accounts WHERE id = ?1",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.map(|(allow_offline, saved, offline)| HostwayAccount {
-            allow_offline,
-            default: match (saved, offline) {
-                (Some(id), _) => DefaultMethod::Saved(id),
-                (None, true) => DefaultMethod::Offline,
-                (None, false) => DefaultMethod::None,
-            },
-        }))
+        Ok(self.model().hostway_accounts.get(id).map(|entry| entry.account.clone()))
     }
 
-    /// The roles `username` holds on the account.
+    /// The roles `username` holds on the account, sorted.
     pub async fn hostway_roles(&self, username: &str, account_id: &str) -> Result<Vec<String>, sqlx::Error> {
-        sqlx::query_scalar("SELECT role FROM hostway_user_roles WHERE username = ?1 AND account_id = ?2 ORDER BY role")
-            .bind(username)
-            .bind(account_id)
-            .fetch_all(&self.pool)
-            .await
+        let model = self.model();
+        let roles = model.hostway_users.get(username).and_then(|entry| entry.roles.get(account_id));
+        Ok(roles.cloned().unwrap_or_default())
     }
 
     /// The account's active (not deleted) payment methods, oldest first.
     pub async fn payment_methods(&self, account_id: &str) -> Result<Vec<PaymentMethodRecord>, sqlx::Error> {
-        sqlx::query_as("SELECT * FROM hostway_payment_methods WHERE account_id = ?1 AND deleted_at IS NULL ORDER BY id")
-            .bind(account_id)
-            .fetch_all(&self.pool)
-            .await
+        let model = self.model();
+        Ok(model
+            .hostway_accounts
+            .get(account_id)
+            .map(|entry| entry.methods.values().cloned().collect())
+            .unwrap_or_default())
     }
 
     /// The account's default, when it is a saved method.
     pub async fn default_payment_method(&self, account_id: &str) -> Result<Option<PaymentMethodRecord>, sqlx::Error> {
-        sqlx::query_as(
-            "SELECT m.* FROM hostway_payment_methods m JOIN hostway_accounts a ON a.default_payment_method = m.id \
-             WHERE a.id = ?1",
-        )
-        .bind(account_id)
-        .fetch_optional(&self.pool)
-        .await
+        let model = self.model();
+        let Some(entry) = model.hostway_accounts.get(account_id) else { return Ok(None) };
+        let DefaultMethod::Saved(id) = entry.account.default else { return Ok(None) };
+        Ok(entry.methods.get(&id).cloned())
     }
 
     /// One active payment method of the account, of the given kind.
@@ -212,66 +208,16 @@ impl Store {
         kind: MethodKind,
         id: i64,
     ) -> Result<Option<PaymentMethodRecord>, sqlx::Error> {
-        sqlx::query_as(
-            "SELECT * FROM hostway_payment_methods WHERE account_id = ?1 AND kind = ?2 AND id = ?3 AND deleted_at IS NULL",
-        )
-        .bind(account_id)
-        .bind(kind.name())
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await
+        let model = self.model();
+        let method = model.hostway_accounts.get(account_id).and_then(|entry| entry.methods.get(&id));
+        Ok(method.filter(|method| method.kind == kind).cloned())
     }
 
     /// Saves the method unless one with the same fingerprint is active on the account. A
     /// method saved on an account with no other active method becomes its default, in the
     /// same transaction, even where the default was offline.
-    pub async fn save_payment_method(&self, method: &NewPaymentMethod<'_>) -> Result<SaveResult, sqlx::Error> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let duplicate: Option<i64> = sqlx::query_scalar(
-            "SELECT 1 FROM hostway_payment_methods \
-             WHERE account_id = ?1 AND number_fingerprint = ?2 AND deleted_at IS NULL",
-        )
-        .bind(method.account_id)
-        .bind(&method.number_fingerprint)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if duplicate.is_some() {
-            return Ok(SaveResult::Duplicate);
-        }
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO hostway_payment_methods (account_id, kind, number_masked, number_fingerprint, card_brand, \
-             card_holder_name, expiration, test_card_outcome, routing_number, account_owner, account_name, bank_name, \
-             bank_city, bank_country, created_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) RETURNING id",
-        )
-        .bind(method.account_id)
-        .bind(method.kind.name())
-        .bind(&method.number_masked)
-        .bind(&method.number_fingerprint)
-        .bind(method.card_brand)
-        .bind(method.card_holder_name)
-        .bind(&method.expiration)
-        .bind(method.test_card_outcome)
-        .bind(method.routing_number)
-        .bind(method.account_owner)
-        .bind(method.account_name)
-        .bind(method.bank_name)
-        .bind(method.bank_city)
-        .bind(method.bank_country)
-        .bind(timestamp(method.at))
-        .fetch_one(&mut *tx)
-        .await?;
-        sqlx::query(
-            "UPDATE hostway_accounts SET default_payment_method = ?1, offline_is_default = 0 \
-             WHERE id = ?2 AND NOT EXISTS (SELECT 1 FROM hostway_payment_methods \
-             WHERE account_id = ?2 AND id != ?1 AND deleted_at IS NULL)",
-        )
-        .bind(id)
-        .bind(method.account_id)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(SaveResult::Saved { id })
+    pub async fn save_payment_method(&self, method: NewPaymentMethod) -> Result<SaveResult, sqlx::Error> {
+        self.writer.write(method).await
     }
 
     /// Marks the method deleted, unless it is the account's default.
@@ -282,31 +228,7 @@ impl Store {
         id: i64,
         at: DateTime<Utc>,
     ) -> Result<DeleteResult, sqlx::Error> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let is_default: Option<bool> = sqlx::query_scalar(
-            "SELECT a.default_payment_method IS m.id FROM hostway_payment_methods m \
-             JOIN hostway_accounts a ON a.id = m.account_id \
-             WHERE m.account_id = ?1 AND m.kind = ?2 AND m.id = ?3 AND m.deleted_at IS NULL",
-        )
-        .bind(account_id)
-        .bind(kind.name())
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let result = match is_default {
-            None => DeleteResult::NotFound,
-            Some(true) => DeleteResult::IsDefault,
-            Some(false) => {
-                sqlx::query("UPDATE hostway_payment_methods SET deleted_at = ?1 WHERE id = ?2")
-                    .bind(timestamp(at))
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
-                DeleteResult::Deleted
-            }
-        };
-        tx.commit().await?;
-        Ok(result)
+        self.writer.write(DeleteMethod { account_id: account_id.into(), kind, id, at: timestamp(at) }).await
     }
 
     /// Makes an active method of the account its default; false when there is no such method.
@@ -316,30 +238,13 @@ impl Store {
         kind: MethodKind,
         id: i64,
     ) -> Result<bool, sqlx::Error> {
-        let updated = sqlx::query(
-            "UPDATE hostway_accounts SET default_payment_method = ?3, offline_is_default = 0 \
-             WHERE id = ?1 AND EXISTS (SELECT 1 FROM hostway_payment_methods \
-             WHERE account_id = ?1 AND kind = ?2 AND id = ?3 AND deleted_at IS NULL)",
-        )
-        .bind(account_id)
-        .bind(kind.name())
-        .bind(id)
-        .execute(&self.pool)
-        .await?;
-        Ok(updated.rows_affected() == 1)
+        self.writer.write(SetDefault { account_id: account_id.into(), kind, id }).await
     }
 
     /// Makes the offline method the account's default; false when the account does not allow
     /// it.
     pub async fn set_offline_default(&self, account_id: &str) -> Result<bool, sqlx::Error> {
-        let updated = sqlx::query(
-            "UPDATE hostway_accounts SET default_payment_method = NULL, offline_is_default = 1 \
-             WHERE id = ?1 AND allow_offline = 1",
-        )
-        .bind(account_id)
-        .execute(&self.pool)
-        .await?;
-        Ok(updated.rows_affected() == 1)
+        self.writer.write(SetOfflineDefault { account_id: account_id.into() }).await
     }
 
     /// Records a one-time payment, pending, against a saved method.
@@ -350,17 +255,8 @@ impl Store {
         amount: Cents,
         at: DateTime<Utc>,
     ) -> Result<(), sqlx::Error> {
-        sqlx::query(
-            "INSERT INTO hostway_payments (account_id, payment_method_id, amount_cents, status, created_at) \
-             VALUES (?1, ?2, ?3, 'pending', ?4)",
-        )
-        .bind(account_id)
-        .bind(payment_method_id)
-        .bind(amount.get())
-        .bind(timestamp(at))
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        let payment = RecordPayment { account_id: account_id.into(), payment_method_id, amount, at: timestamp(at) };
+        self.writer.write(payment).await
     }
 
     /// The account's payments, oldest first.
@@ -378,6 +274,192 @@ impl Store {
         };
         Ok(rows.into_iter().map(record).collect())
     }
+}
+
+impl Write for NewPaymentMethod {
+    type Output = SaveResult;
+
+    async fn apply(&self, conn: &mut SqliteConnection) -> Result<SaveResult, sqlx::Error> {
+        let duplicate: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM hostway_payment_methods \
+             WHERE account_id = ?1 AND number_fingerprint = ?2 AND deleted_at IS NULL",
+        )
+        .bind(&self.account_id)
+        .bind(&self.number_fingerprint)
+        .fetch_optional(&mut *conn)
+        .await?;
+        if duplicate.is_some() {
+            return Ok(SaveResult::Duplicate);
+        }
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO hostway_payment_methods (account_id, kind, number_masked, number_fingerprint, card_brand, \
+             card_holder_name, expiration, test_card_outcome, routing_number, account_owner, account_name, bank_name, \
+             bank_city, bank_country, created_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) RETURNING id",
+        )
+        .bind(&self.account_id)
+        .bind(self.kind.name())
+        .bind(&self.number_masked)
+        .bind(&self.number_fingerprint)
+        .bind(&self.card_brand)
+        .bind(&self.card_holder_name)
+        .bind(&self.expiration)
+        .bind(&self.test_card_outcome)
+        .bind(&self.routing_number)
+        .bind(&self.account_owner)
+        .bind(&self.account_name)
+        .bind(&self.bank_name)
+        .bind(&self.bank_city)
+        .bind(&self.bank_country)
+        .bind(timestamp(self.at))
+        .fetch_one(&mut *conn)
+        .await?;
+        sqlx::query(
+            "UPDATE hostway_accounts SET default_payment_method = ?1, offline_is_default = 0 \
+             WHERE id = ?2 AND NOT EXISTS (SELECT 1 FROM hostway_payment_methods \
+             WHERE account_id = ?2 AND id != ?1 AND deleted_at IS NULL)",
+        )
+        .bind(id)
+        .bind(&self.account_id)
+        .execute(&mut *conn)
+        .await?;
+        Ok(SaveResult::Saved { id })
+    }
+
+    fn mirror(&self, result: &SaveResult, model: &mut Model) {
+        let (SaveResult::Saved { id }, Some(entry)) = (result, model.hostway_accounts.get_mut(&self.account_id)) else {
+            return;
+        };
+        if entry.methods.is_empty() {
+            entry.account.default = DefaultMethod::Saved(*id);
+        }
+        entry.methods.insert(*id, self.record(*id));
+    }
+}
+
+struct DeleteMethod {
+    account_id: String,
+    kind: MethodKind,
+    id: i64,
+    at: String,
+}
+
+impl Write for DeleteMethod {
+    type Output = DeleteResult;
+
+    async fn apply(&self, conn: &mut SqliteConnection) -> Result<DeleteResult, sqlx::Error> {
+        let is_default: Option<bool> = sqlx::query_scalar(
+            "SELECT a.default_payment_method IS m.id FROM hostway_payment_methods m \
+             JOIN hostway_accounts a ON a.id = m.account_id \
+             WHERE m.account_id = ?1 AND m.kind = ?2 AND m.id = ?3 AND m.deleted_at IS NULL",
+        )
+        .bind(&self.account_id)
+        .bind(self.kind.name())
+        .bind(self.id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        Ok(match is_default {
+            None => DeleteResult::NotFound,
+            Some(true) => DeleteResult::IsDefault,
+            Some(false) => {
+                sqlx::query("UPDATE hostway_payment_methods SET deleted_at = ?1 WHERE id = ?2")
+                    .bind(&self.at)
+                    .bind(self.id)
+                    .execute(&mut *conn)
+                    .await?;
+                DeleteResult::Deleted
+            }
+        })
+    }
+
+    fn mirror(&self, result: &DeleteResult, model: &mut Model) {
+        if let (DeleteResult::Deleted, Some(entry)) = (result, model.hostway_accounts.get_mut(&self.account_id)) {
+            entry.methods.remove(&self.id);
+        }
+    }
+}
+
+struct SetDefault {
+    account_id: String,
+    kind: MethodKind,
+    id: i64,
+}
+
+impl Write for SetDefault {
+    type Output = bool;
+
+    async fn apply(&self, conn: &mut SqliteConnection) -> Result<bool, sqlx::Error> {
+        let updated = sqlx::query(
+            "UPDATE hostway_accounts SET default_payment_method = ?3, offline_is_default = 0 \
+             WHERE id = ?1 AND EXISTS (SELECT 1 FROM hostway_payment_methods \
+             WHERE account_id = ?1 AND kind = ?2 AND id = ?3 AND deleted_at IS NULL)",
+        )
+        .bind(&self.account_id)
+        .bind(self.kind.name())
+        .bind(self.id)
+        .execute(conn)
+        .await?;
+        Ok(updated.rows_affected() == 1)
+    }
+
+    fn mirror(&self, updated: &bool, model: &mut Model) {
+        if let (true, Some(entry)) = (*updated, model.hostway_accounts.get_mut(&self.account_id)) {
+            entry.account.default = DefaultMethod::Saved(self.id);
+        }
+    }
+}
+
+struct SetOfflineDefault {
+    account_id: String,
+}
+
+impl Write for SetOfflineDefault {
+    type Output = bool;
+
+    async fn apply(&self, conn: &mut SqliteConnection) -> Result<bool, sqlx::Error> {
+        let updated = sqlx::query(
+            "UPDATE hostway_accounts SET default_payment_method = NULL, offline_is_default = 1 \
+             WHERE id = ?1 AND allow_offline = 1",
+        )
+        .bind(&self.account_id)
+        .execute(conn)
+        .await?;
+        Ok(updated.rows_affected() == 1)
+    }
+
+    fn mirror(&self, updated: &bool, model: &mut Model) {
+        if let (true, Some(entry)) = (*updated, model.hostway_accounts.get_mut(&self.account_id)) {
+            entry.account.default = DefaultMethod::Offline;
+        }
+    }
+}
+
+struct RecordPayment {
+    account_id: String,
+    payment_method_id: i64,
+    amount: Cents,
+    at: String,
+}
+
+impl Write for RecordPayment {
+    type Output = ();
+
+    async fn apply(&self, conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO hostway_payments (account_id, payment_method_id, amount_cents, status, created_at) \
+             VALUES (?1, ?2, ?3, 'pending', ?4)",
+        )
+        .bind(&self.account_id)
+        .bind(self.payment_method_id)
+        .bind(self.amount.get())
+        .bind(&self.at)
+        .execute(conn)
+        .await?;
+        Ok(())
+    }
+
+    /// Payments are not held in memory.
+    fn mirror(&self, _: &(), _: &mut Model) {}
 }
 
 /// What became of a request to add a Hostway user.
@@ -406,15 +488,7 @@ impl Store {
         allow_offline: bool,
         now: DateTime<Utc>,
     ) -> Result<bool, sqlx::Error> {
-        let inserted = sqlx::query(
-            "INSERT INTO hostway_accounts (id, allow_offline, created_at) VALUES (?1, ?2, ?3) ON CONFLICT (id) DO NOTHING",
-        )
-        .bind(id)
-        .bind(allow_offline)
-        .bind(timestamp(now))
-        .execute(&self.pool)
-        .await?;
-        Ok(inserted.rows_affected() == 1)
+        self.writer.write(NewAccount { id: id.into(), allow_offline, at: timestamp(now) }).await
     }
 
     /// Adds a user with their roles, all or nothing.
@@ -426,11 +500,89 @@ impl Store {
         roles: &[(String, String)],
         now: DateTime<Utc>,
     ) -> Result<CreateUserResult, sqlx::Error> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        for (account_id, _) in roles {
+        let user = NewUser {
+            username: username.into(),
+            user: HostwayUser { password: password.into(), is_sales_agent },
+            roles: roles.to_vec(),
+            at: timestamp(now),
+        };
+        self.writer.write(user).await
+    }
+
+    /// Every account id with its account, by id.
+    pub async fn hostway_accounts(&self) -> Result<Vec<(String, HostwayAccount)>, sqlx::Error> {
+        let mut accounts: Vec<(String, HostwayAccount)> =
+            self.model().hostway_accounts.iter().map(|(id, entry)| (id.clone(), entry.account.clone())).collect();
+        accounts.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(accounts)
+    }
+
+    /// Every user with their roles, by username; no passwords.
+    pub async fn hostway_users(&self) -> Result<Vec<HostwayUserSummary>, sqlx::Error> {
+        let model = self.model();
+        let mut users: Vec<HostwayUserSummary> = model
+            .hostway_users
+            .iter()
+            .map(|(username, entry)| {
+                let mut roles: Vec<(String, String)> = entry
+                    .roles
+                    .iter()
+                    .flat_map(|(account, roles)| roles.iter().map(|role| (account.clone(), role.clone())))
+                    .collect();
+                roles.sort();
+                HostwayUserSummary { username: username.clone(), is_sales_agent: entry.user.is_sales_agent, roles }
+            })
+            .collect();
+        users.sort_by(|a, b| a.username.cmp(&b.username));
+        Ok(users)
+    }
+}
+
+struct NewAccount {
+    id: String,
+    allow_offline: bool,
+    at: String,
+}
+
+impl Write for NewAccount {
+    type Output = bool;
+
+    async fn apply(&self, conn: &mut SqliteConnection) -> Result<bool, sqlx::Error> {
+        let inserted = sqlx::query(
+            "INSERT INTO hostway_accounts (id, allow_offline, created_at) VALUES (?1, ?2, ?3) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(&self.id)
+        .bind(self.allow_offline)
+        .bind(&self.at)
+        .execute(conn)
+        .await?;
+        Ok(inserted.rows_affected() == 1)
+    }
+
+    fn mirror(&self, inserted: &bool, model: &mut Model) {
+        if *inserted {
+            let account = HostwayAccount { allow_offline: self.allow_offline, default: DefaultMethod::None };
+            model.hostway_accounts.insert(self.id.clone(), AccountEntry { account, methods: BTreeMap::new() });
+        }
+    }
+}
+
+struct NewUser {
+    username: String,
+    user: HostwayUser,
+    /// (account id, role)
+    roles: Vec<(String, String)>,
+    at: String,
+}
+
+impl Write for NewUser {
+    type Output = CreateUserResult;
+
+    async fn apply(&self, conn: &mut SqliteConnection) -> Result<CreateUserResult, sqlx::Error> {
+        for (account_id, _) in &self.roles {
             let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM hostway_accounts WHERE id = ?1")
                 .bind(account_id)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut *conn)
                 .await?;
             if exists.is_none() {
                 return Ok(CreateUserResult::UnknownAccount(account_id.clone()));
@@ -440,63 +592,39 @@ impl Store {
             "INSERT INTO hostway_users (username, password, is_sales_agent, created_at) VALUES (?1, ?2, ?3, ?4) \
              ON CONFLICT (username) DO NOTHING",
         )
-        .bind(username)
-        .bind(password)
-        .bind(is_sales_agent)
-        .bind(timestamp(now))
-        .execute(&mut *tx)
+        .bind(&self.username)
+        .bind(&self.user.password)
+        .bind(self.user.is_sales_agent)
+        .bind(&self.at)
+        .execute(&mut *conn)
         .await?;
         if inserted.rows_affected() == 0 {
             return Ok(CreateUserResult::UsernameTaken);
         }
-        for (account_id, role) in roles {
+        for (account_id, role) in &self.roles {
             sqlx::query("INSERT OR IGNORE INTO hostway_user_roles (username, account_id, role) VALUES (?1, ?2, ?3)")
-                .bind(username)
+                .bind(&self.username)
                 .bind(account_id)
                 .bind(role)
-                .execute(&mut *tx)
+                .execute(&mut *conn)
                 .await?;
         }
-        tx.commit().await?;
         Ok(CreateUserResult::Created)
     }
 
-    /// Every account id with its account, by id.
-    pub async fn hostway_accounts(&self) -> Result<Vec<(String, HostwayAccount)>, sqlx::Error> {
-        let ids: Vec<String> =
-            sqlx::query_scalar("SELECT id FROM hostway_accounts ORDER BY id").fetch_all(&self.pool).await?;
-        let mut accounts = Vec::with_capacity(ids.len());
-        for id in ids {
-            if let Some(account) = self.hostway_account(&id).await? {
-                accounts.push((id, account));
+    fn mirror(&self, result: &CreateUserResult, model: &mut Model) {
+        if *result != CreateUserResult::Created {
+            return;
+        }
+        let mut roles: HashMap<String, Vec<String>> = HashMap::new();
+        for (account_id, role) in &self.roles {
+            let held = roles.entry(account_id.clone()).or_default();
+            if !held.contains(role) {
+                held.push(role.clone());
             }
         }
-        Ok(accounts)
-    }
-
-    /// Every user with their roles, by username; no passwords.
-    pub async fn hostway_users(&self) -> Result<Vec<HostwayUserSummary>, sqlx::Error> {
-        let users: Vec<(String, bool)> =
-            sqlx::query_as("SELECT username, is_sales_agent FROM hostway_users ORDER BY username")
-                .fetch_all(&self.pool)
-                .await?;
-        let roles: Vec<(String, String, String)> = sqlx::query_as(
-            "SELECT username, account_id, role FROM hostway_user_roles ORDER BY username, account_id, role",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(users
-            .into_iter()
-            .map(|(username, is_sales_agent)| HostwayUserSummary {
-                roles: roles
-                    .iter()
-                    .filter(|(holder, _, _)| *holder == username)
-                    .map(|(_, account, role)| (account.clone(), role.clone()))
-                    .collect(),
-                username,
-                is_sales_agent,
-            })
-            .collect())
+        roles.values_mut().for_each(|held| held.sort());
+        model.hostway_users.insert(self.username.clone(), HostwayUserEntry { user: self.user.clone(), roles });
     }
 }
 

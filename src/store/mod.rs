@@ -1,20 +1,23 @@
 //! The SQLite store behind both vendors: Click2Mail balances and purchases, Hostway accounts,
-//! users, payment methods and payments. All of paymock's SQL lives in this module, one file per table group; the schema
-//! is in `migrations/` and is brought up to date at every start.
+//! users, payment methods and payments. All of paymock's SQL lives in this module, one file
+//! per table group; the schema is in `migrations/` and is brought up to date at every start.
 //!
-//! Writes that change more than one row run in one `BEGIN IMMEDIATE` transaction, so a
-//! balance never moves without its purchase record, and concurrent writers queue on the
-//! database lock instead of failing to upgrade a read lock.
+//! Reads are served from the in-memory [`model`]; every write goes through the one
+//! [`writer`], which commits concurrent writes together and answers each only once its
+//! transaction is durable, so a balance never moves without its purchase record.
 
 mod click2mail;
 mod hostway;
+mod model;
+mod writer;
 
 use std::str::FromStr;
+use std::sync::{Arc, RwLock, RwLockReadGuard};
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{SqliteConnection, SqlitePool};
 
 pub use click2mail::{Click2MailUser, Purchase, PurchaseRecord, PurchaseResult};
 pub use hostway::{
@@ -22,6 +25,8 @@ pub use hostway::{
     NewPaymentMethod, PaymentMethodRecord, PaymentRecord, SaveResult,
 };
 
+use self::model::Model;
+use self::writer::{Write, Writer};
 use crate::config::Database;
 use crate::fingerprint::FingerprintKey;
 use crate::fixtures::Fixtures;
@@ -29,7 +34,10 @@ use crate::fixtures::Fixtures;
 /// A handle on the database; cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Store {
+    /// For the writer, and for the histories the model does not hold.
     pool: SqlitePool,
+    model: Arc<RwLock<Model>>,
+    writer: Writer,
     /// This database's own key for number fingerprints, made when the database was.
     fingerprint_key: FingerprintKey,
 }
@@ -58,7 +66,13 @@ impl Store {
         let pool = pool_options.connect_with(options).await.map_err(StoreError::Open)?;
         sqlx::migrate!().run(&pool).await.map_err(StoreError::Migrate)?;
         let fingerprint_key = fingerprint_key(&pool).await.map_err(StoreError::Open)?;
-        Ok(Store { pool, fingerprint_key })
+        let model = Arc::new(RwLock::new(Model::load(&pool).await.map_err(StoreError::Open)?));
+        let (writer, _task) = Writer::start(pool.clone(), Arc::clone(&model));
+        Ok(Store { pool, model, writer, fingerprint_key })
+    }
+
+    fn model(&self) -> RwLockReadGuard<'_, Model> {
+        model::read_lock(&self.model)
     }
 
     /// The keyed fingerprint of a card number, or of a routing and account number, by which
@@ -71,39 +85,14 @@ impl Store {
     /// one transaction. A database that has already been started from leaves its state
     /// alone, so balances and payment methods survive restarts. Returns whether it loaded.
     pub async fn load_fixtures_if_new(&self, fixtures: &Fixtures, now: DateTime<Utc>) -> Result<bool, sqlx::Error> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let loaded_at: Option<String> =
-            sqlx::query_scalar("SELECT value FROM paymock_meta WHERE key = 'fixtures_loaded_at'")
-                .fetch_optional(&mut *tx)
-                .await?;
-        if loaded_at.is_some() {
-            return Ok(false);
-        }
-        insert_fixtures(&mut tx, fixtures, now).await?;
-        tx.commit().await?;
-        Ok(true)
+        self.writer.write(LoadFixtures { fixtures: fixtures.clone(), at: timestamp(now), reset: false }).await
     }
 
     /// Empties every table and loads the fixtures again, in one transaction. Ids start from 1
     /// again; the fingerprint key is kept.
     pub async fn reset(&self, fixtures: &Fixtures, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        for statement in [
-            "DELETE FROM hostway_payments",
-            "UPDATE hostway_accounts SET default_payment_method = NULL",
-            "DELETE FROM hostway_payment_methods",
-            "DELETE FROM hostway_user_roles",
-            "DELETE FROM hostway_users",
-            "DELETE FROM hostway_accounts",
-            "DELETE FROM click2mail_purchases",
-            "DELETE FROM click2mail_users",
-            "DELETE FROM paymock_meta WHERE key = 'fixtures_loaded_at'",
-            "DELETE FROM sqlite_sequence",
-        ] {
-            sqlx::query(statement).execute(&mut *tx).await?;
-        }
-        insert_fixtures(&mut tx, fixtures, now).await?;
-        tx.commit().await
+        self.writer.write(LoadFixtures { fixtures: fixtures.clone(), at: timestamp(now), reset: true }).await?;
+        Ok(())
     }
 
     /// Waits for open connections to finish and closes them.
@@ -112,19 +101,56 @@ impl Store {
     }
 }
 
-async fn insert_fixtures(
-    conn: &mut sqlx::SqliteConnection,
-    fixtures: &Fixtures,
-    now: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
-    let now = timestamp(now);
-    click2mail::insert_fixtures(conn, &fixtures.click2mail, &now).await?;
-    hostway::insert_fixtures(conn, &fixtures.hostway, &now).await?;
-    sqlx::query("INSERT INTO paymock_meta (key, value) VALUES ('fixtures_loaded_at', ?1)")
-        .bind(&now)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
+/// Loads the fixtures: into a new database only, or after emptying every table.
+struct LoadFixtures {
+    fixtures: Fixtures,
+    at: String,
+    reset: bool,
+}
+
+impl Write for LoadFixtures {
+    /// Whether the fixtures were loaded.
+    type Output = bool;
+
+    async fn apply(&self, conn: &mut SqliteConnection) -> Result<bool, sqlx::Error> {
+        if self.reset {
+            for statement in [
+                "DELETE FROM hostway_payments",
+                "UPDATE hostway_accounts SET default_payment_method = NULL",
+                "DELETE FROM hostway_payment_methods",
+                "DELETE FROM hostway_user_roles",
+                "DELETE FROM hostway_users",
+                "DELETE FROM hostway_accounts",
+                "DELETE FROM click2mail_purchases",
+                "DELETE FROM click2mail_users",
+                "DELETE FROM paymock_meta WHERE key = 'fixtures_loaded_at'",
+                "DELETE FROM sqlite_sequence",
+            ] {
+                sqlx::query(statement).execute(&mut *conn).await?;
+            }
+        } else {
+            let loaded_at: Option<String> =
+                sqlx::query_scalar("SELECT value FROM paymock_meta WHERE key = 'fixtures_loaded_at'")
+                    .fetch_optional(&mut *conn)
+                    .await?;
+            if loaded_at.is_some() {
+                return Ok(false);
+            }
+        }
+        click2mail::insert_fixtures(conn, &self.fixtures.click2mail, &self.at).await?;
+        hostway::insert_fixtures(conn, &self.fixtures.hostway, &self.at).await?;
+        sqlx::query("INSERT INTO paymock_meta (key, value) VALUES ('fixtures_loaded_at', ?1)")
+            .bind(&self.at)
+            .execute(&mut *conn)
+            .await?;
+        Ok(true)
+    }
+
+    fn mirror(&self, _: &bool, _: &mut Model) {}
+
+    fn reloads_model(&self) -> bool {
+        true
+    }
 }
 
 /// Reads the database's fingerprint key, making one the first time.
@@ -232,6 +258,62 @@ mod tests {
         ];
         assert_eq!(roles, expected.map(|(u, a, r)| (u.to_owned(), a.to_owned(), r.to_owned())));
         assert_eq!(count(&store, "SELECT count(*) FROM hostway_payment_methods").await, 0);
+    }
+
+    /// Every kind of write, mirrored into the model, leaves it as loading the database afresh
+    /// would.
+    #[tokio::test]
+    async fn the_model_stays_in_step_with_the_database() {
+        let store = Store::open(&Database::Memory).await.unwrap();
+        store.load_fixtures_if_new(&Fixtures::builtin().unwrap(), now()).await.unwrap();
+        let card = |account: &str, number: &str| NewPaymentMethod {
+            card_brand: Some("visa".into()),
+            expiration: Some("2030-04".into()),
+            ..NewPaymentMethod::new(account, MethodKind::CreditCard, number, store.fingerprint(&[number]), now())
+        };
+        let purchase = Purchase {
+            username: "awesomeuser",
+            amount: Cents::new(12_34),
+            card_brand: Brand::Visa,
+            card_last_four: "1111",
+            at: now(),
+        };
+        store.record_purchase(purchase).await.unwrap();
+        assert!(store.create_click2mail_user("second", "pw", Cents::new(5_00), now()).await.unwrap());
+        assert!(store.set_click2mail_balance("second", Cents::new(7_00)).await.unwrap());
+        assert!(store.create_hostway_account("2001", true, now()).await.unwrap());
+        let roles = [("2001".to_owned(), "b-role".to_owned()), ("2001".to_owned(), "a-role".to_owned())];
+        assert_eq!(
+            store.create_hostway_user("new", "pw", false, &roles, now()).await.unwrap(),
+            CreateUserResult::Created
+        );
+        assert_eq!(
+            store.save_payment_method(card("2001", "4111111111111111")).await.unwrap(),
+            SaveResult::Saved { id: 1 }
+        );
+        assert_eq!(store.save_payment_method(card("2001", "4111111111111111")).await.unwrap(), SaveResult::Duplicate);
+        assert_eq!(
+            store.save_payment_method(card("2001", "5555555555554444")).await.unwrap(),
+            SaveResult::Saved { id: 2 }
+        );
+        assert_eq!(
+            store.save_payment_method(card("1001", "5555555555554444")).await.unwrap(),
+            SaveResult::Saved { id: 3 }
+        );
+        assert!(store.set_default_payment_method("2001", MethodKind::CreditCard, 2).await.unwrap());
+        assert_eq!(
+            store.delete_payment_method("2001", MethodKind::CreditCard, 1, now()).await.unwrap(),
+            DeleteResult::Deleted
+        );
+        assert!(store.set_offline_default("2001").await.unwrap());
+        store.record_payment("1001", 3, Cents::new(1_00), now()).await.unwrap();
+
+        let mirrored = model::read_lock(&store.model).clone();
+        assert_eq!(mirrored, Model::load(&store.pool).await.unwrap());
+        assert_eq!(mirrored.click2mail_users["awesomeuser"].balance, Cents::new(12_34));
+        assert_eq!(mirrored.hostway_users["new"].roles["2001"], ["a-role", "b-role"]);
+        assert_eq!(mirrored.hostway_accounts["2001"].methods.keys().collect::<Vec<_>>(), [&2]);
+        assert_eq!(mirrored.hostway_accounts["1001"].account.default, DefaultMethod::Saved(3));
     }
 
     #[tokio::test]
