@@ -1,0 +1,385 @@
+"""paymock's benchmark: drives a release build with wrk over loopback and prints one table.
+
+Every figure is a ratio to `GET /__admin/health` measured by the same run on the same machine,
+so results compare across machines. The run:
+
+1. starts paymock on a fresh database file (request journal on, as by default);
+2. runs each scenario with wrk (32 keep-alive connections), health first and last;
+3. checks that every acknowledged write is in the state (the sum of 200 purchases is the
+   balance, every 204 payment is recorded) and reads the server's resident memory;
+4. builds a database holding 1 000 000 purchases and 10 000 users, measures start-up to the
+   first 200 on health, and runs the scenarios again on it.
+
+Usage: bash bench/run [--duration SECONDS] [--connections N]
+"""
+
+import argparse
+import base64
+import json
+import os
+import random
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+HOST = "127.0.0.1"
+PORT = 18199
+BASE = f"http://{HOST}:{PORT}"
+
+CLICK2MAIL = ("awesomeuser", "gReAt/PaSsWoRd123")
+HOSTWAY_OWNER = ("acme-owner", "Owner-Pass-1")
+MIXED_USERS = 200
+MIXED_PASSWORD = "bench-pw"
+LARGE_USERS = 10_000
+LARGE_PURCHASES = 1_000_000
+PURCHASE_AMOUNT_CENTS = 10_00
+
+PURCHASE_FORM = (
+    "billingName=Bench+User&billingAddress1=221B+Baker+St&billingCity=Springfield&billingState=MO"
+    "&billingZip=34567&billingAmount=10&billingNumber=4111111111111111&billingMonth=12"
+    "&billingYear=2030&billingCvv=123&billingCcType=VI"
+)
+CARD_JSON = json.dumps(
+    {
+        "paymentInfoType": "credit_card",
+        "accountNumber": "4111111111111111",
+        "cardHolderName": "Bench User",
+        "verificationNumber": "123",
+        "creditCardType": "visa",
+        "expirationDate": "2030-4",
+        "billingAddress": {"street1": "1 Main St", "city": "Chicago", "postalCode": "60606", "countryCode": "US"},
+    }
+)
+
+WRK_SCRIPT = """
+local specs = %(specs)s
+local prepared = {}
+local next_index = 0
+threads = {}
+
+function setup(thread)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  for index, spec in ipairs(specs) do
+    prepared[index] = wrk.format(spec.method, spec.path, spec.headers, spec.body)
+  end
+  next_index = math.random(#prepared) - 1
+  ok, refused, acknowledged_purchases = 0, 0, 0
+end
+
+function request()
+  next_index = next_index %% #prepared + 1
+  return prepared[next_index]
+end
+
+function response(status, headers, body)
+  if status >= 200 and status < 300 then
+    ok = ok + 1
+    -- A purchase's reply is the only 200 without a balance in it.
+    if status == 200 and body:find("<status>0</status>", 1, true) and not body:find("<balance>", 1, true) then
+      acknowledged_purchases = acknowledged_purchases + 1
+    end
+  else
+    refused = refused + 1
+  end
+end
+
+function done(summary, latency, requests)
+  local totals = { ok = 0, refused = 0, acknowledged_purchases = 0 }
+  for _, thread in ipairs(threads) do
+    for name, _ in pairs(totals) do totals[name] = totals[name] + thread:get(name) end
+  end
+  local errors = summary.errors
+  io.write(string.format(
+    'RESULT {"requests": %%d, "duration_us": %%d, "p50_us": %%d, "p99_us": %%d, "socket_errors": %%d, ' ..
+    '"ok": %%d, "refused": %%d, "acknowledged_purchases": %%d}\\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    errors.connect + errors.read + errors.write + errors.timeout,
+    totals.ok, totals.refused, totals.acknowledged_purchases))
+end
+"""
+
+
+def basic(username, password):
+    return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
+
+
+def lua_string(text):
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n") + "'"
+
+
+def lua_specs(specs):
+    items = []
+    for method, path, headers, body in specs:
+        header_items = ", ".join(f"[{lua_string(k)}] = {lua_string(v)}" for k, v in headers.items())
+        body_item = lua_string(body) if body is not None else "nil"
+        items.append(f"{{ method = {lua_string(method)}, path = {lua_string(path)}, headers = {{ {header_items} }}, body = {body_item} }}")
+    return "{\n  " + ",\n  ".join(items) + "\n}"
+
+
+class Server:
+    """One paymock process on a database file, started and stopped by PID."""
+
+    def __init__(self, binary, database, log_path):
+        self.binary = binary
+        self.database = database
+        self.log_path = log_path
+        self.process = None
+
+    def start(self):
+        """Starts the server and returns the milliseconds until health first answered 200."""
+        log = open(self.log_path, "ab")
+        started = time.perf_counter()
+        self.process = subprocess.Popen(
+            [self.binary, "--listen", f"{HOST}:{PORT}", "--database", str(self.database)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        log.close()
+        deadline = started + 30
+        while time.perf_counter() < deadline:
+            if self.process.poll() is not None:
+                sys.exit(f"paymock exited with {self.process.returncode}; see {self.log_path}")
+            if health_answers():
+                return (time.perf_counter() - started) * 1000
+        sys.exit(f"paymock did not answer health within 30 s; see {self.log_path}")
+
+    def stop(self):
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            self.process.wait(timeout=30)
+
+    def resident_mib(self):
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        raise RuntimeError("no VmRSS")
+
+
+def health_answers():
+    try:
+        with socket.create_connection((HOST, PORT), timeout=1) as connection:
+            connection.sendall(b"GET /__admin/health HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n")
+            return connection.recv(64).startswith(b"HTTP/1.1 200")
+    except OSError:
+        return False
+
+
+def call(method, path, body=None, auth=None, content_type=None):
+    request = urllib.request.Request(BASE + path, method=method, data=body.encode() if body is not None else None)
+    if auth:
+        request.add_header("Authorization", basic(*auth))
+    if content_type:
+        request.add_header("Content-Type", content_type)
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.status, response.headers, response.read().decode()
+
+
+def prepare(users):
+    """Saves a card on account 1001 (the payment scenario's method) and seeds the mixed run's
+    users unless they exist. Returns the card's path."""
+    status, headers, _ = call("POST", "/accounts/1001/paymentInfo", CARD_JSON, HOSTWAY_OWNER, "application/json")
+    assert status == 201, status
+    card_path = "/" + headers["Location"].split("/", 3)[3]
+    for index in range(users):
+        body = json.dumps({"username": f"bench-user-{index}", "password": MIXED_PASSWORD, "balance": 0})
+        try:
+            call("POST", "/__admin/click2mail/users", body, content_type="application/json")
+        except urllib.error.HTTPError as err:
+            if err.code != 409:
+                raise
+    return card_path
+
+
+def scenarios(card_path):
+    purchase_headers = {"Authorization": basic(*CLICK2MAIL), "Content-Type": "application/x-www-form-urlencoded"}
+    owner = {"Authorization": basic(*HOSTWAY_OWNER)}
+    mixed = []
+    for index in range(MIXED_USERS):
+        auth = {"Authorization": basic(f"bench-user-{index}", MIXED_PASSWORD)}
+        mixed.append(("POST", "/molpro/credit/purchase", {**auth, "Content-Type": "application/x-www-form-urlencoded"}, PURCHASE_FORM))
+        mixed.append(("GET", "/molpro/credit", auth, None))
+    return [
+        ("GET /molpro/credit", "read", [("GET", "/molpro/credit", {"Authorization": basic(*CLICK2MAIL)}, None)]),
+        ("POST /molpro/credit/purchase", "write", [("POST", "/molpro/credit/purchase", purchase_headers, PURCHASE_FORM)]),
+        ("GET /accounts/1001/paymentInfo", "read", [("GET", "/accounts/1001/paymentInfo", owner, None)]),
+        (
+            f"POST {card_path}/payment",
+            "write",
+            [("POST", f"{card_path}/payment", {**owner, "Content-Type": "application/json"}, '{"amount": 1.00}')],
+        ),
+        (f"mixed: {MIXED_USERS} users buying and reading", "write", mixed),
+    ]
+
+
+HEALTH = ("GET /__admin/health", "baseline", [("GET", "/__admin/health", {}, None)])
+
+
+def run_wrk(specs, args, work):
+    script = work / "scenario.lua"
+    script.write_text(WRK_SCRIPT % {"specs": lua_specs(specs)})
+    output = subprocess.run(
+        ["wrk", "-t2", f"-c{args.connections}", f"-d{args.duration}s", "--timeout", "5s", "-s", str(script), BASE],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    result = json.loads(next(line for line in output.splitlines() if line.startswith("RESULT "))[7:])
+    result["rate"] = result["requests"] / (result["duration_us"] / 1e6)
+    return result
+
+
+def run_all(server, args, work, label):
+    """Runs health, the scenarios and health again, stops the server and checks, in the database
+    file it left, that every acknowledged write is there. Returns the rows and whether a check
+    failed."""
+    card_path = prepare(MIXED_USERS)
+    before = durable_counts(server.database)
+    run_wrk(HEALTH[2], args, work)  # warm-up, not reported
+    rows = [(HEALTH[0], HEALTH[1], run_wrk(HEALTH[2], args, work))]
+    for name, kind, specs in scenarios(card_path):
+        rows.append((name, kind, run_wrk(specs, args, work)))
+    rows.append((HEALTH[0] + " (again)", "baseline", run_wrk(HEALTH[2], args, work)))
+    rss = server.resident_mib()
+    server.stop()
+
+    after = durable_counts(server.database)
+    purchases, payments, mixed = rows[2][2], rows[4][2], rows[5][2]
+    checks = [
+        ("purchase: awesomeuser's purchases", "purchases", purchases["acknowledged_purchases"]),
+        ("payment: payments on account 1001", "payments", payments["ok"]),
+        ("mixed: the mixed users' purchases", "mixed_purchases", mixed["acknowledged_purchases"]),
+    ]
+    print_table(label, rows)
+    failed = False
+    for name, key, acknowledged in checks:
+        recorded = after[key] - before[key]
+        # wrk stops with up to one request in flight per connection; those may have been
+        # committed without their reply being counted.
+        good = acknowledged <= recorded <= acknowledged + args.connections
+        failed |= not good
+        verdict = "ok" if good else "FAILED"
+        print(f"  check {verdict}: {name}: {recorded} recorded, {acknowledged} acknowledged")
+    good = after["unbalanced_users"] == 0
+    failed |= not good
+    print(f"  check {'ok' if good else 'FAILED'}: every balance is the sum of its purchases "
+          f"({after['unbalanced_users']} users differ)")
+    print(f"  resident memory at the end of the run: {rss:.1f} MiB")
+    return rows, rss, failed
+
+
+def durable_counts(database):
+    """What the database file holds: purchases by the benchmark's users, payments on 1001, and
+    how many users' balances differ from the sum of their purchases (from their starting
+    balance: the large database's users start with theirs)."""
+    connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    try:
+        one = lambda sql, *params: connection.execute(sql, params).fetchone()[0]
+        return {
+            "purchases": one("SELECT count(*) FROM click2mail_purchases WHERE username = ?", CLICK2MAIL[0]),
+            "payments": one("SELECT count(*) FROM hostway_payments WHERE account_id = '1001'"),
+            "mixed_purchases": one("SELECT count(*) FROM click2mail_purchases WHERE username LIKE 'bench-user-%'"),
+            "unbalanced_users": one(
+                "SELECT count(*) FROM click2mail_users u WHERE u.balance_cents != "
+                "(SELECT coalesce(sum(amount_cents), 0) FROM click2mail_purchases p WHERE p.username = u.username)"
+            ),
+        }
+    finally:
+        connection.close()
+
+
+def print_table(label, rows):
+    baseline = statistics.mean(row[2]["rate"] for row in rows if row[1] == "baseline")
+    print(f"\n{label}: health baseline {baseline:,.0f} req/s (mean of first and last)")
+    print(f"  {'scenario':<46} {'kind':<8} {'req/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'errors':>7} {'ratio':>6}")
+    for name, kind, result in rows:
+        errors = result["socket_errors"] + result["refused"]
+        print(
+            f"  {name:<46} {kind:<8} {result['rate']:>9,.0f} {result['p50_us'] / 1000:>7.2f} "
+            f"{result['p99_us'] / 1000:>7.2f} {errors:>7} {result['rate'] / baseline:>6.2f}"
+        )
+
+
+def build_large_database(server, database):
+    """A database holding LARGE_USERS Click2Mail users with LARGE_PURCHASES purchases among
+    them: paymock creates it, then the rows are written straight into its tables."""
+    server.start()
+    server.stop()
+    connection = sqlite3.connect(database)
+    with connection:
+        now = "2026-11-22T12:00:00.000Z"
+        connection.executemany(
+            "INSERT INTO click2mail_users (username, password, balance_cents, created_at) VALUES (?, ?, ?, ?)",
+            ((f"large-user-{i}", "pw", (LARGE_PURCHASES // LARGE_USERS) * 1000, now) for i in range(LARGE_USERS)),
+        )
+        connection.executemany(
+            "INSERT INTO click2mail_purchases (username, amount_cents, card_brand, card_last_four, purchased_at) "
+            "VALUES (?, 1000, 'visa', '1111', ?)",
+            ((f"large-user-{i % LARGE_USERS}", now) for i in range(LARGE_PURCHASES)),
+        )
+    connection.close()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--binary", required=True)
+    parser.add_argument("--duration", type=int, default=5, help="seconds per scenario (default 5)")
+    parser.add_argument("--connections", type=int, default=32)
+    args = parser.parse_args()
+
+    servers = []
+    try:
+        with tempfile.TemporaryDirectory(prefix="paymock-bench-") as scratch:
+            run(args, Path(scratch), servers)
+    finally:
+        for server in servers:
+            server.stop()
+
+
+def run(args, work, servers):
+    print(f"paymock benchmark: {args.connections} connections, {args.duration} s per scenario, {os.cpu_count()} CPUs")
+
+    empty = Server(args.binary, work / "empty.db", work / "empty.log")
+    servers.append(empty)
+    startup_empty = empty.start()
+    empty_rows, empty_rss, empty_failed = run_all(empty, args, work, "Fresh database")
+
+    large = Server(args.binary, work / "large.db", work / "large.log")
+    servers.append(large)
+    build_large_database(large, work / "large.db")
+    size_mib = (work / "large.db").stat().st_size / 2**20
+    startups = []
+    for _ in range(5):
+        startups.append(large.start())
+        large.stop()
+    startup_large = statistics.median(startups)
+    large.start()
+    large_rows, large_rss, large_failed = run_all(large, args, work, f"Large database ({size_mib:.0f} MiB)")
+
+    print("\nStart-up to the first 200 on health:")
+    print(f"  fresh database: {startup_empty:.1f} ms")
+    print(f"  large database: {startup_large:.1f} ms (median of {len(startups)}: "
+          + ", ".join(f"{s:.1f}" for s in startups) + ")")
+    print("\nLarge database throughput as a share of the fresh one (each as a ratio to its own health):")
+    empty_base = statistics.mean(r[2]["rate"] for r in empty_rows if r[1] == "baseline")
+    large_base = statistics.mean(r[2]["rate"] for r in large_rows if r[1] == "baseline")
+    for (name, kind, fresh), (_, _, big) in zip(empty_rows, large_rows):
+        if kind != "baseline":
+            share = (big["rate"] / large_base) / (fresh["rate"] / empty_base)
+            print(f"  {name:<46} {share:>6.2f}")
+    if empty_failed or large_failed:
+        sys.exit("a write check failed")
+
+
+if __name__ == "__main__":
+    random.seed(1)
+    main()
