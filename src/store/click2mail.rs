@@ -133,7 +133,7 @@ impl Write for NewUser {
         Ok(inserted.rows_affected() == 1)
     }
 
-    fn mirror(&self, inserted: &bool, model: &mut Model) {
+    fn mirror(&self, inserted: &mut bool, model: &mut Model) {
         if *inserted {
             let user = Click2MailUser { password: self.password.clone(), balance: self.balance };
             model.click2mail_users.insert(self.username.clone(), user);
@@ -158,7 +158,7 @@ impl Write for SetBalance {
         Ok(updated.rows_affected() == 1)
     }
 
-    fn mirror(&self, updated: &bool, model: &mut Model) {
+    fn mirror(&self, updated: &mut bool, model: &mut Model) {
         if let (true, Some(user)) = (*updated, model.click2mail_users.get_mut(&self.username)) {
             user.balance = self.balance;
         }
@@ -177,42 +177,39 @@ impl Write for RecordPurchase {
     type Output = PurchaseResult;
 
     async fn apply(&self, conn: &mut SqliteConnection) -> Result<PurchaseResult, sqlx::Error> {
-        let headroom = Cents::MAX.get() - self.amount.get();
-        let balance: Option<i64> = sqlx::query_scalar(
-            "UPDATE click2mail_users SET balance_cents = balance_cents + ?1 \
-             WHERE username = ?2 AND balance_cents <= ?3 RETURNING balance_cents",
-        )
-        .bind(self.amount.get())
-        .bind(&self.username)
-        .bind(headroom)
-        .fetch_optional(&mut *conn)
-        .await?;
-        let Some(balance) = balance else {
-            let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM click2mail_users WHERE username = ?1")
-                .bind(&self.username)
-                .fetch_optional(&mut *conn)
-                .await?;
-            return Ok(if exists.is_some() { PurchaseResult::BalanceLimit } else { PurchaseResult::NoSuchUser });
-        };
-        sqlx::query(
+        // One statement: the insert happens only for a user with room for the amount, and the
+        // trigger of migration 0004 adds the amount to the balance.
+        let recorded = sqlx::query(
             "INSERT INTO click2mail_purchases (username, amount_cents, card_brand, card_last_four, purchased_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5)",
+             SELECT username, ?2, ?3, ?4, ?5 FROM click2mail_users WHERE username = ?1 AND balance_cents <= ?6",
         )
         .bind(&self.username)
         .bind(self.amount.get())
         .bind(self.card_brand.name())
         .bind(&self.card_last_four)
         .bind(&self.at)
+        .bind(Cents::MAX.get() - self.amount.get())
         .execute(&mut *conn)
         .await?;
-        Ok(PurchaseResult::Recorded { balance: Cents::new(balance) })
+        if recorded.rows_affected() == 1 {
+            // The new balance is filled in by `mirror`, from the model.
+            return Ok(PurchaseResult::Recorded { balance: Cents::ZERO });
+        }
+        let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM click2mail_users WHERE username = ?1")
+            .bind(&self.username)
+            .fetch_optional(&mut *conn)
+            .await?;
+        Ok(if exists.is_some() { PurchaseResult::BalanceLimit } else { PurchaseResult::NoSuchUser })
     }
 
-    fn mirror(&self, result: &PurchaseResult, model: &mut Model) {
+    /// Commits apply in order, so adding the amount to the model's balance gives the balance
+    /// the database holds.
+    fn mirror(&self, result: &mut PurchaseResult, model: &mut Model) {
         if let (PurchaseResult::Recorded { balance }, Some(user)) =
             (result, model.click2mail_users.get_mut(&self.username))
         {
-            user.balance = *balance;
+            user.balance = Cents::new(user.balance.get() + self.amount.get());
+            *balance = user.balance;
         }
     }
 }

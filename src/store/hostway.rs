@@ -326,7 +326,7 @@ impl Write for NewPaymentMethod {
         Ok(SaveResult::Saved { id })
     }
 
-    fn mirror(&self, result: &SaveResult, model: &mut Model) {
+    fn mirror(&self, result: &mut SaveResult, model: &mut Model) {
         let (SaveResult::Saved { id }, Some(entry)) = (result, model.hostway_accounts.get_mut(&self.account_id)) else {
             return;
         };
@@ -372,7 +372,7 @@ impl Write for DeleteMethod {
         })
     }
 
-    fn mirror(&self, result: &DeleteResult, model: &mut Model) {
+    fn mirror(&self, result: &mut DeleteResult, model: &mut Model) {
         if let (DeleteResult::Deleted, Some(entry)) = (result, model.hostway_accounts.get_mut(&self.account_id)) {
             entry.methods.remove(&self.id);
         }
@@ -402,7 +402,7 @@ impl Write for SetDefault {
         Ok(updated.rows_affected() == 1)
     }
 
-    fn mirror(&self, updated: &bool, model: &mut Model) {
+    fn mirror(&self, updated: &mut bool, model: &mut Model) {
         if let (true, Some(entry)) = (*updated, model.hostway_accounts.get_mut(&self.account_id)) {
             entry.account.default = DefaultMethod::Saved(self.id);
         }
@@ -427,7 +427,7 @@ impl Write for SetOfflineDefault {
         Ok(updated.rows_affected() == 1)
     }
 
-    fn mirror(&self, updated: &bool, model: &mut Model) {
+    fn mirror(&self, updated: &mut bool, model: &mut Model) {
         if let (true, Some(entry)) = (*updated, model.hostway_accounts.get_mut(&self.account_id)) {
             entry.account.default = DefaultMethod::Offline;
         }
@@ -459,7 +459,7 @@ impl Write for RecordPayment {
     }
 
     /// Payments are not held in memory.
-    fn mirror(&self, _: &(), _: &mut Model) {}
+    fn mirror(&self, _: &mut (), _: &mut Model) {}
 }
 
 /// What became of a request to add a Hostway user.
@@ -559,7 +559,7 @@ impl Write for NewAccount {
         Ok(inserted.rows_affected() == 1)
     }
 
-    fn mirror(&self, inserted: &bool, model: &mut Model) {
+    fn mirror(&self, inserted: &mut bool, model: &mut Model) {
         if *inserted {
             let account = HostwayAccount { allow_offline: self.allow_offline, default: DefaultMethod::None };
             model.hostway_accounts.insert(self.id.clone(), AccountEntry { account, methods: BTreeMap::new() });
@@ -612,7 +612,7 @@ impl Write for NewUser {
         Ok(CreateUserResult::Created)
     }
 
-    fn mirror(&self, result: &CreateUserResult, model: &mut Model) {
+    fn mirror(&self, result: &mut CreateUserResult, model: &mut Model) {
         if *result != CreateUserResult::Created {
             return;
         }

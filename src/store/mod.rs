@@ -26,6 +26,7 @@ pub use hostway::{
 };
 
 use self::model::Model;
+pub use self::writer::WriteCounts;
 use self::writer::{Write, Writer};
 use crate::config::Database;
 use crate::fingerprint::FingerprintKey;
@@ -63,12 +64,19 @@ impl Store {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        let pool = pool_options.connect_with(options).await.map_err(StoreError::Open)?;
+        // Connections are local and go bad only with the process; a ping before each use
+        // would cost the writer a round trip per batch.
+        let pool = pool_options.test_before_acquire(false).connect_with(options).await.map_err(StoreError::Open)?;
         sqlx::migrate!().run(&pool).await.map_err(StoreError::Migrate)?;
         let fingerprint_key = fingerprint_key(&pool).await.map_err(StoreError::Open)?;
         let model = Arc::new(RwLock::new(Model::load(&pool).await.map_err(StoreError::Open)?));
         let (writer, _task) = Writer::start(pool.clone(), Arc::clone(&model));
         Ok(Store { pool, model, writer, fingerprint_key })
+    }
+
+    /// How many transactions the writer has committed, and how many writes they held.
+    pub fn write_counts(&self) -> WriteCounts {
+        self.writer.counts()
     }
 
     fn model(&self) -> RwLockReadGuard<'_, Model> {
@@ -146,7 +154,7 @@ impl Write for LoadFixtures {
         Ok(true)
     }
 
-    fn mirror(&self, _: &bool, _: &mut Model) {}
+    fn mirror(&self, _: &mut bool, _: &mut Model) {}
 
     fn reloads_model(&self) -> bool {
         true
@@ -191,6 +199,10 @@ mod tests {
         Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap()
     }
 
+    fn visa_purchase(username: &str, amount: Cents) -> Purchase<'_> {
+        Purchase { username, amount, card_brand: Brand::Visa, card_last_four: "1111", at: now() }
+    }
+
     async fn count(store: &Store, table_query: &'static str) -> i64 {
         sqlx::query_scalar(table_query).fetch_one(&store.pool).await.unwrap()
     }
@@ -203,13 +215,7 @@ mod tests {
 
         let store = Store::open(&database).await.unwrap();
         assert!(store.load_fixtures_if_new(&fixtures, now()).await.unwrap());
-        let purchase = Purchase {
-            username: "awesomeuser",
-            amount: Cents::new(10_00),
-            card_brand: Brand::Visa,
-            card_last_four: "1111",
-            at: now(),
-        };
+        let purchase = visa_purchase("awesomeuser", Cents::new(10_00));
         assert_eq!(
             store.record_purchase(purchase).await.unwrap(),
             PurchaseResult::Recorded { balance: Cents::new(10_00) }
@@ -271,13 +277,7 @@ mod tests {
             expiration: Some("2030-04".into()),
             ..NewPaymentMethod::new(account, MethodKind::CreditCard, number, store.fingerprint(&[number]), now())
         };
-        let purchase = Purchase {
-            username: "awesomeuser",
-            amount: Cents::new(12_34),
-            card_brand: Brand::Visa,
-            card_last_four: "1111",
-            at: now(),
-        };
+        let purchase = visa_purchase("awesomeuser", Cents::new(12_34));
         store.record_purchase(purchase).await.unwrap();
         assert!(store.create_click2mail_user("second", "pw", Cents::new(5_00), now()).await.unwrap());
         assert!(store.set_click2mail_balance("second", Cents::new(7_00)).await.unwrap());
@@ -316,16 +316,54 @@ mod tests {
         assert_eq!(mirrored.hostway_accounts["1001"].account.default, DefaultMethod::Saved(3));
     }
 
+    /// The design the benchmark relies on, checked by counting rather than timing: reads
+    /// need no SQL at all, and concurrent writes share commits.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn reads_need_no_sql_and_concurrent_writes_share_commits() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&Database::File(dir.path().join("paymock.db"))).await.unwrap();
+        store.load_fixtures_if_new(&Fixtures::builtin().unwrap(), now()).await.unwrap();
+        let before = store.write_counts();
+
+        const WRITES: u64 = 64;
+        let purchases = (0..WRITES).map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let purchase = visa_purchase("awesomeuser", Cents::new(10_00));
+                store.record_purchase(purchase).await.unwrap()
+            })
+        });
+        let mut balances = Vec::new();
+        for purchase in purchases.collect::<Vec<_>>() {
+            let PurchaseResult::Recorded { balance } = purchase.await.unwrap() else { panic!("not recorded") };
+            balances.push(balance.get());
+        }
+        balances.sort();
+        assert_eq!(balances, (1..=WRITES as i64).map(|n| n * 10_00).collect::<Vec<_>>());
+
+        let counts = store.write_counts();
+        assert_eq!(counts.writes - before.writes, WRITES);
+        let commits = counts.commits - before.commits;
+        assert!(commits <= WRITES / 4, "{WRITES} concurrent writes took {commits} commits");
+
+        // With the database closed, every read the vendor APIs make still answers.
+        store.pool.close().await;
+        assert_eq!(
+            store.click2mail_user("awesomeuser").await.unwrap().unwrap().balance,
+            Cents::new(WRITES as i64 * 10_00)
+        );
+        assert!(store.hostway_user("acme-owner").await.unwrap().is_some());
+        assert!(store.hostway_account("1001").await.unwrap().is_some());
+        assert_eq!(store.hostway_roles("acme-owner", "1001").await.unwrap(), ["sitecontrol_account_owner"]);
+        assert_eq!(store.payment_methods("1001").await.unwrap(), []);
+        assert_eq!(store.payment_method("1001", MethodKind::CreditCard, 1).await.unwrap(), None);
+        assert_eq!(store.default_payment_method("1001").await.unwrap(), None);
+    }
+
     #[tokio::test]
     async fn a_purchase_for_a_missing_user_changes_nothing() {
         let store = Store::open(&Database::Memory).await.unwrap();
-        let purchase = Purchase {
-            username: "ghost",
-            amount: Cents::new(10_00),
-            card_brand: Brand::Visa,
-            card_last_four: "1111",
-            at: now(),
-        };
+        let purchase = visa_purchase("ghost", Cents::new(10_00));
         assert_eq!(store.record_purchase(purchase).await.unwrap(), PurchaseResult::NoSuchUser);
         assert_eq!(count(&store, "SELECT count(*) FROM click2mail_purchases").await, 0);
     }

@@ -9,6 +9,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use sqlx::{SqliteConnection, SqlitePool};
@@ -31,8 +32,9 @@ pub(super) trait Write: Send + Sync + 'static {
         conn: &'a mut SqliteConnection,
     ) -> impl Future<Output = Result<Self::Output, sqlx::Error>> + Send + 'a;
 
-    /// Brings the model in step with the committed change.
-    fn mirror(&self, output: &Self::Output, model: &mut Model);
+    /// Brings the model in step with the committed change, completing the output from it
+    /// where the change left that to the model.
+    fn mirror(&self, output: &mut Self::Output, model: &mut Model);
 
     /// Whether the change is too broad to mirror, so the model is loaded again after it.
     fn reloads_model(&self) -> bool {
@@ -44,13 +46,36 @@ pub(super) trait Write: Send + Sync + 'static {
 #[derive(Debug, Clone)]
 pub(super) struct Writer {
     jobs: mpsc::Sender<Box<dyn Job>>,
+    counts: Arc<Counts>,
+}
+
+/// How much the writer has committed: its design is that many writes share a commit.
+#[derive(Debug, Default)]
+struct Counts {
+    commits: AtomicU64,
+    writes: AtomicU64,
+}
+
+/// Transactions committed, and the writes they held, since the store was opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WriteCounts {
+    pub commits: u64,
+    pub writes: u64,
 }
 
 impl Writer {
     pub(super) fn start(pool: SqlitePool, model: Arc<RwLock<Model>>) -> (Writer, tokio::task::JoinHandle<()>) {
         let (jobs, queue) = mpsc::channel(QUEUE_DEPTH);
-        let task = tokio::spawn(run(pool, model, queue));
-        (Writer { jobs }, task)
+        let counts = Arc::new(Counts::default());
+        let task = tokio::spawn(run(pool, model, Arc::clone(&counts), queue));
+        (Writer { jobs, counts }, task)
+    }
+
+    pub(super) fn counts(&self) -> WriteCounts {
+        WriteCounts {
+            commits: self.counts.commits.load(Ordering::Relaxed),
+            writes: self.counts.writes.load(Ordering::Relaxed),
+        }
     }
 
     /// Queues the write and waits for its commit.
@@ -68,7 +93,7 @@ trait Job: Send {
         &'a mut self,
         conn: &'a mut SqliteConnection,
     ) -> Pin<Box<dyn Future<Output = Result<(), sqlx::Error>> + Send + 'a>>;
-    fn mirror(&self, model: &mut Model);
+    fn mirror(&mut self, model: &mut Model);
     fn reloads_model(&self) -> bool;
     /// Forgets the output of an attempt that was rolled back.
     fn roll_back(&mut self);
@@ -98,8 +123,8 @@ impl<W: Write> Job for Pending<W> {
         })
     }
 
-    fn mirror(&self, model: &mut Model) {
-        if let Some(output) = &self.output {
+    fn mirror(&mut self, model: &mut Model) {
+        if let Some(output) = &mut self.output {
             self.write.mirror(output, model);
         }
     }
@@ -121,10 +146,15 @@ impl<W: Write> Job for Pending<W> {
     }
 }
 
-async fn run(pool: SqlitePool, model: Arc<RwLock<Model>>, mut queue: mpsc::Receiver<Box<dyn Job>>) {
+async fn run(
+    pool: SqlitePool,
+    model: Arc<RwLock<Model>>,
+    counts: Arc<Counts>,
+    mut queue: mpsc::Receiver<Box<dyn Job>>,
+) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        match commit(&pool, &mut batch).await {
+        match commit(&pool, &counts, &mut batch).await {
             Ok(()) => publish(&pool, &model, &mut batch).await,
             Err(err) if batch.len() == 1 => {
                 batch[0].answer(Err(err));
@@ -134,7 +164,7 @@ async fn run(pool: SqlitePool, model: Arc<RwLock<Model>>, mut queue: mpsc::Recei
                 // Find the write that failed: each on its own.
                 for job in &mut batch {
                     job.roll_back();
-                    match commit(&pool, std::slice::from_mut(job)).await {
+                    match commit(&pool, &counts, std::slice::from_mut(job)).await {
                         Ok(()) => publish(&pool, &model, std::slice::from_mut(job)).await,
                         Err(err) => {
                             job.answer(Err(err));
@@ -149,12 +179,15 @@ async fn run(pool: SqlitePool, model: Arc<RwLock<Model>>, mut queue: mpsc::Recei
 }
 
 /// Applies the writes in one transaction and commits it.
-async fn commit(pool: &SqlitePool, batch: &mut [Box<dyn Job>]) -> Result<(), sqlx::Error> {
+async fn commit(pool: &SqlitePool, counts: &Counts, batch: &mut [Box<dyn Job>]) -> Result<(), sqlx::Error> {
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     for job in batch.iter_mut() {
         job.apply(&mut tx).await?;
     }
-    tx.commit().await
+    tx.commit().await?;
+    counts.commits.fetch_add(1, Ordering::Relaxed);
+    counts.writes.fetch_add(batch.len() as u64, Ordering::Relaxed);
+    Ok(())
 }
 
 /// Brings the model in step with a committed batch, then answers its writes.
@@ -163,7 +196,7 @@ async fn publish(pool: &SqlitePool, model: &RwLock<Model>, batch: &mut [Box<dyn 
         reload(pool, model).await;
     } else {
         let mut model = write_lock(model);
-        for job in batch.iter() {
+        for job in batch.iter_mut() {
             job.mirror(&mut model);
         }
     }
