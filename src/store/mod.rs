@@ -156,8 +156,8 @@ impl Write for LoadFixtures {
 
     fn mirror(&self, _: &mut bool, _: &mut Model) {}
 
-    fn reloads_model(&self) -> bool {
-        true
+    fn reloads_model(&self, loaded: &bool) -> bool {
+        *loaded
     }
 }
 

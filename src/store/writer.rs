@@ -36,8 +36,8 @@ pub(super) trait Write: Send + Sync + 'static {
     /// where the change left that to the model.
     fn mirror(&self, output: &mut Self::Output, model: &mut Model);
 
-    /// Whether the change is too broad to mirror, so the model is loaded again after it.
-    fn reloads_model(&self) -> bool {
+    /// Whether the change was too broad to mirror, so the model is loaded again after it.
+    fn reloads_model(&self, _output: &Self::Output) -> bool {
         false
     }
 }
@@ -130,7 +130,7 @@ impl<W: Write> Job for Pending<W> {
     }
 
     fn reloads_model(&self) -> bool {
-        self.write.reloads_model()
+        self.output.as_ref().is_some_and(|output| self.write.reloads_model(output))
     }
 
     fn roll_back(&mut self) {
