@@ -317,9 +317,10 @@ def build_large_database(server, database):
     connection = sqlite3.connect(database)
     with connection:
         now = "2026-11-22T12:00:00.000Z"
+        # Balances start at zero: paymock's schema adds each purchase to its user's balance.
         connection.executemany(
-            "INSERT INTO click2mail_users (username, password, balance_cents, created_at) VALUES (?, ?, ?, ?)",
-            ((f"large-user-{i}", "pw", (LARGE_PURCHASES // LARGE_USERS) * 1000, now) for i in range(LARGE_USERS)),
+            "INSERT INTO click2mail_users (username, password, balance_cents, created_at) VALUES (?, ?, 0, ?)",
+            ((f"large-user-{i}", "pw", now) for i in range(LARGE_USERS)),
         )
         connection.executemany(
             "INSERT INTO click2mail_purchases (username, amount_cents, card_brand, card_last_four, purchased_at) "
