@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::{Parser, ValueEnum};
+use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Clone, Parser)]
 #[command(
@@ -41,6 +41,16 @@ pub struct Config {
     /// Log line format; the level comes from RUST_LOG (default: info)
     #[arg(long, env = "PAYMOCK_LOG_FORMAT", value_name = "FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Subcommand)]
+pub enum Command {
+    /// Exit 0 when the server at --listen answers GET /__admin/health with 200, 1 otherwise
+    /// (for container health checks)
+    Healthcheck,
 }
 
 /// Where the store lives.

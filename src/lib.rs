@@ -17,6 +17,7 @@ pub mod faults;
 pub mod fingerprint;
 pub mod fixtures;
 pub mod form;
+pub mod healthcheck;
 pub mod hostway;
 pub mod journal;
 pub mod money;

@@ -1,17 +1,33 @@
 //! The `paymock` binary: reads the configuration, opens the store, loads the fixtures into a
-//! new database and serves until SIGTERM or Ctrl-C.
+//! new database and serves until SIGTERM or Ctrl-C. Then it stops accepting, lets requests in
+//! flight finish (for at most [`SHUTDOWN_GRACE`]), commits every write still queued and closes
+//! the database. `paymock healthcheck` asks a running server for its health instead.
 
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
-use paymock::config::Config;
+use paymock::config::{Command, Config};
 use paymock::fixtures::Fixtures;
 use paymock::{AppState, clock::Clock, store::Store};
 use tokio::net::TcpListener;
 
+/// How long requests in flight may take to finish once a stop is asked for; containers are
+/// given 10 seconds before they are killed, CI suites usually less.
+const SHUTDOWN_GRACE: Duration = Duration::from_millis(1500);
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let config = Config::from_args();
+    if config.command == Some(Command::Healthcheck) {
+        return match paymock::healthcheck::check(config.listen) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(reason) => {
+                eprintln!("unhealthy: {reason}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     paymock::telemetry::init(config.log_format);
     match run(config).await {
         Ok(()) => ExitCode::SUCCESS,
@@ -59,9 +75,23 @@ async fn run(config: Config) -> Result<(), Failure> {
         journal: Arc::new(paymock::journal::Journal::new(config.journal_size)),
         faults: Arc::default(),
     };
-    paymock::serve(listener, state, shutdown_signal())
-        .await
-        .map_err(|err| Failure { message: format!("serving: {err}"), exit_code: 1 })?;
+    let (stopping, stop_asked) = tokio::sync::oneshot::channel();
+    let shutdown = async {
+        shutdown_signal().await;
+        let _ = stopping.send(());
+    };
+    let serving = paymock::serve(listener, state, shutdown);
+    let grace_over = async {
+        if stop_asked.await.is_ok() {
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        served = serving => served.map_err(|err| Failure { message: format!("serving: {err}"), exit_code: 1 })?,
+        () = grace_over => tracing::warn!("requests still in flight after {SHUTDOWN_GRACE:?}; they get no answer"),
+    }
     store.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -103,10 +103,27 @@ impl Store {
         Ok(())
     }
 
-    /// Waits for open connections to finish and closes them.
+    /// Commits every write queued so far, then waits for open connections to finish and
+    /// closes them.
     pub async fn close(&self) {
+        if let Err(err) = self.writer.write(Flush).await {
+            tracing::error!(%err, "cannot commit the writes still queued");
+        }
         self.pool.close().await;
     }
+}
+
+/// Changes nothing: once it is answered, every write queued before it is committed.
+struct Flush;
+
+impl Write for Flush {
+    type Output = ();
+
+    async fn apply(&self, _: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+        Ok(())
+    }
+
+    fn mirror(&self, _: &mut (), _: &mut Model) {}
 }
 
 /// Loads the fixtures: into a new database only, or after emptying every table.

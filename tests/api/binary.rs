@@ -178,12 +178,14 @@ fn bad_flag_values_are_a_one_line_error_and_exit_code_2() {
 #[test]
 fn a_bad_fixture_file_is_named_and_nothing_starts() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("click2mail.json"), r#"{"users": [{"username": "u"}]}"#).unwrap();
+    std::fs::write(dir.path().join("click2mail.json"), "{\"users\": [\n  {\"username\": \"u\"}\n]}").unwrap();
     let database = dir.path().join("paymock.db");
     let mut command = paymock();
     command.args(["--listen", "127.0.0.1:0", "--fixtures"]).arg(dir.path()).arg("--database").arg(&database);
-    let expected =
-        format!("error: --fixtures: {}: missing field `password`", dir.path().join("click2mail.json").display());
+    let expected = format!(
+        "error: --fixtures: {}: missing field `password` at line 2 column 19",
+        dir.path().join("click2mail.json").display()
+    );
     assert_config_error(command, &expected);
     assert!(!database.exists(), "nothing is written when the fixtures are bad");
 }
@@ -204,4 +206,71 @@ fn help_shows_every_flag_and_its_environment_variable() {
         assert!(help.contains(flag), "{flag} in {help}");
         assert!(help.contains(&format!("[env: {variable}=")), "{variable} in {help}");
     }
+}
+
+#[tokio::test]
+async fn healthcheck_exits_0_when_the_server_answers_and_1_when_none_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Server::start(&dir.path().join("paymock.db"));
+    let address = server.base_url.trim_start_matches("http://").to_owned();
+
+    let output = paymock().arg("healthcheck").env("PAYMOCK_LISTEN", &address).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(output.stdout.is_empty() && output.stderr.is_empty());
+    // Listening on every address, it checks loopback.
+    let port = address.rsplit(':').next().unwrap();
+    let output = paymock().args(["--listen", &format!("0.0.0.0:{port}"), "healthcheck"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+
+    assert!(server.stop().success());
+    let output = paymock().args(["--listen", &address, "healthcheck"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.starts_with(&format!("unhealthy: {address}: ")), "{stderr}");
+}
+
+/// An idle keep-alive connection, or a request that never finishes arriving, does not hold
+/// up a stop: the server exits 0 within two seconds of SIGTERM, with every acknowledged
+/// purchase in the database.
+#[tokio::test]
+async fn sigterm_stops_within_two_seconds_despite_open_connections() {
+    use std::io::Write;
+
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("paymock.db");
+    let mut server = Server::start(&database);
+    let client = reqwest::Client::new();
+    let purchase = client
+        .post(format!("{}/molpro/credit/purchase", server.base_url))
+        .basic_auth(USERNAME, Some(PASSWORD))
+        .form(&VENDOR_EXAMPLE)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(purchase.status(), 200);
+    // A request whose body never comes.
+    let mut stalled = std::net::TcpStream::connect(server.base_url.trim_start_matches("http://")).unwrap();
+    stalled
+        .write_all(b"POST /molpro/credit/purchase HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nbilling")
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+
+    let asked = std::time::Instant::now();
+    let status = server.stop();
+    let took = asked.elapsed();
+    assert!(status.success(), "{status}");
+    assert!(took < Duration::from_secs(2), "took {took:?}");
+    assert!(server.log_seen.iter().any(|line| line.contains("\"stopped\"")));
+
+    let server = Server::start(&database);
+    let balance = client
+        .get(format!("{}/molpro/credit", server.base_url))
+        .basic_auth(USERNAME, Some(PASSWORD))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(balance.contains("<balance>10.00</balance>"), "{balance}");
 }
