@@ -74,6 +74,17 @@ impl Server {
         }
     }
 
+    /// Buys credit with the vendor example's form, as awesomeuser.
+    async fn buy_vendor_example(&self, client: &reqwest::Client) -> reqwest::Response {
+        client
+            .post(format!("{}/molpro/credit/purchase", self.base_url))
+            .basic_auth(USERNAME, Some(PASSWORD))
+            .form(&VENDOR_EXAMPLE)
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// Sends SIGTERM, as `docker stop` does, and waits for the process to exit.
     fn stop(&mut self) -> ExitStatus {
         let mut child = self.child.take().expect("running");
@@ -104,13 +115,7 @@ async fn state_survives_a_restart_on_the_same_database() {
 
     let mut server = Server::start(&database);
     let status_url = format!("{}/molpro/credit", server.base_url);
-    let reply = client
-        .post(format!("{}/molpro/credit/purchase", server.base_url))
-        .basic_auth(USERNAME, Some(PASSWORD))
-        .form(&VENDOR_EXAMPLE)
-        .send()
-        .await
-        .unwrap();
+    let reply = server.buy_vendor_example(&client).await;
     assert_eq!(reply.status(), 200);
     assert_eq!(reply.headers()["content-type"], "application/xml");
     let expected = format!(
@@ -240,14 +245,7 @@ async fn sigterm_stops_within_two_seconds_despite_open_connections() {
     let database = dir.path().join("paymock.db");
     let mut server = Server::start(&database);
     let client = reqwest::Client::new();
-    let purchase = client
-        .post(format!("{}/molpro/credit/purchase", server.base_url))
-        .basic_auth(USERNAME, Some(PASSWORD))
-        .form(&VENDOR_EXAMPLE)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(purchase.status(), 200);
+    assert_eq!(server.buy_vendor_example(&client).await.status(), 200);
     // A request whose body never comes.
     let mut stalled = std::net::TcpStream::connect(server.base_url.trim_start_matches("http://")).unwrap();
     stalled
