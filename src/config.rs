@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -37,6 +38,11 @@ pub struct Config {
     /// How many requests the journal keeps; the oldest are dropped (0 keeps none)
     #[arg(long, env = "PAYMOCK_JOURNAL_SIZE", value_name = "N", default_value_t = 10_000)]
     pub journal_size: usize,
+
+    /// Seconds a client may take to send a request's headers, and again its body; a slower
+    /// client's connection is closed, or gets a 408 (idle keep-alive connections close after as long)
+    #[arg(long, env = "PAYMOCK_READ_TIMEOUT", value_name = "SECONDS", default_value = "10", value_parser = parse_seconds)]
+    pub read_timeout: Duration,
 
     /// Log line format; the level comes from RUST_LOG (default: info)
     #[arg(long, env = "PAYMOCK_LOG_FORMAT", value_name = "FORMAT", value_enum, default_value_t = LogFormat::Text)]
@@ -103,6 +109,16 @@ fn parse_database(value: &str) -> Result<Database, String> {
     }
 }
 
+/// A positive number of seconds, fractions allowed, at most an hour.
+fn parse_seconds(value: &str) -> Result<Duration, String> {
+    let seconds: f64 = value.trim().parse().map_err(|_| "must be a number of seconds, such as 10 or 0.5")?;
+    if seconds > 0.0 && seconds <= 3600.0 {
+        Ok(Duration::from_secs_f64(seconds))
+    } else {
+        Err("must be more than 0 and at most 3600 seconds".into())
+    }
+}
+
 fn parse_admin_token(value: &str) -> Result<String, String> {
     let usable = !value.is_empty() && value.bytes().all(|b| b.is_ascii_graphic());
     if usable { Ok(value.to_owned()) } else { Err("must be non-empty printable ASCII without spaces".into()) }
@@ -142,6 +158,7 @@ mod tests {
         assert_eq!(config.fixtures, None);
         assert_eq!(config.public_url, None);
         assert_eq!(config.log_format, LogFormat::Text);
+        assert_eq!(config.read_timeout, Duration::from_secs(10));
     }
 
     #[test]
@@ -154,11 +171,14 @@ mod tests {
             "https://pay.test:9/base/",
             "--log-format",
             "json",
+            "--read-timeout",
+            "0.25",
         ])
         .unwrap();
         assert_eq!(config.database, Database::Memory);
         assert_eq!(config.public_url.as_deref(), Some("https://pay.test:9/base"));
         assert_eq!(config.log_format, LogFormat::Json);
+        assert_eq!(config.read_timeout, Duration::from_millis(250));
 
         for args in [
             ["--listen", "localhost"],
@@ -168,6 +188,10 @@ mod tests {
             ["--fixtures", "/no/such/dir"],
             ["--log-format", "xml"],
             ["--database", ""],
+            ["--read-timeout", "0"],
+            ["--read-timeout", "NaN"],
+            ["--read-timeout", "5s"],
+            ["--read-timeout", "3601"],
         ] {
             let err = Config::try_parse_from(["paymock"].into_iter().chain(args)).unwrap_err();
             let rendered = err.render().to_string();

@@ -1,5 +1,6 @@
-//! Connections that a fault can drop. The server accepts through [`DroppableListener`]; each
-//! connection's [`ConnectionHandle`] reaches handlers as `ConnectInfo`, and once a fault
+//! The connection loop, and connections that a fault can drop. [`serve`] accepts each
+//! connection, bounds how long a client may take to send its request headers, and hands the
+//! connection's [`ConnectionHandle`] to handlers as `ConnectInfo`; once a fault
 //! [`ConnectionHandle::drop_connection`]s it, nothing more is written: the connection closes
 //! with no reply, or is reset.
 
@@ -10,10 +11,22 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::task::{Context, Poll};
 
-use axum::extract::connect_info::Connected;
-use axum::serve::{IncomingStream, Listener};
+use std::future::Future;
+use std::pin::pin;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::Request;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
+use tower::ServiceExt;
 
 /// How a dropped connection ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,27 +54,63 @@ impl ConnectionHandle {
     }
 }
 
-impl Connected<IncomingStream<'_, DroppableListener>> for ConnectionHandle {
-    fn connect_info(stream: IncomingStream<'_, DroppableListener>) -> Self {
-        stream.remote_addr().clone()
+/// Serves `app` on `listener`, HTTP/1.1, until `shutdown` completes; then stops accepting
+/// and waits for the connections still open to finish their requests.
+///
+/// A client gets `read_timeout` to send each request's headers (an idle keep-alive
+/// connection is closed after as long); the handlers give it as long again for the body.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    read_timeout: Duration,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> io::Result<()> {
+    let mut http = http1::Builder::new();
+    http.timer(TokioTimer::new()).header_read_timeout(read_timeout);
+    let open_connections = GracefulShutdown::new();
+    let mut shutdown = pin!(shutdown);
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            () = &mut shutdown => break,
+        };
+        let (stream, remote) = match accepted {
+            Ok(accepted) => accepted,
+            // The client gave up before it was accepted: nothing to serve.
+            Err(err) if is_connection_error(&err) => continue,
+            // Out of file descriptors, most likely: wait for some to close.
+            Err(err) => {
+                tracing::error!(%err, "accepting a connection failed");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let state = Arc::new(AtomicU8::new(OPEN));
+        let handle = ConnectionHandle { remote, state: state.clone() };
+        let app = app.clone();
+        let service = service_fn(move |request: Request<Incoming>| {
+            let mut request = request.map(Body::new);
+            request.extensions_mut().insert(ConnectInfo(handle.clone()));
+            app.clone().oneshot(request)
+        });
+        let connection = http.serve_connection(TokioIo::new(DroppableStream { stream, state }), service);
+        let connection = open_connections.watch(connection);
+        tokio::spawn(async move {
+            if let Err(err) = connection.await {
+                tracing::debug!(%err, %remote, "connection ended with an error");
+            }
+        });
     }
+    drop(listener);
+    open_connections.shutdown().await;
+    Ok(())
 }
 
-pub struct DroppableListener(pub TcpListener);
-
-impl Listener for DroppableListener {
-    type Io = DroppableStream;
-    type Addr = ConnectionHandle;
-
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        let (stream, remote) = Listener::accept(&mut self.0).await;
-        let state = Arc::new(AtomicU8::new(OPEN));
-        (DroppableStream { stream, state: state.clone() }, ConnectionHandle { remote, state })
-    }
-
-    fn local_addr(&self) -> io::Result<Self::Addr> {
-        Ok(ConnectionHandle { remote: self.0.local_addr()?, state: Arc::new(AtomicU8::new(OPEN)) })
-    }
+fn is_connection_error(err: &io::Error) -> bool {
+    matches!(
+        err.kind(),
+        io::ErrorKind::ConnectionRefused | io::ErrorKind::ConnectionAborted | io::ErrorKind::ConnectionReset
+    )
 }
 
 pub struct DroppableStream {

@@ -4,12 +4,11 @@
 //! CVVs are masked before anything is kept.
 
 use std::collections::VecDeque;
-use std::pin::Pin;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-use axum::body::{Body, Bytes, HttpBody};
+use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::middleware::Next;
@@ -134,7 +133,8 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
     let content_type = request.headers().get(CONTENT_TYPE).and_then(|value| value.to_str().ok()).map(str::to_owned);
 
     let (parts, body) = request.into_parts();
-    let request_bytes = read_up_to(body, crate::BODY_LIMIT_BYTES).await;
+    // Already in memory: see `request_body::buffer`.
+    let request_bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
     let request_body = mask_body(Sender::Client, content_type.as_deref(), &request_bytes);
     let response = next.run(Request::from_parts(parts, Body::from(request_bytes))).await;
 
@@ -158,23 +158,6 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
         response_body,
     });
     Response::from_parts(parts, Body::from(response_bytes))
-}
-
-/// The body's bytes, stopping once there are more than `limit`: enough for the handler to
-/// see the body is too large and answer 413 itself.
-async fn read_up_to(mut body: Body, limit: usize) -> Bytes {
-    let mut bytes = Vec::new();
-    while bytes.len() <= limit {
-        match std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await {
-            Some(Ok(frame)) => {
-                if let Some(data) = frame.data_ref() {
-                    bytes.extend_from_slice(data);
-                }
-            }
-            Some(Err(_)) | None => break,
-        }
-    }
-    Bytes::from(bytes)
 }
 
 /// Whose body it is: what a client sends may hold a CVV anywhere; what the sandbox answers

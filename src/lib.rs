@@ -28,9 +28,11 @@ pub mod xml;
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, OriginalUri, Request};
+use axum::http::header::CONNECTION;
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Json, Response};
 use tokio::net::TcpListener;
@@ -63,6 +65,9 @@ pub struct AppState {
     pub admin_token: Option<Arc<str>>,
     pub journal: Arc<Journal>,
     pub faults: Arc<Faults>,
+    /// `--read-timeout`: how long a client may take to send a request's headers, and then
+    /// its body.
+    pub read_timeout: Duration,
 }
 
 /// The whole sandbox as one router.
@@ -84,7 +89,9 @@ fn with_layers(router: Router<AppState>, state: &AppState) -> Router<AppState> {
         .layer(axum::middleware::from_fn_with_state(state.clone(), faults::inject))
         .layer(axum::middleware::from_fn(click2mail::negotiate))
         .layer(axum::middleware::from_fn_with_state(state.clone(), journal::record))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), request_body::buffer))
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .layer(axum::middleware::map_response(close_after_timeout))
         .layer(SetResponseHeaderLayer::overriding(HeaderName::from_static(VERSION_HEADER), version))
         .layer(
             TraceLayer::new_for_http()
@@ -95,6 +102,15 @@ fn with_layers(router: Router<AppState>, state: &AppState) -> Router<AppState> {
                 })
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
+}
+
+/// A client whose body stopped arriving is not waited for again: its 408 closes the
+/// connection.
+async fn close_after_timeout(mut response: Response) -> Response {
+    if response.status() == StatusCode::REQUEST_TIMEOUT {
+        response.headers_mut().insert(CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
 }
 
 /// Paths no router matched. Those under a vendor's prefix that its own router does not see
@@ -117,7 +133,6 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let listener = connection::DroppableListener(listener);
-    let app = app(state).into_make_service_with_connect_info::<connection::ConnectionHandle>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    let read_timeout = state.read_timeout;
+    connection::serve(listener, app(state), read_timeout, shutdown).await
 }

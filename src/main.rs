@@ -74,6 +74,7 @@ async fn run(config: Config) -> Result<(), Failure> {
         admin_token: config.admin_token.map(Arc::from),
         journal: Arc::new(paymock::journal::Journal::new(config.journal_size)),
         faults: Arc::default(),
+        read_timeout: config.read_timeout,
     };
     let (stopping, stop_asked) = tokio::sync::oneshot::channel();
     let shutdown = async {

@@ -1,9 +1,15 @@
-//! Reading request bodies the same way on every surface: within the 64 KiB limit, and with
-//! the content type split from its parameters. Each surface turns a [`BodyError`] and an
-//! unwanted content type into its own envelope.
+//! Reading request bodies the same way on every surface. [`buffer`] reads each body once,
+//! before anything else sees it, within the 64 KiB limit and the read timeout; [`read`] then
+//! hands it, or what went wrong with it, to the handler. Each surface turns a [`BodyError`]
+//! and an unwanted content type into its own envelope.
 
-use axum::body::Bytes;
-use axum::extract::{FromRequest, Request};
+use std::pin::Pin;
+
+use axum::body::{Body, Bytes, HttpBody};
+use axum::extract::{FromRequest, Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, StatusCode};
 
@@ -15,12 +21,60 @@ pub enum BodyError {
     TooLarge,
     /// The client stopped sending, or sent something that is not a body.
     Unreadable,
+    /// Not all there within the read timeout.
+    TimedOut,
 }
 
+/// Middleware: reads the whole body into memory, stopping after [`crate::BODY_LIMIT_BYTES`]
+/// plus one byte or at the read timeout, so that the journal and the handler both read it
+/// from memory. When the body is too large, breaks off or is late, the request goes on with
+/// what arrived and the [`BodyError`] for [`read`] to report.
+pub async fn buffer(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let limit = crate::BODY_LIMIT_BYTES;
+    let (bytes, failure) = match tokio::time::timeout(state.read_timeout, read_up_to(body, limit)).await {
+        Ok(Ok(bytes)) if bytes.len() > limit => (bytes, Some(BodyError::TooLarge)),
+        Ok(Ok(bytes)) => (bytes, None),
+        Ok(Err(partial)) => (partial, Some(BodyError::Unreadable)),
+        Err(_) => (Bytes::new(), Some(BodyError::TimedOut)),
+    };
+    if let Some(failure) = failure {
+        parts.extensions.insert(failure);
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes))).await
+}
+
+/// The body's bytes, stopping once there are more than `limit`; `Err` with the bytes so far
+/// when the body breaks off.
+async fn read_up_to(mut body: Body, limit: usize) -> Result<Bytes, Bytes> {
+    let mut bytes = Vec::new();
+    while bytes.len() <= limit {
+        match std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await {
+            Some(Ok(frame)) => {
+                if let Some(data) = frame.data_ref() {
+                    bytes.extend_from_slice(data);
+                }
+            }
+            Some(Err(_)) => return Err(Bytes::from(bytes)),
+            None => break,
+        }
+    }
+    Ok(Bytes::from(bytes))
+}
+
+/// The request's body as [`buffer`] left it, or why it cannot be had.
 pub async fn read(request: Request, state: &AppState) -> Result<Bytes, BodyError> {
+    if let Some(failure) = request.extensions().get::<BodyError>() {
+        return Err(*failure);
+    }
     Bytes::from_request(request, state).await.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE { BodyError::TooLarge } else { BodyError::Unreadable }
     })
+}
+
+/// A duration for messages: `10 seconds`, `0.5 seconds`.
+pub fn seconds(duration: std::time::Duration) -> String {
+    format!("{} seconds", duration.as_secs_f64())
 }
 
 /// The `Content-Type` header as the client sent it, for error messages: `(none)` when absent.

@@ -26,6 +26,7 @@ impl FromRequest<AppState> for AdminBody {
         let bytes = request_body::read(request, state).await.map_err(|err| match err {
             BodyError::TooLarge => AdminError::PayloadTooLarge,
             BodyError::Unreadable => AdminError::bad_field("body", "could not be read"),
+            BodyError::TimedOut => AdminError::BodyTimedOut(request_body::seconds(state.read_timeout)),
         })?;
         let value: Value = serde_json::from_slice(&bytes)
             .map_err(|err| AdminError::bad_field("body", format!("is not valid JSON: {err}")))?;

@@ -28,6 +28,8 @@ pub enum AdminError {
     Conflict(String),
     #[error("The request body is larger than {} KiB.", crate::BODY_LIMIT_BYTES / 1024)]
     PayloadTooLarge,
+    #[error("The request body did not arrive within {0}.")]
+    BodyTimedOut(String),
     #[error("Method {0} is not allowed on this route.")]
     MethodNotAllowed(axum::http::Method),
     /// Never shown to the client; logged.
@@ -49,6 +51,7 @@ impl IntoResponse for AdminError {
             AdminError::NotFound(_) => StatusCode::NOT_FOUND,
             AdminError::Conflict(_) => StatusCode::CONFLICT,
             AdminError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AdminError::BodyTimedOut(_) => StatusCode::REQUEST_TIMEOUT,
             AdminError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             AdminError::Store(err) => {
                 tracing::error!(%err, "store failure");

@@ -18,6 +18,8 @@ pub enum Click2MailError {
     InvalidParameter { parameter: String, reason: String },
     #[error("The request body could not be read.")]
     UnreadableBody,
+    #[error("The request body did not arrive within {0}.")]
+    BodyTimedOut(String),
     #[error("Content-Type {0} is not supported: send the parameters as application/x-www-form-urlencoded.")]
     NotAForm(String),
     #[error("The request body is larger than {} KiB.", crate::BODY_LIMIT_BYTES / 1024)]
@@ -44,6 +46,7 @@ impl Click2MailError {
             | Click2MailError::NotAForm(_)
             | Click2MailError::UnreadableBody => StatusCode::BAD_REQUEST,
             Click2MailError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Click2MailError::BodyTimedOut(_) => StatusCode::REQUEST_TIMEOUT,
             Click2MailError::NotFound(_) => StatusCode::NOT_FOUND,
             Click2MailError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Click2MailError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -52,6 +52,7 @@ impl FromRequest<AppState> for FormParams {
         let body = request_body::read(request, state).await.map_err(|err| match err {
             BodyError::TooLarge => Click2MailError::PayloadTooLarge,
             BodyError::Unreadable => Click2MailError::UnreadableBody,
+            BodyError::TimedOut => Click2MailError::BodyTimedOut(request_body::seconds(state.read_timeout)),
         })?;
         if !body.is_empty() {
             if media_type.as_deref() != Some("application/x-www-form-urlencoded") {

@@ -34,6 +34,7 @@ impl FromRequest<AppState> for JsonBody {
         let bytes = request_body::read(request, state).await.map_err(|err| match err {
             BodyError::TooLarge => HostwayError::PayloadTooLarge,
             BodyError::Unreadable => HostwayError::bad_field("body", "could not be read"),
+            BodyError::TimedOut => HostwayError::BodyTimedOut(request_body::seconds(state.read_timeout)),
         })?;
         let value = serde_json::from_slice(&bytes)
             .map_err(|err| HostwayError::bad_field("body", format!("is not valid JSON: {err}")))?;

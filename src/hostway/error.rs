@@ -25,6 +25,8 @@ pub enum HostwayError {
     UnsupportedMediaType(String),
     #[error("The request body is larger than {} KiB.", crate::BODY_LIMIT_BYTES / 1024)]
     PayloadTooLarge,
+    #[error("The request body did not arrive within {0}.")]
+    BodyTimedOut(String),
     /// Fields that are missing or malformed, each with a hint; all of them at once.
     #[error("The request body has missing or malformed fields: {}.", field_list(.0))]
     BadRequest(BTreeMap<String, String>),
@@ -64,6 +66,7 @@ impl HostwayError {
             HostwayError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             HostwayError::UnsupportedMediaType(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupportedMediaType"),
             HostwayError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "requestEntityTooLarge"),
+            HostwayError::BodyTimedOut(_) => (StatusCode::REQUEST_TIMEOUT, "requestTimeout"),
             HostwayError::BadRequest(_) => (StatusCode::BAD_REQUEST, "badRequest"),
             HostwayError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             HostwayError::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "badMethod"),
@@ -80,6 +83,7 @@ fn injected_kind(status: StatusCode) -> &'static str {
         403 => "forbidden",
         404 => "itemNotFound",
         405 => "badMethod",
+        408 => "requestTimeout",
         409 => "conflict",
         413 => "requestEntityTooLarge",
         415 => "unsupportedMediaType",

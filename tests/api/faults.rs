@@ -152,18 +152,6 @@ async fn headers_ask_for_a_fault_on_one_request() {
     assert_eq!(reply.body, error_xml(9, "X-Paymock-Delay must be milliseconds from 0 to 60000.", &[]));
 }
 
-/// The sandbox on a real loopback socket, so that dropped connections can be seen.
-async fn serve() -> (std::net::SocketAddr, tokio::sync::oneshot::Sender<()>) {
-    let app = TestApp::new().await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(paymock::serve(listener, app.state.clone(), async move {
-        let _ = stopped.await;
-    }));
-    (address, stop)
-}
-
 /// Sends a GET with the given extra header and reads until the server closes.
 fn raw_get(address: std::net::SocketAddr, path: &str, extra: &str) -> std::io::Result<Vec<u8>> {
     let mut stream = std::net::TcpStream::connect(address)?;
@@ -180,7 +168,8 @@ fn raw_get(address: std::net::SocketAddr, path: &str, extra: &str) -> std::io::R
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dropped_connections_are_really_dropped() {
-    let (address, _stop) = serve().await;
+    let served = TestApp::new().await.serve().await;
+    let address = served.address;
     let result = tokio::task::spawn_blocking(move || {
         (
             raw_get(address, "/molpro/credit", "X-Paymock-Fault: empty\r\n"),
@@ -234,12 +223,8 @@ async fn hostway_header_faults_and_bodiless_statuses() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rule_drops_connections_and_the_journal_says_so() {
     let app = TestApp::new().await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let (_stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(paymock::serve(listener, app.state.clone(), async move {
-        let _ = stopped.await;
-    }));
+    let served = app.serve().await;
+    let address = served.address;
     let rule = json!({"match": {"path": "/molpro/*"}, "action": {"drop": "reset"}, "times": 1});
     app.send(admin(Method::POST, "/faults", Some(rule))).await;
 

@@ -1,7 +1,9 @@
 //! Drives the real router in memory: a fresh in-memory database with the default fixtures
 //! per test, and a clock frozen at a known instant.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
@@ -68,6 +70,7 @@ impl TestApp {
             admin_token: None,
             journal: Arc::new(paymock::journal::Journal::new(100)),
             faults: Arc::default(),
+            read_timeout: Duration::from_secs(10),
         };
         TestApp { router: app(state.clone()), state }
     }
@@ -91,6 +94,25 @@ impl TestApp {
         self.state.admin_token = Some(Arc::from(token));
         self.router = app(self.state.clone());
         self
+    }
+
+    /// The same sandbox, as if started with `--read-timeout`.
+    pub fn with_read_timeout(mut self, timeout: Duration) -> TestApp {
+        self.state.read_timeout = timeout;
+        self.router = app(self.state.clone());
+        self
+    }
+
+    /// Serves this sandbox on a loopback port, as the binary does, until the [`Served`] is
+    /// dropped.
+    pub async fn serve(&self) -> Served {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
+        let address = listener.local_addr().expect("its address");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(paymock::serve(listener, self.state.clone(), async move {
+            let _ = stopped.await;
+        }));
+        Served { address, _stop: stop }
     }
 
     pub fn freeze_clock(&self, now: &str) {
@@ -126,6 +148,12 @@ impl TestApp {
         let balance = reply.body.split("<balance>").nth(1).and_then(|rest| rest.split("</balance>").next());
         balance.expect("a <balance> element").to_owned()
     }
+}
+
+/// A sandbox listening on a real socket; it stops accepting when this is dropped.
+pub struct Served {
+    pub address: SocketAddr,
+    _stop: tokio::sync::oneshot::Sender<()>,
 }
 
 pub struct Reply {

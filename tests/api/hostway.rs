@@ -8,11 +8,11 @@ use serde_json::{Value, json};
 
 use crate::helpers::*;
 
-type User = (&'static str, &'static str);
-const OWNER: User = ("acme-owner", "Owner-Pass-1");
+pub type User = (&'static str, &'static str);
+pub const OWNER: User = ("acme-owner", "Owner-Pass-1");
 /// A member of 1001 only: may read 1001, may change nothing, and is a stranger to 1002.
-const MEMBER: User = ("acme-member", "Member-Pass-1");
-const AGENT: User = ("sales-agent", "Agent-Pass-1");
+pub const MEMBER: User = ("acme-member", "Member-Pass-1");
+pub const AGENT: User = ("sales-agent", "Agent-Pass-1");
 const BASE: &str = "http://paymock.test:8080";
 
 fn request(method: Method, path: &str, user: Option<User>, body: Option<&Value>) -> Request<Body> {
@@ -32,7 +32,7 @@ async fn call(app: &TestApp, method: Method, path: &str, user: User, body: Optio
 }
 
 /// A card that saves: the visa test card, good until 2030, with a well-formed address.
-fn card() -> Value {
+pub fn card() -> Value {
     json!({
         "paymentInfoType": "credit_card",
         "accountNumber": "4111111111111111",
@@ -44,7 +44,7 @@ fn card() -> Value {
     })
 }
 
-fn card_with(changes: Value) -> Value {
+pub fn card_with(changes: Value) -> Value {
     let mut card = card();
     for (key, value) in changes.as_object().unwrap() {
         card[key] = value.clone();
@@ -62,7 +62,7 @@ async fn save(app: &TestApp, account: &str, body: &Value) -> Reply {
 
 /// The error envelope with its random guid checked and taken out, so the rest compares
 /// exactly. Also checks the envelope's key order as the vendor writes it.
-fn envelope(reply: &Reply) -> Value {
+pub fn envelope(reply: &Reply) -> Value {
     assert_eq!(reply.header("content-type"), "application/json", "{}", reply.body);
     let mut value: Value = serde_json::from_str(&reply.body).unwrap();
     let (kind, inner) = value.as_object_mut().unwrap().iter_mut().next().unwrap();
@@ -76,7 +76,7 @@ fn envelope(reply: &Reply) -> Value {
     value
 }
 
-fn error(kind: &str, code: u16, message: &str, details: Value) -> Value {
+pub fn error(kind: &str, code: u16, message: &str, details: Value) -> Value {
     json!({ kind: {"message": message, "code": code, "details": details} })
 }
 
@@ -84,7 +84,7 @@ fn conflict(message: &str) -> Value {
     error("conflict", 409, message, json!({}))
 }
 
-fn bad_request(details: Value) -> Value {
+pub fn bad_request(details: Value) -> Value {
     let fields: Vec<&String> = details.as_object().unwrap().keys().collect();
     let fields: Vec<&str> = fields.into_iter().map(String::as_str).collect();
     let message = format!("The request body has missing or malformed fields: {}.", fields.join(", "));

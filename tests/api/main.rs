@@ -5,5 +5,6 @@ mod binary;
 mod click2mail;
 mod faults;
 mod helpers;
+mod hostile;
 mod hostway;
 mod routing;
