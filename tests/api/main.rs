@@ -3,6 +3,7 @@
 mod admin;
 mod binary;
 mod click2mail;
+mod concurrency;
 mod faults;
 mod helpers;
 mod hostile;
