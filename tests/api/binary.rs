@@ -13,7 +13,7 @@ use crate::helpers::{PASSWORD, USERNAME, VENDOR_EXAMPLE, XML_DECLARATION};
 /// Long enough for a loaded CI machine; a healthy server needs milliseconds.
 const PATIENCE: Duration = Duration::from_secs(30);
 
-fn paymock() -> Command {
+pub fn paymock() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_paymock"));
     for variable in [
         "PAYMOCK_LISTEN",
@@ -22,6 +22,8 @@ fn paymock() -> Command {
         "PAYMOCK_PUBLIC_URL",
         "PAYMOCK_ADMIN_TOKEN",
         "PAYMOCK_LOG_FORMAT",
+        "PAYMOCK_READ_TIMEOUT",
+        "PAYMOCK_JOURNAL_SIZE",
     ] {
         command.env_remove(variable);
     }
@@ -30,16 +32,16 @@ fn paymock() -> Command {
 }
 
 /// A running server on an ephemeral loopback port, killed if a test fails before stopping it.
-struct Server {
+pub struct Server {
     child: Option<Child>,
-    base_url: String,
+    pub base_url: String,
     log: Receiver<String>,
-    log_seen: Vec<String>,
+    pub log_seen: Vec<String>,
 }
 
 impl Server {
     /// Starts the binary and waits for the log line that says it is listening.
-    fn start(database: &Path) -> Server {
+    pub fn start(database: &Path) -> Server {
         let mut child = paymock()
             .args(["--listen", "127.0.0.1:0", "--log-format", "json", "--database"])
             .arg(database)
@@ -64,7 +66,7 @@ impl Server {
     }
 
     /// The first log line, from here on, that contains `needle`.
-    fn wait_for_log(&mut self, needle: &str) -> String {
+    pub fn wait_for_log(&mut self, needle: &str) -> String {
         loop {
             let line = self.log.recv_timeout(PATIENCE).unwrap_or_else(|_| panic!("no log line with {needle:?}"));
             self.log_seen.push(line.clone());
@@ -86,7 +88,7 @@ impl Server {
     }
 
     /// Sends SIGTERM, as `docker stop` does, and waits for the process to exit.
-    fn stop(&mut self) -> ExitStatus {
+    pub fn stop(&mut self) -> ExitStatus {
         let mut child = self.child.take().expect("running");
         let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill runs");
         assert!(status.success());
@@ -95,6 +97,13 @@ impl Server {
         let status = exited.recv_timeout(PATIENCE).expect("the server exits after SIGTERM").expect("wait");
         self.log_seen.extend(self.log.try_iter());
         status
+    }
+
+    /// Kills the process with SIGKILL, as a crash or the OOM killer would, and waits for it.
+    pub fn kill(&mut self) {
+        let mut child = self.child.take().expect("running");
+        child.kill().expect("SIGKILL is sent");
+        child.wait().expect("the process is reaped");
     }
 }
 

@@ -4,6 +4,7 @@ mod admin;
 mod binary;
 mod click2mail;
 mod concurrency;
+mod crash;
 mod faults;
 mod helpers;
 mod hostile;
