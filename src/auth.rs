@@ -3,6 +3,7 @@
 
 use axum::http::{HeaderMap, header::AUTHORIZATION};
 use base64::{Engine, engine::general_purpose::STANDARD};
+use sha2::{Digest, Sha256};
 
 /// Credentials as the client sent them; nothing is checked against the store yet.
 #[derive(Clone)]
@@ -44,11 +45,14 @@ impl BasicCredentials {
     }
 
     /// Checks the password against the stored one, `None` when the user does not exist.
-    /// Both cases compare the same way, in time that does not depend on where the
-    /// passwords differ.
+    /// Both cases do the same work: each side is hashed to 32 bytes and the digests are
+    /// compared in full, so the time taken depends neither on where the passwords differ,
+    /// nor on their lengths, nor on whether the user exists.
     pub fn verify(&self, stored_password: Option<&str>) -> Result<(), AuthError> {
         const NO_SUCH_USER: &str = "\u{0}no such user\u{0}";
-        let matches = constant_time_eq(self.password.as_bytes(), stored_password.unwrap_or(NO_SUCH_USER).as_bytes());
+        let given = Sha256::digest(self.password.as_bytes());
+        let expected = Sha256::digest(stored_password.unwrap_or(NO_SUCH_USER).as_bytes());
+        let matches = constant_time_eq(&given, &expected);
         if matches && stored_password.is_some() { Ok(()) } else { Err(AuthError::WrongCredentials) }
     }
 }

@@ -42,7 +42,13 @@ pub struct Server {
 impl Server {
     /// Starts the binary and waits for the log line that says it is listening.
     pub fn start(database: &Path) -> Server {
+        Server::start_logging(database, "info")
+    }
+
+    /// Starts the binary with `RUST_LOG=filter`.
+    pub fn start_logging(database: &Path, filter: &str) -> Server {
         let mut child = paymock()
+            .env("RUST_LOG", filter)
             .args(["--listen", "127.0.0.1:0", "--log-format", "json", "--database"])
             .arg(database)
             .stdout(Stdio::piped())

@@ -10,7 +10,7 @@ use axum::http::{Method, Request, StatusCode, header};
 use serde_json::{Value, json};
 
 use crate::helpers::*;
-use crate::hostway::{OWNER, bad_request, card, card_with, envelope, error};
+use crate::hostway::{OWNER, bad_request, card, card_with, envelope, error, request};
 
 /// Which API a route belongs to, and so which envelope its errors come in.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -44,17 +44,9 @@ async fn app_with_a_saved_card() -> (TestApp, String) {
     (app, id)
 }
 
+/// A request as the owner of accounts 1001 and 1002.
 fn hostway_request(method: Method, path: &str, body: Option<&Value>) -> Request<Body> {
-    let builder = Request::builder()
-        .method(method)
-        .uri(path)
-        .header(header::HOST, HOST)
-        .header(header::AUTHORIZATION, basic(OWNER.0, OWNER.1));
-    match body {
-        Some(body) => builder.header(header::CONTENT_TYPE, "application/json").body(Body::from(body.to_string())),
-        None => builder.body(Body::empty()),
-    }
-    .unwrap()
+    request(method, path, Some(OWNER), body)
 }
 
 /// A request to one of [`BODY_ROUTES`], authenticated for its surface.

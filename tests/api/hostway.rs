@@ -15,7 +15,7 @@ pub const MEMBER: User = ("acme-member", "Member-Pass-1");
 pub const AGENT: User = ("sales-agent", "Agent-Pass-1");
 const BASE: &str = "http://paymock.test:8080";
 
-fn request(method: Method, path: &str, user: Option<User>, body: Option<&Value>) -> Request<Body> {
+pub fn request(method: Method, path: &str, user: Option<User>, body: Option<&Value>) -> Request<Body> {
     let mut builder = Request::builder().method(method).uri(path).header(header::HOST, HOST);
     if let Some((username, password)) = user {
         builder = builder.header(header::AUTHORIZATION, basic(username, password));

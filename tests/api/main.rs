@@ -10,3 +10,4 @@ mod helpers;
 mod hostile;
 mod hostway;
 mod routing;
+mod security;

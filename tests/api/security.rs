@@ -1,0 +1,264 @@
+//! What paymock guarantees about credentials, isolation and card data (SECURITY.md): failed
+//! logins say nothing about which users exist, nobody reaches an account they have no role
+//! on or another user's balance, the admin token guards the whole control plane but health,
+//! and no full card number or CVV is ever written to the database, the journal or the logs.
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use serde_json::{Value, json};
+
+use crate::binary::Server;
+use crate::helpers::*;
+use crate::hostway::{AGENT, MEMBER, OWNER, card, card_with, envelope, request};
+
+/// Every `(method, path template)` the OpenAPI document lists under `prefix`. The routing
+/// tests check that the document lists exactly the routes the server has.
+async fn documented_routes(app: &TestApp, prefix: &str) -> Vec<(Method, String)> {
+    let token = app.state.admin_token.as_deref().map(|token| format!("Bearer {token}"));
+    let mut request = get("/__admin/openapi.json");
+    if let Some(token) = token {
+        request = request.header(header::AUTHORIZATION, token);
+    }
+    let document: Value = serde_json::from_str(&app.send(request.body(Body::empty()).unwrap()).await.body).unwrap();
+    let mut routes = Vec::new();
+    for (path, operations) in document["paths"].as_object().unwrap() {
+        if !path.starts_with(prefix) {
+            continue;
+        }
+        for method in ["get", "post", "put", "delete", "patch"] {
+            if operations.get(method).is_some() {
+                routes.push((method.to_uppercase().parse().unwrap(), path.clone()));
+            }
+        }
+    }
+    assert!(routes.len() >= 8, "{prefix}: {routes:?}");
+    routes
+}
+
+#[tokio::test]
+async fn unknown_users_and_wrong_passwords_get_byte_identical_replies() {
+    let app = TestApp::new().await;
+    for (path, known) in [("/molpro/credit", USERNAME), ("/accounts/1001/paymentInfo", OWNER.0)] {
+        let mut replies = Vec::new();
+        for username in [known, "no-such-user"] {
+            let request = get(path).header(header::AUTHORIZATION, basic(username, "not-the-password"));
+            let reply = app.send(request.body(Body::empty()).unwrap()).await;
+            assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+            let mut headers: Vec<(String, String)> = reply
+                .headers
+                .iter()
+                .map(|(name, value)| (name.to_string(), value.to_str().unwrap().to_owned()))
+                .collect();
+            headers.sort();
+            replies.push((headers, reply.body));
+        }
+        assert_eq!(replies[0], replies[1], "{path}");
+    }
+}
+
+#[tokio::test]
+async fn a_user_with_no_role_on_an_account_gets_403_on_every_route_of_it() {
+    let app = TestApp::new().await;
+    let saved = app.send(request(Method::POST, "/accounts/1002/paymentInfo", Some(OWNER), Some(&card()))).await;
+    assert_eq!(saved.status, StatusCode::CREATED);
+    let id = saved.header("location").rsplit('/').next().unwrap().to_owned();
+    let before = app.send(request(Method::GET, "/accounts/1002/paymentInfo", Some(OWNER), None)).await.body;
+
+    let routes = documented_routes(&app, "/accounts/").await;
+    for (method, template) in &routes {
+        let path = template.replace("{accountId}", "1002").replace("{paymentInfoId}", &id);
+        let body = match (method.as_str(), template.rsplit('/').next().unwrap()) {
+            ("POST", "paymentInfo") => {
+                Some(card_with(json!({"accountNumber": "5555555555554444", "creditCardType": "mastercard"})))
+            }
+            ("PUT", "default") => Some(json!({ "paymentInfo": format!("/accounts/1002/paymentInfo/{id}") })),
+            ("POST", "payment") => Some(json!({"amount": "5.00"})),
+            _ => None,
+        };
+        for path in [path.clone(), format!("{path}/")] {
+            if path.ends_with("/payment/") || path.ends_with(&format!("{id}/")) {
+                continue; // Only the list and the default have a trailing-slash form.
+            }
+            let reply = app.send(request(method.clone(), &path, Some(MEMBER), body.as_ref())).await;
+            assert_eq!(reply.status, StatusCode::FORBIDDEN, "{method} {path}: {}", reply.body);
+            let refusal = envelope(&reply);
+            assert_eq!(refusal["forbidden"]["code"], 403, "{method} {path}");
+        }
+    }
+    // Nor through an account the user does have a role on.
+    for method in [Method::GET, Method::DELETE] {
+        let path = format!("/accounts/1001/paymentInfo/{id}");
+        let reply = app.send(request(method.clone(), &path, Some(OWNER), None)).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{method} {path}");
+    }
+    let path = format!("/accounts/1001/paymentInfo/{id}/payment");
+    let reply = app.send(request(Method::POST, &path, Some(OWNER), Some(&json!({"amount": "5.00"})))).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+
+    assert_eq!(app.send(request(Method::GET, "/accounts/1002/paymentInfo", Some(OWNER), None)).await.body, before);
+    assert!(app.state.store.payments("1002").await.unwrap().is_empty());
+    // The agent, with no role at all, may read it: agents serve every account.
+    let reply = app.send(request(Method::GET, "/accounts/1002/paymentInfo", Some(AGENT), None)).await;
+    assert_eq!(reply.body, before);
+}
+
+#[tokio::test]
+async fn a_click2mail_user_sees_only_their_own_balance() {
+    let app = TestApp::new().await;
+    let seeded = json!({"username": "second-user", "password": "Second-Pass-1", "balance": "25.00"});
+    let request = Request::post("/__admin/click2mail/users")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(seeded.to_string()))
+        .unwrap();
+    assert_eq!(app.send(request).await.status, StatusCode::CREATED);
+    assert_eq!(app.purchase(&VENDOR_EXAMPLE).await.body, success_xml());
+
+    // Whatever names the query string or a form adds, the credentials decide whose balance.
+    for path in ["/molpro/credit", "/molpro/credit?username=awesomeuser", "/molpro/credit?user=awesomeuser"] {
+        let request = get(path).header(header::AUTHORIZATION, basic("second-user", "Second-Pass-1"));
+        let reply = app.send(request.body(Body::empty()).unwrap()).await;
+        assert_eq!(reply.body, balance_xml("25.00"), "{path}");
+        assert!(!reply.body.contains("awesomeuser"));
+    }
+    assert_eq!(app.balance().await, "10.00");
+    let request = get("/molpro/credit").header(header::AUTHORIZATION, basic("second-user", PASSWORD));
+    assert_eq!(app.send(request.body(Body::empty()).unwrap()).await.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn the_admin_token_guards_every_documented_admin_route_but_health() {
+    let app = TestApp::new().await.with_admin_token("s3cret");
+    let routes = documented_routes(&app, "/__admin/").await;
+    for (method, template) in &routes {
+        let path = template.replace("{username}", USERNAME).replace("{id}", "1");
+        let request = |authorization: Option<&str>| {
+            let mut builder = Request::builder().method(method.clone()).uri(path.as_str()).header(header::HOST, HOST);
+            if let Some(value) = authorization {
+                builder = builder.header(header::AUTHORIZATION, value);
+            }
+            builder.header(header::CONTENT_TYPE, "application/json").body(Body::from("{}")).unwrap()
+        };
+        let without = app.send(request(None)).await;
+        let with = app.send(request(Some("Bearer s3cret"))).await;
+        if template == "/__admin/health" {
+            assert_eq!((without.status, with.status), (StatusCode::OK, StatusCode::OK));
+        } else {
+            assert_eq!(without.status, StatusCode::UNAUTHORIZED, "{method} {path}");
+            assert_ne!(with.status, StatusCode::UNAUTHORIZED, "{method} {path}");
+        }
+    }
+}
+
+/// The card numbers a session below sends, test cards or not, approved or declined.
+const CARD_NUMBERS: [&str; 6] = [
+    "4111111111111111",
+    "5555555555554444",
+    "378282246310005",
+    "6011111111111117",
+    "4000000000000002",
+    "371449635398431",
+];
+/// Four-digit CVVs (American Express), which no timestamp, port or amount in the session can
+/// spell; three-digit ones could not be told apart from the milliseconds of a timestamp.
+const CVVS: [&str; 2] = ["7319", "8462"];
+
+/// The maximal runs of ASCII digits in `bytes`.
+fn digit_runs(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
+    bytes.split(|byte| !byte.is_ascii_digit()).filter(|run| !run.is_empty())
+}
+
+/// Fails if `what` holds a card number or CVV of the session as a run of digits of its own.
+fn assert_no_card_data(what: &str, bytes: &[u8]) {
+    for run in digit_runs(bytes) {
+        for secret in CARD_NUMBERS.iter().chain(&CVVS) {
+            assert!(run != secret.as_bytes(), "{what} holds {secret}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn no_card_number_or_cvv_reaches_the_database_the_journal_or_the_logs() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("paymock.db");
+    let mut server = Server::start_logging(&database, "debug");
+    let http = reqwest::Client::new();
+    let url = |path: &str| format!("{}{path}", server.base_url);
+
+    let mut purchases = 0;
+    for number in CARD_NUMBERS {
+        let (brand, code, cvvs) = match number.as_bytes()[0] {
+            b'3' => ("amex", "AX", CVVS),
+            b'5' => ("mastercard", "MC", ["123", "456"]),
+            b'6' => ("discover", "DI", ["123", "456"]),
+            _ => ("visa", "VI", ["123", "456"]),
+        };
+        let form: Vec<(&str, &str)> = VENDOR_EXAMPLE
+            .iter()
+            .map(|&(name, value)| match name {
+                "billingNumber" => (name, number),
+                "billingCvv" => (name, cvvs[0]),
+                "billingCcType" => (name, code),
+                _ => (name, value),
+            })
+            .collect();
+        // In the body, and once in the query string, where a careless client might put it.
+        let reply = http.post(url("/molpro/credit/purchase")).basic_auth(USERNAME, Some(PASSWORD)).form(&form);
+        assert_eq!(reply.send().await.unwrap().status(), 200);
+        let query = serde_urlencoded::to_string(&form).unwrap();
+        let reply = http.post(url(&format!("/molpro/credit/purchase?{query}"))).basic_auth(USERNAME, Some(PASSWORD));
+        assert_eq!(reply.send().await.unwrap().status(), 200);
+        purchases += 2;
+        let saved = card_with(json!({"accountNumber": number, "verificationNumber": cvvs[1], "creditCardType": brand}));
+        let reply = http
+            .post(url("/accounts/1001/paymentInfo"))
+            .basic_auth(OWNER.0, Some(OWNER.1))
+            .header("content-type", "application/json")
+            .body(saved.to_string())
+            .send()
+            .await
+            .unwrap();
+        let saves_expected = if ["4000000000000002", "371449635398431"].contains(&number) { 409 } else { 201 };
+        assert_eq!(reply.status(), saves_expected, "{number}");
+        // And in a path, where no route takes one.
+        let reply = http.get(url(&format!("/accounts/1001/paymentInfo/{number}"))).basic_auth(OWNER.0, Some(OWNER.1));
+        assert_eq!(reply.send().await.unwrap().status(), 404);
+    }
+    let methods = http.get(url("/accounts/1001/paymentInfo")).basic_auth(OWNER.0, Some(OWNER.1)).send().await.unwrap();
+    let methods: Value = serde_json::from_str(&methods.text().await.unwrap()).unwrap();
+    for method in methods["list"].as_array().unwrap() {
+        let link = method["links"][0]["href"].as_str().unwrap();
+        let reply = http.post(format!("{link}/payment")).basic_auth(OWNER.0, Some(OWNER.1));
+        let reply = reply.header("content-type", "application/json").body(r#"{"amount": "12.34"}"#).send().await;
+        assert_eq!(reply.unwrap().status(), 204);
+    }
+
+    let journal = http.get(url("/__admin/requests")).send().await.unwrap().text().await.unwrap();
+    let journaled: Value = serde_json::from_str(&journal).unwrap();
+    assert!(journaled["requests"].as_array().unwrap().len() > purchases, "the journal kept the session");
+    assert!(journal.contains("billingCvv=***"), "bodies are there, masked");
+    assert_no_card_data("the journal", journal.as_bytes());
+    let state = http.get(url("/__admin/state")).send().await.unwrap().text().await.unwrap();
+    assert_no_card_data("/__admin/state", state.as_bytes());
+    let mut files_read = 0;
+    for suffix in ["", "-wal", "-shm"] {
+        if let Ok(bytes) = std::fs::read(format!("{}{suffix}", database.display())) {
+            assert_no_card_data(&format!("paymock.db{suffix} while serving"), &bytes);
+            files_read += 1;
+        }
+    }
+    assert!(files_read >= 2, "the database and its write-ahead log");
+
+    assert!(server.stop().success());
+    let logs = server.log_seen.join("\n");
+    assert!(logs.contains("/molpro/credit/purchase"), "the logs cover the session at debug level");
+    assert_no_card_data("the logs", logs.as_bytes());
+    let bytes = std::fs::read(&database).unwrap();
+    assert_no_card_data("paymock.db after the stop", &bytes);
+    eprintln!(
+        "{purchases} purchases, {} saved methods: {} log lines, {} KiB of database and {} KiB of journal scanned",
+        methods["list"].as_array().unwrap().len(),
+        server.log_seen.len(),
+        bytes.len() / 1024,
+        journal.len() / 1024
+    );
+}
