@@ -254,8 +254,9 @@ impl Outcome {
 /// replaced by `X`, as in `XXXXXXXXXXXX1111`. A number of four digits or fewer still loses
 /// its first digit, so that no number is ever shown whole.
 pub fn mask_all_but_last_four(digits: &str) -> String {
-    let hidden = digits.len().saturating_sub(4).max(1).min(digits.len());
-    format!("{}{}", "X".repeat(hidden), &digits[hidden..])
+    let length = digits.chars().count();
+    let hidden = length.saturating_sub(4).max(1).min(length);
+    digits.chars().enumerate().map(|(at, c)| if at < hidden { 'X' } else { c }).collect()
 }
 
 /// One row of the test-card table in `fixtures/test-cards.json`.

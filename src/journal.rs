@@ -237,7 +237,8 @@ fn mask_json(value: &mut Value) {
 }
 
 /// Masks anything that looks like a card number — 12 to 19 digits, perhaps grouped by single
-/// spaces or hyphens — to its first six and last four digits: `411111******1111`.
+/// spaces or hyphens — to its first six and last four digits: `411111******1111`. A longer
+/// run keeps only its last four digits, since a card number may be part of it.
 pub fn mask_card_numbers(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
@@ -265,6 +266,9 @@ pub fn mask_card_numbers(text: &str) -> String {
         if (12..=19).contains(&digits.len()) {
             let hidden = digits.len() - 10;
             out.push_str(&format!("{}{}{}", &digits[..6], "*".repeat(hidden), &digits[digits.len() - 4..]));
+        } else if digits.len() > 19 {
+            // Longer than any card number, but one may be inside it: all but the last four go.
+            out.push_str(&format!("{}{}", "*".repeat(digits.len() - 4), &digits[digits.len() - 4..]));
         } else {
             out.push_str(&text[at..end]);
         }

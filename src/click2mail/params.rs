@@ -90,6 +90,9 @@ enum Given<'a> {
     /// One value, perhaps sent more than once.
     Value(&'a str),
     NotUtf8,
+    /// A value with a control character in it, which no parameter has and no XML reply
+    /// could show.
+    ControlCharacter,
     /// Two different non-empty values.
     Conflicting,
 }
@@ -99,6 +102,9 @@ impl<'a> Given<'a> {
         let mut given = Given::Missing;
         for (_, value) in params.iter().filter(|(key, _)| key == name) {
             let Some(value) = value.as_deref().map(str::trim) else { return Given::NotUtf8 };
+            if value.chars().any(char::is_control) {
+                return Given::ControlCharacter;
+            }
             given = match given {
                 _ if value.is_empty() => given,
                 Given::Missing => Given::Value(value),
@@ -138,6 +144,9 @@ impl PurchaseRequest {
         for (name, given) in given {
             match given {
                 Given::NotUtf8 => return Err(Click2MailError::invalid(name, "is not valid UTF-8 text")),
+                Given::ControlCharacter => {
+                    return Err(Click2MailError::invalid(name, "must not contain control characters"));
+                }
                 Given::Conflicting => {
                     return Err(Click2MailError::invalid(name, "is given more than once with different values"));
                 }
@@ -238,15 +247,16 @@ mod tests {
 
     #[test]
     fn repeated_parameters_count_once_unless_they_differ() {
-        let params = decode_form(b"a=1&a=1&b=1&b=2&c=&c=3&d=%FF&d=1&e=&e=+");
+        let params = decode_form(b"a=1&a=1&b=1&b=2&c=&c=3&d=%FF&d=1&e=&e=+&f=1%012");
         let given = |name| Given::of(&params, name);
         assert_eq!(given("a"), Given::Value("1"));
         assert_eq!(given("b"), Given::Conflicting);
         assert_eq!(given("c"), Given::Value("3"));
         assert_eq!(given("d"), Given::NotUtf8);
         assert_eq!(given("e"), Given::Missing);
+        assert_eq!(given("f"), Given::ControlCharacter);
         assert_eq!(given("z"), Given::Missing);
-        assert_eq!(format!("{:?}", FormParams(params)), r#"["a", "a", "b", "b", "c", "c", "d", "d", "e", "e"]"#);
+        assert_eq!(format!("{:?}", FormParams(params)), r#"["a", "a", "b", "b", "c", "c", "d", "d", "e", "e", "f"]"#);
     }
 
     #[test]

@@ -9,5 +9,6 @@ mod faults;
 mod helpers;
 mod hostile;
 mod hostway;
+mod properties;
 mod routing;
 mod security;
