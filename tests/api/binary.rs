@@ -266,7 +266,9 @@ async fn sigterm_stops_within_two_seconds_despite_open_connections() {
     stalled
         .write_all(b"POST /molpro/credit/purchase HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nbilling")
         .unwrap();
-    std::thread::sleep(Duration::from_millis(100));
+    // Connections are accepted in order: once a later one is answered, the stalled one is open.
+    let later = reqwest::Client::new().get(format!("{}/__admin/health", server.base_url)).send().await.unwrap();
+    assert_eq!(later.status(), 200);
 
     let asked = std::time::Instant::now();
     let status = server.stop();
