@@ -72,9 +72,10 @@ pub async fn read(request: Request, state: &AppState) -> Result<Bytes, BodyError
     })
 }
 
-/// A duration for messages: `10 seconds`, `0.5 seconds`.
+/// A duration for messages: `10 seconds`, `0.5 seconds`, `1 second`.
 pub fn seconds(duration: std::time::Duration) -> String {
-    format!("{} seconds", duration.as_secs_f64())
+    let seconds = duration.as_secs_f64();
+    if seconds == 1.0 { "1 second".to_owned() } else { format!("{seconds} seconds") }
 }
 
 /// The `Content-Type` header as the client sent it, for error messages: `(none)` when absent.
@@ -105,5 +106,13 @@ mod tests {
         assert_eq!(media_type(" application/x-www-form-urlencoded "), "application/x-www-form-urlencoded");
         assert_eq!(media_type(""), "");
         assert_eq!(content_type_shown(&HeaderMap::new()), "(none)");
+    }
+
+    #[test]
+    fn durations_read_as_seconds() {
+        use std::time::Duration;
+        assert_eq!(seconds(Duration::from_secs(10)), "10 seconds");
+        assert_eq!(seconds(Duration::from_secs(1)), "1 second");
+        assert_eq!(seconds(Duration::from_millis(250)), "0.25 seconds");
     }
 }
