@@ -46,8 +46,8 @@ impl BasicCredentials {
 
     /// Checks the password against the stored one, `None` when the user does not exist.
     /// Both cases do the same work: each side is hashed to 32 bytes and the digests are
-    /// compared in full, so the time taken depends neither on where the passwords differ,
-    /// nor on their lengths, nor on whether the user exists.
+    /// compared in full, so the time taken does not depend on where the passwords differ or
+    /// on whether the user exists. Hashing takes a little longer per 64 bytes of password.
     pub fn verify(&self, stored_password: Option<&str>) -> Result<(), AuthError> {
         const NO_SUCH_USER: &str = "\u{0}no such user\u{0}";
         let given = Sha256::digest(self.password.as_bytes());

@@ -41,7 +41,7 @@ pub struct Config {
 
     /// Seconds a client may take to send a request's headers, and again its body; a slower
     /// client's connection is closed, or gets a 408 (idle keep-alive connections close after as long)
-    #[arg(long, env = "PAYMOCK_READ_TIMEOUT", value_name = "SECONDS", default_value = "10", value_parser = parse_seconds)]
+    #[arg(long, env = "PAYMOCK_READ_TIMEOUT", value_name = "SECONDS", default_value = "30", value_parser = parse_seconds)]
     pub read_timeout: Duration,
 
     /// Log line format; the level comes from RUST_LOG (default: info)
@@ -109,13 +109,13 @@ fn parse_database(value: &str) -> Result<Database, String> {
     }
 }
 
-/// A positive number of seconds, fractions allowed, at most an hour.
+/// A number of seconds from a millisecond to an hour, fractions allowed.
 fn parse_seconds(value: &str) -> Result<Duration, String> {
-    let seconds: f64 = value.trim().parse().map_err(|_| "must be a number of seconds, such as 10 or 0.5")?;
-    if seconds > 0.0 && seconds <= 3600.0 {
+    let seconds: f64 = value.trim().parse().map_err(|_| "must be a number of seconds, such as 30 or 0.5")?;
+    if (0.001..=3600.0).contains(&seconds) {
         Ok(Duration::from_secs_f64(seconds))
     } else {
-        Err("must be more than 0 and at most 3600 seconds".into())
+        Err("must be from 0.001 to 3600 seconds".into())
     }
 }
 
@@ -158,7 +158,7 @@ mod tests {
         assert_eq!(config.fixtures, None);
         assert_eq!(config.public_url, None);
         assert_eq!(config.log_format, LogFormat::Text);
-        assert_eq!(config.read_timeout, Duration::from_secs(10));
+        assert_eq!(config.read_timeout, Duration::from_secs(30));
     }
 
     #[test]
@@ -189,6 +189,7 @@ mod tests {
             ["--log-format", "xml"],
             ["--database", ""],
             ["--read-timeout", "0"],
+            ["--read-timeout", "1e-10"],
             ["--read-timeout", "NaN"],
             ["--read-timeout", "5s"],
             ["--read-timeout", "3601"],

@@ -58,7 +58,8 @@ impl ConnectionHandle {
 /// and waits for the connections still open to finish their requests.
 ///
 /// A client gets `read_timeout` to send each request's headers (an idle keep-alive
-/// connection is closed after as long); the handlers give it as long again for the body.
+/// connection is closed after as long); `request_body::buffer` gives it as long again for the
+/// body.
 pub async fn serve(
     listener: TcpListener,
     app: Router,

@@ -207,6 +207,31 @@ fn cut(mut text: String) -> String {
 /// Names whose values are CVVs.
 const CVV_FIELDS: [&str; 2] = ["billingCvv", "verificationNumber"];
 
+/// Names whose values are card or bank account numbers, however a client writes them.
+const NUMBER_FIELDS: [&str; 2] = ["billingNumber", "accountNumber"];
+
+/// The value of one of [`NUMBER_FIELDS`]: masked as any card number is when it looks like
+/// one, and otherwise with every digit but the last four replaced, whatever separates them
+/// (`4111.1111.1111.1111` is kept as `****.****.****.1111`).
+fn mask_number_field(value: &str) -> String {
+    let masked = mask_card_numbers(value);
+    if masked != value {
+        return masked;
+    }
+    let digits = value.bytes().filter(u8::is_ascii_digit).count();
+    let mut seen = 0;
+    value
+        .chars()
+        .map(|c| {
+            if !c.is_ascii_digit() {
+                return c;
+            }
+            seen += 1;
+            if seen + 4 > digits { c } else { '*' }
+        })
+        .collect()
+}
+
 /// A form or query string, decoded pair by pair so that no escape hides a number, with CVVs
 /// replaced and card numbers masked.
 fn mask_form(form: &str) -> String {
@@ -214,7 +239,11 @@ fn mask_form(form: &str) -> String {
     let pairs = form.split('&').map(|pair| {
         let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
         let name = decode(name);
-        let value = if CVV_FIELDS.contains(&name.as_str()) { "***".to_owned() } else { decode(value) };
+        let value = match name.as_str() {
+            name if CVV_FIELDS.contains(&name) => "***".to_owned(),
+            name if NUMBER_FIELDS.contains(&name) => mask_number_field(&decode(value)),
+            _ => decode(value),
+        };
         format!("{name}={value}")
     });
     mask_card_numbers(&pairs.collect::<Vec<_>>().join("&"))
@@ -224,10 +253,15 @@ fn mask_json(value: &mut Value) {
     match value {
         Value::Object(object) => {
             for (name, field) in object.iter_mut() {
-                if CVV_FIELDS.contains(&name.as_str()) {
-                    *field = Value::String("***".into());
-                } else {
-                    mask_json(field);
+                match (name.as_str(), &field) {
+                    (name, _) if CVV_FIELDS.contains(&name) => *field = Value::String("***".into()),
+                    (name, Value::String(number)) if NUMBER_FIELDS.contains(&name) => {
+                        *field = Value::String(mask_number_field(number));
+                    }
+                    (name, Value::Number(number)) if NUMBER_FIELDS.contains(&name) => {
+                        *field = Value::String(mask_number_field(&number.to_string()));
+                    }
+                    _ => mask_json(field),
                 }
             }
         }
@@ -360,6 +394,20 @@ mod tests {
             "411111******1111 and 411111******1111"
         );
         assert_eq!(mask_card_numbers("2026-11-22 12:00"), "2026-11-22 12:00");
+    }
+
+    #[test]
+    fn number_fields_are_masked_however_they_are_written() {
+        assert_eq!(
+            mask_form("billingNumber=4111.1111.1111.1111&billingZip=34567"),
+            "billingNumber=****.****.****.1111&billingZip=34567"
+        );
+        let json = br#"{"accountNumber":"4111/1111/1111/1111","bank":{"accountNumber":12345678}}"#;
+        assert_eq!(
+            mask_body(Sender::Client, Some("application/json"), json),
+            r#"{"accountNumber":"****/****/****/1111","bank":{"accountNumber":"****5678"}}"#
+        );
+        assert_eq!(mask_number_field("4111111111111111"), "411111******1111");
     }
 
     #[test]

@@ -31,7 +31,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, OriginalUri, Request};
+use axum::extract::{OriginalUri, Request};
 use axum::http::header::CONNECTION;
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Json, Response};
@@ -85,12 +85,13 @@ fn routes(state: &AppState) -> Router<AppState> {
 
 fn with_layers(router: Router<AppState>, state: &AppState) -> Router<AppState> {
     let version = HeaderValue::from_static(env!("CARGO_PKG_VERSION"));
+    // The last layer added sees the request first. `buffer` must stay outside `journal`, so
+    // that the journal reads the body from memory, within the limit and the read timeout.
     router
         .layer(axum::middleware::from_fn_with_state(state.clone(), faults::inject))
         .layer(axum::middleware::from_fn(click2mail::negotiate))
         .layer(axum::middleware::from_fn_with_state(state.clone(), journal::record))
         .layer(axum::middleware::from_fn_with_state(state.clone(), request_body::buffer))
-        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(axum::middleware::map_response(close_after_timeout))
         .layer(SetResponseHeaderLayer::overriding(HeaderName::from_static(VERSION_HEADER), version))
         .layer(
@@ -104,8 +105,8 @@ fn with_layers(router: Router<AppState>, state: &AppState) -> Router<AppState> {
         )
 }
 
-/// A client whose body stopped arriving is not waited for again: its 408 closes the
-/// connection.
+/// A client whose body stopped arriving is not waited for again: a 408 closes the connection
+/// (one asked for by a fault too).
 async fn close_after_timeout(mut response: Response) -> Response {
     if response.status() == StatusCode::REQUEST_TIMEOUT {
         response.headers_mut().insert(CONNECTION, HeaderValue::from_static("close"));

@@ -1,17 +1,19 @@
 //! Reading request bodies the same way on every surface. [`buffer`] reads each body once,
-//! before anything else sees it, within the 64 KiB limit and the read timeout; [`read`] then
-//! hands it, or what went wrong with it, to the handler. Each surface turns a [`BodyError`]
-//! and an unwanted content type into its own envelope.
+//! before anything else sees it, within the 64 KiB limit and the read timeout. What went
+//! wrong with it is then refused by [`failure`], on every route, once the surface has checked
+//! who is asking; [`read`] hands a good body to the handler. Each surface turns a
+//! [`BodyError`] and an unwanted content type into its own envelope.
 
 use std::pin::Pin;
 
+use std::time::Duration;
+
 use axum::body::{Body, Bytes, HttpBody};
-use axum::extract::{FromRequest, Request, State};
+use axum::extract::{Request, State};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{Extensions, HeaderMap};
 use axum::middleware::Next;
 use axum::response::Response;
-
-use axum::http::header::CONTENT_TYPE;
-use axum::http::{HeaderMap, StatusCode};
 
 use crate::AppState;
 
@@ -21,14 +23,14 @@ pub enum BodyError {
     TooLarge,
     /// The client stopped sending, or sent something that is not a body.
     Unreadable,
-    /// Not all there within the read timeout.
-    TimedOut,
+    /// Not all there within the read timeout, which it carries for the message.
+    TimedOut(Duration),
 }
 
 /// Middleware: reads the whole body into memory, stopping after [`crate::BODY_LIMIT_BYTES`]
 /// plus one byte or at the read timeout, so that the journal and the handler both read it
 /// from memory. When the body is too large, breaks off or is late, the request goes on with
-/// what arrived and the [`BodyError`] for [`read`] to report.
+/// what arrived and the [`BodyError`], for [`failure`] to find.
 pub async fn buffer(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let (mut parts, body) = request.into_parts();
     let limit = crate::BODY_LIMIT_BYTES;
@@ -36,7 +38,7 @@ pub async fn buffer(State(state): State<AppState>, request: Request, next: Next)
         Ok(Ok(bytes)) if bytes.len() > limit => (bytes, Some(BodyError::TooLarge)),
         Ok(Ok(bytes)) => (bytes, None),
         Ok(Err(partial)) => (partial, Some(BodyError::Unreadable)),
-        Err(_) => (Bytes::new(), Some(BodyError::TimedOut)),
+        Err(_) => (Bytes::new(), Some(BodyError::TimedOut(state.read_timeout))),
     };
     if let Some(failure) = failure {
         parts.extensions.insert(failure);
@@ -62,18 +64,21 @@ async fn read_up_to(mut body: Body, limit: usize) -> Result<Bytes, Bytes> {
     Ok(Bytes::from(bytes))
 }
 
-/// The request's body as [`buffer`] left it, or why it cannot be had.
-pub async fn read(request: Request, state: &AppState) -> Result<Bytes, BodyError> {
-    if let Some(failure) = request.extensions().get::<BodyError>() {
-        return Err(*failure);
-    }
-    Bytes::from_request(request, state).await.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE { BodyError::TooLarge } else { BodyError::Unreadable }
-    })
+/// What went wrong with the request's body, if anything: each surface checks this on every
+/// route, body or not, right after authentication and access, so that nothing is done for a
+/// request whose body did not arrive whole.
+pub fn failure(extensions: &Extensions) -> Result<(), BodyError> {
+    extensions.get::<BodyError>().map_or(Ok(()), |failure| Err(*failure))
+}
+
+/// The request's body as [`buffer`] left it in memory, or why it cannot be had.
+pub async fn read(request: Request) -> Result<Bytes, BodyError> {
+    failure(request.extensions())?;
+    axum::body::to_bytes(request.into_body(), usize::MAX).await.map_err(|_| BodyError::Unreadable)
 }
 
 /// A duration for messages: `10 seconds`, `0.5 seconds`, `1 second`.
-pub fn seconds(duration: std::time::Duration) -> String {
+pub fn seconds(duration: Duration) -> String {
     let seconds = duration.as_secs_f64();
     if seconds == 1.0 { "1 second".to_owned() } else { format!("{seconds} seconds") }
 }

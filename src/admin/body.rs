@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use super::error::AdminError;
 use crate::AppState;
 use crate::money::Cents;
-use crate::request_body::{self, BodyError};
+use crate::request_body;
 
 pub struct AdminBody {
     object: Map<String, Value>,
@@ -22,12 +22,8 @@ pub struct AdminBody {
 impl FromRequest<AppState> for AdminBody {
     type Rejection = AdminError;
 
-    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let bytes = request_body::read(request, state).await.map_err(|err| match err {
-            BodyError::TooLarge => AdminError::PayloadTooLarge,
-            BodyError::Unreadable => AdminError::bad_field("body", "could not be read"),
-            BodyError::TimedOut => AdminError::BodyTimedOut(request_body::seconds(state.read_timeout)),
-        })?;
+    async fn from_request(request: Request, _state: &AppState) -> Result<Self, Self::Rejection> {
+        let bytes = request_body::read(request).await?;
         let value: Value = serde_json::from_slice(&bytes)
             .map_err(|err| AdminError::bad_field("body", format!("is not valid JSON: {err}")))?;
         let Value::Object(object) = value else {

@@ -8,6 +8,8 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Json, Response};
 use serde::Serialize;
 
+use crate::request_body::{self, BodyError};
+
 #[derive(Serialize)]
 struct ErrorBody<'a> {
     error: String,
@@ -35,6 +37,16 @@ pub enum AdminError {
     /// Never shown to the client; logged.
     #[error("Internal error.")]
     Store(#[from] sqlx::Error),
+}
+
+impl From<BodyError> for AdminError {
+    fn from(error: BodyError) -> Self {
+        match error {
+            BodyError::TooLarge => AdminError::PayloadTooLarge,
+            BodyError::Unreadable => AdminError::bad_field("body", "could not be read"),
+            BodyError::TimedOut(limit) => AdminError::BodyTimedOut(request_body::seconds(limit)),
+        }
+    }
 }
 
 impl AdminError {

@@ -23,7 +23,7 @@ use serde::Serialize;
 
 use self::body::AdminBody;
 pub use self::error::AdminError;
-use crate::AppState;
+use crate::{AppState, request_body};
 
 pub fn router(state: AppState) -> Router<AppState> {
     let guarded = Router::new()
@@ -39,6 +39,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/click2mail/users/{username}/balance", put(seed::click2mail_balance))
         .route("/hostway/accounts", post(seed::hostway_account))
         .route("/hostway/users", post(seed::hostway_user))
+        .route_layer(middleware::from_fn(require_whole_body))
         .route_layer(middleware::from_fn_with_state(state, require_token));
     Router::new().route("/health", get(health)).merge(guarded).method_not_allowed_fallback(method_not_allowed)
 }
@@ -65,6 +66,15 @@ async fn openapi() -> impl IntoResponse {
 }
 
 /// With `--admin-token`, lets through only requests that carry it as a bearer token.
+/// Refuses a request whose body did not arrive whole (too large, broken off or late), once
+/// the token has been checked, whether or not its route reads a body.
+async fn require_whole_body(request: Request, next: Next) -> Response {
+    match request_body::failure(request.extensions()) {
+        Ok(()) => next.run(request).await,
+        Err(failure) => AdminError::from(failure).into_response(),
+    }
+}
+
 async fn require_token(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let Some(token) = &state.admin_token else {
         return next.run(request).await;

@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::reply::{Credit, CreditReply, STATUS_AUTHENTICATION_FAILED, STATUS_BAD_REQUEST, STATUS_INTERNAL_ERROR};
 use crate::auth::AuthError;
+use crate::request_body::{self, BodyError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Click2MailError {
@@ -31,6 +32,16 @@ pub enum Click2MailError {
     /// Never shown to the client; logged.
     #[error("Internal error.")]
     Store(#[from] sqlx::Error),
+}
+
+impl From<BodyError> for Click2MailError {
+    fn from(error: BodyError) -> Self {
+        match error {
+            BodyError::TooLarge => Click2MailError::PayloadTooLarge,
+            BodyError::Unreadable => Click2MailError::UnreadableBody,
+            BodyError::TimedOut(limit) => Click2MailError::BodyTimedOut(request_body::seconds(limit)),
+        }
+    }
 }
 
 impl Click2MailError {

@@ -26,6 +26,7 @@ use crate::auth::{AuthError, BasicCredentials};
 use crate::base_url::BaseUrl;
 use crate::cards::Use;
 use crate::money::Cents;
+use crate::request_body;
 use crate::store::{Purchase, PurchaseResult};
 
 /// The routes below `/molpro`. Their `<credit>` answers become JSON through [`negotiate`],
@@ -52,6 +53,7 @@ impl FromRequestParts<AppState> for Customer {
         let credentials = BasicCredentials::from_headers(&parts.headers)?;
         let user = state.store.click2mail_user(&credentials.username).await?;
         credentials.verify(user.as_ref().map(|user| user.password.as_str()))?;
+        request_body::failure(&parts.extensions)?;
         let balance = user.map_or(Cents::ZERO, |user| user.balance);
         Ok(Customer { username: credentials.username, balance })
     }

@@ -9,7 +9,7 @@ use crate::AppState;
 use crate::cards::{BillingAddress, Brand, Card, CardNumber, Cvv, Expiry};
 use crate::form::percent_decode;
 use crate::money::Cents;
-use crate::request_body::{self, BodyError};
+use crate::request_body;
 
 /// Every parameter the endpoint requires, in the vendor's documented order: missing ones are
 /// listed in this order, and malformed ones are checked in it.
@@ -45,15 +45,11 @@ impl std::fmt::Debug for FormParams {
 impl FromRequest<AppState> for FormParams {
     type Rejection = Click2MailError;
 
-    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request(request: Request, _state: &AppState) -> Result<Self, Self::Rejection> {
         let mut params = decode_form(request.uri().query().unwrap_or("").as_bytes());
         let media_type = request_body::request_media_type(request.headers());
         let shown = request_body::content_type_shown(request.headers());
-        let body = request_body::read(request, state).await.map_err(|err| match err {
-            BodyError::TooLarge => Click2MailError::PayloadTooLarge,
-            BodyError::Unreadable => Click2MailError::UnreadableBody,
-            BodyError::TimedOut => Click2MailError::BodyTimedOut(request_body::seconds(state.read_timeout)),
-        })?;
+        let body = request_body::read(request).await?;
         if !body.is_empty() {
             if media_type.as_deref() != Some("application/x-www-form-urlencoded") {
                 return Err(Click2MailError::NotAForm(shown));
@@ -131,7 +127,8 @@ pub struct PurchaseRequest {
 
 impl PurchaseRequest {
     /// Missing parameters are all named at once. Otherwise the first problem is named: a
-    /// value that is not UTF-8 or is given twice differently, then the malformed values in
+    /// value that is not UTF-8, holds a control character or is given twice differently, then
+    /// the malformed values in
     /// the order amount, number, month, year, card type, CVV (whose length depends on the
     /// card type). Surrounding whitespace is ignored; an empty parameter counts as missing.
     pub fn parse(FormParams(params): &FormParams) -> Result<PurchaseRequest, Click2MailError> {

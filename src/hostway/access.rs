@@ -11,6 +11,7 @@ use axum::http::request::Parts;
 use super::error::HostwayError;
 use crate::AppState;
 use crate::auth::BasicCredentials;
+use crate::request_body;
 use crate::store::HostwayAccount;
 
 /// The role that lets a user change an account's payment info.
@@ -87,6 +88,7 @@ impl<N: Need> FromRequestParts<AppState> for Authorized<N> {
         if !N::allows(is_sales_agent, &roles) {
             return Err(HostwayError::Forbidden(N::REFUSAL));
         }
+        request_body::failure(&parts.extensions)?;
         Ok(Authorized { account_id, account, need: PhantomData })
     }
 }

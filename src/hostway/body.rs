@@ -12,7 +12,7 @@ use super::error::HostwayError;
 use crate::AppState;
 use crate::cards::{Brand, CardNumber, Cvv, Expiry};
 use crate::money::Cents;
-use crate::request_body::{self, BodyError};
+use crate::request_body;
 
 /// A JSON request body: its bytes, for fields that must be read exactly, and its value.
 pub struct JsonBody {
@@ -23,7 +23,7 @@ pub struct JsonBody {
 impl FromRequest<AppState> for JsonBody {
     type Rejection = HostwayError;
 
-    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request(request: Request, _state: &AppState) -> Result<Self, Self::Rejection> {
         let is_json = request_body::request_media_type(request.headers()).is_some_and(|media_type| {
             media_type == "application/json"
                 || (media_type.starts_with("application/") && media_type.ends_with("+json"))
@@ -31,11 +31,7 @@ impl FromRequest<AppState> for JsonBody {
         if !is_json {
             return Err(HostwayError::UnsupportedMediaType(request_body::content_type_shown(request.headers())));
         }
-        let bytes = request_body::read(request, state).await.map_err(|err| match err {
-            BodyError::TooLarge => HostwayError::PayloadTooLarge,
-            BodyError::Unreadable => HostwayError::bad_field("body", "could not be read"),
-            BodyError::TimedOut => HostwayError::BodyTimedOut(request_body::seconds(state.read_timeout)),
-        })?;
+        let bytes = request_body::read(request).await?;
         let value = serde_json::from_slice(&bytes)
             .map_err(|err| HostwayError::bad_field("body", format!("is not valid JSON: {err}")))?;
         Ok(JsonBody { bytes, value })

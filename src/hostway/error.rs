@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Json, Response};
 use serde::Serialize;
 
 use crate::auth::AuthError;
+use crate::request_body::{self, BodyError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum HostwayError {
@@ -49,6 +50,16 @@ pub enum HostwayError {
 
 fn field_list(fields: &BTreeMap<String, String>) -> String {
     fields.keys().map(String::as_str).collect::<Vec<_>>().join(", ")
+}
+
+impl From<BodyError> for HostwayError {
+    fn from(error: BodyError) -> Self {
+        match error {
+            BodyError::TooLarge => HostwayError::PayloadTooLarge,
+            BodyError::Unreadable => HostwayError::bad_field("body", "could not be read"),
+            BodyError::TimedOut(limit) => HostwayError::BodyTimedOut(request_body::seconds(limit)),
+        }
+    }
 }
 
 impl HostwayError {

@@ -121,6 +121,36 @@ async fn every_body_route_refuses_a_body_over_the_limit_with_413() {
 }
 
 #[tokio::test]
+async fn a_body_over_the_limit_is_refused_where_no_body_is_read_and_nothing_is_done() {
+    let (app, pid) = app_with_a_saved_card().await;
+    assert_eq!(app.purchase(&VENDOR_EXAMPLE).await.body, success_xml());
+    let routes = [
+        ("DELETE", format!("/accounts/1001/paymentInfo/{pid}"), Surface::Hostway),
+        ("GET", "/accounts/1001/paymentInfo".to_owned(), Surface::Hostway),
+        ("GET", "/molpro/credit".to_owned(), Surface::Click2Mail),
+        ("POST", "/__admin/reset".to_owned(), Surface::Admin),
+        ("DELETE", "/__admin/faults".to_owned(), Surface::Admin),
+    ];
+    for (method, path, surface) in routes {
+        let body = vec![b'x'; paymock::BODY_LIMIT_BYTES + 1];
+        let reply = app.send(body_request(method, &path, surface, Some("text/plain"), body)).await;
+        assert_eq!(
+            client_error(surface, &reply),
+            (StatusCode::PAYLOAD_TOO_LARGE, "The request body is larger than 64 KiB.".to_owned()),
+            "{method} {path}"
+        );
+    }
+    // Credentials are still checked first.
+    let request = Request::delete(format!("/accounts/1001/paymentInfo/{pid}"))
+        .header(header::AUTHORIZATION, basic(OWNER.0, "wrong"))
+        .body(Body::from(vec![b'x'; paymock::BODY_LIMIT_BYTES + 1]))
+        .unwrap();
+    assert_eq!(app.send(request).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.state.store.payment_methods("1001").await.unwrap().len(), 1);
+    assert_eq!(app.balance().await, "10.00", "no reset happened");
+}
+
+#[tokio::test]
 async fn every_body_route_names_what_is_wrong_with_a_malformed_body() {
     let (app, pid) = app_with_a_saved_card().await;
     let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000)).into_bytes();
@@ -388,15 +418,29 @@ fn send_and_stall(address: SocketAddr, request: &[u8]) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_never_finishes_its_headers_is_disconnected() {
-    let app = TestApp::new().await.with_read_timeout(Duration::from_millis(300));
+    let app = TestApp::new().await.with_read_timeout(Duration::from_secs(1));
     let served = app.serve().await;
     let address = served.address;
-    let started = std::time::Instant::now();
-    let (stalled, trickled, healthy) = tokio::task::spawn_blocking(move || {
-        let stallers: Vec<_> = (0..16)
-            .map(|_| std::thread::spawn(move || send_and_stall(address, b"GET /molpro/credit HTTP/1.1\r\nHost: x\r\n")))
+    let (stalled, healthy, trickled) = tokio::task::spawn_blocking(move || {
+        let stalled: Vec<TcpStream> = (0..16)
+            .map(|_| {
+                let mut stream = TcpStream::connect(address).unwrap();
+                stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+                stream.write_all(b"GET /molpro/credit HTTP/1.1\r\nHost: x\r\n").unwrap();
+                stream
+            })
             .collect();
-        // One byte every 50 ms: a 400-byte head would take 20 seconds.
+        // Meanwhile everyone else is served.
+        let healthy = send_and_stall(address, b"GET /__admin/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        let stalled: Vec<Vec<u8>> = stalled
+            .into_iter()
+            .map(|mut stream| {
+                let mut reply = Vec::new();
+                stream.read_to_end(&mut reply).expect("the server closes the connection");
+                reply
+            })
+            .collect();
+        // One byte every 50 ms: the 400-byte head would take 20 seconds.
         let mut trickler = TcpStream::connect(address).unwrap();
         trickler.set_read_timeout(Some(Duration::from_millis(1))).unwrap();
         let head = format!("GET /molpro/credit HTTP/1.1\r\nHost: x\r\nX-Padding: {}\r\n\r\n", "p".repeat(360));
@@ -408,20 +452,16 @@ async fn a_client_that_never_finishes_its_headers_is_disconnected() {
             sent += 1;
             std::thread::sleep(Duration::from_millis(50));
         }
-        // Meanwhile everyone else is served.
-        let healthy = send_and_stall(address, b"GET /__admin/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-        let stalled: Vec<String> = stallers.into_iter().map(|staller| staller.join().unwrap()).collect();
-        (stalled, (sent, head.len()), healthy)
+        (stalled, healthy, (sent, head.len()))
     })
     .await
     .unwrap();
+    assert!(healthy.starts_with("HTTP/1.1 200 OK\r\n"), "{healthy}");
     for reply in stalled {
-        assert_eq!(reply, "", "closed without a reply: there is no request to answer");
+        assert_eq!(reply, b"", "closed without a reply: there is no request to answer");
     }
     let (sent, length) = trickled;
     assert!(sent < length, "the trickling client was cut off after {sent} of {length} bytes");
-    assert!(healthy.starts_with("HTTP/1.1 200 OK\r\n"), "{healthy}");
-    eprintln!("16 stalled clients and a trickling one cut off; {sent} bytes trickled in {:?}", started.elapsed());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -439,6 +479,8 @@ async fn a_body_that_stops_arriving_gets_408_in_the_vendors_envelope() {
         head("POST", "/molpro/credit/purchase", &basic(USERNAME, PASSWORD), "application/x-www-form-urlencoded"),
         head("POST", "/accounts/1001/paymentInfo", &basic(OWNER.0, OWNER.1), "application/json"),
         head("POST", "/__admin/click2mail/users", "none", "application/json"),
+        // A route that reads no body waits for it all the same, and does nothing.
+        head("DELETE", "/accounts/1001/paymentInfo/default", &basic("sales-agent", "Agent-Pass-1"), "text/plain"),
     ];
     let replies = tokio::task::spawn_blocking(move || {
         let stallers = requests.map(|request| std::thread::spawn(move || send_and_stall(address, request.as_bytes())));
@@ -447,7 +489,7 @@ async fn a_body_that_stops_arriving_gets_408_in_the_vendors_envelope() {
     .await
     .unwrap();
     let message = "The request body did not arrive within 0.3 seconds.";
-    let [click2mail, hostway, admin] = replies.map(|raw| {
+    let [click2mail, hostway, admin, without_body] = replies.map(|raw| {
         let (head, body) = raw.split_once("\r\n\r\n").expect("a whole reply");
         assert!(head.starts_with("HTTP/1.1 408 Request Timeout\r\n"), "{head}");
         assert!(head.to_ascii_lowercase().contains("\r\nconnection: close\r\n"), "{head}");
@@ -458,5 +500,6 @@ async fn a_body_that_stops_arriving_gets_408_in_the_vendors_envelope() {
     assert_eq!(hostway["requestTimeout"]["message"], message);
     assert_eq!(hostway["requestTimeout"]["code"], 408);
     assert_eq!(serde_json::from_str::<Value>(&admin).unwrap(), json!({"error": message, "details": {}}));
+    assert_eq!(serde_json::from_str::<Value>(&without_body).unwrap()["requestTimeout"]["code"], 408);
     assert_eq!(app.balance().await, "0.00");
 }
