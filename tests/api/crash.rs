@@ -97,9 +97,7 @@ async fn run_until_killed(server: &mut Server, crash: usize) -> Outcomes {
                 let request = http.post(format!("{base}/accounts/1002/paymentInfo")).basic_auth(OWNER.0, Some(OWNER.1));
                 let request = request.header("content-type", "application/json").body(body.to_string());
                 let Ok(reply) = request.send().await else { break };
-                if reply.status() != 201 {
-                    break;
-                }
+                assert_eq!(reply.status(), 201);
                 told.insert(reply.headers()["location"].to_str().unwrap().rsplit('/').next().unwrap().to_owned());
                 acknowledged.one_more();
             }
@@ -123,6 +121,21 @@ async fn run_until_killed(server: &mut Server, crash: usize) -> Outcomes {
         outcomes.acknowledged_methods.extend(told);
     }
     outcomes
+}
+
+/// `PRAGMA integrity_check` of a copy of the database and its write-ahead log as the kill
+/// left them, recovered by SQLite the way a restart would.
+async fn integrity_of_a_copy(database: &std::path::Path, copy: std::path::PathBuf) -> String {
+    std::fs::create_dir(&copy).unwrap();
+    for suffix in ["", "-wal"] {
+        let from = format!("{}{suffix}", database.display());
+        if std::path::Path::new(&from).exists() {
+            std::fs::copy(&from, copy.join(format!("paymock.db{suffix}"))).unwrap();
+        }
+    }
+    let url = format!("sqlite://{}", copy.join("paymock.db").display());
+    let mut connection = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&mut connection).await.unwrap()
 }
 
 async fn get_json(http: &reqwest::Client, url: String) -> Value {
@@ -152,6 +165,7 @@ async fn acknowledged_writes_survive_sigkill_and_nothing_is_half_written() {
         sent_amounts.extend(outcomes.sent_amounts);
         acknowledged_methods.extend(outcomes.acknowledged_methods);
 
+        assert_eq!(integrity_of_a_copy(&database, dir.path().join(format!("copy-{crash}"))).await, "ok");
         server = Server::start(&database);
         assert!(server.log_seen.iter().any(|line| line.contains("existing database: state kept")));
         let state = get_json(&http, format!("{}/__admin/state", server.base_url)).await;
