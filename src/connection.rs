@@ -4,15 +4,13 @@
 //! [`ConnectionHandle::drop_connection`]s it, nothing more is written: the connection closes
 //! with no reply, or is reset.
 
+use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
-use std::pin::Pin;
+use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::task::{Context, Poll};
-
-use std::future::Future;
-use std::pin::pin;
 use std::time::Duration;
 
 use axum::Router;

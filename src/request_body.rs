@@ -5,7 +5,6 @@
 //! [`BodyError`] and an unwanted content type into its own envelope.
 
 use std::pin::Pin;
-
 use std::time::Duration;
 
 use axum::body::{Body, Bytes, HttpBody};
@@ -32,6 +31,10 @@ pub enum BodyError {
 /// from memory. When the body is too large, breaks off or is late, the request goes on with
 /// what arrived and the [`BodyError`], for [`failure`] to find.
 pub async fn buffer(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if request.body().is_end_stream() {
+        // No body (most GETs and DELETEs): nothing to wait for.
+        return next.run(request).await;
+    }
     let (mut parts, body) = request.into_parts();
     let limit = crate::BODY_LIMIT_BYTES;
     let (bytes, failure) = match tokio::time::timeout(state.read_timeout, read_up_to(body, limit)).await {
@@ -115,7 +118,6 @@ mod tests {
 
     #[test]
     fn durations_read_as_seconds() {
-        use std::time::Duration;
         assert_eq!(seconds(Duration::from_secs(10)), "10 seconds");
         assert_eq!(seconds(Duration::from_secs(1)), "1 second");
         assert_eq!(seconds(Duration::from_millis(250)), "0.25 seconds");
