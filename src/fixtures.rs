@@ -3,9 +3,10 @@
 //!
 //! The default set in `fixtures/` is compiled into the binary, so the bare binary works from
 //! any directory. `--fixtures DIR` replaces each of the three files that DIR holds; a file
-//! DIR lacks keeps its default. Users and accounts are written into a new database once
-//! (see `Store::load_fixtures_if_new`); the test-card table is rules, not state, and is read
-//! afresh at every start.
+//! DIR lacks keeps its default, and a DIR that holds none of them is an error rather than a
+//! silent fallback. Users and accounts are written into a new database once, or at every
+//! start with `--load-fixtures always` (see `Store::load_fixtures`); the test-card table is
+//! rules, not state, and is read afresh at every start.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -18,12 +19,16 @@ use crate::money::Cents;
 pub const CLICK2MAIL_FILE: &str = "click2mail.json";
 pub const HOSTWAY_FILE: &str = "hostway.json";
 pub const TEST_CARDS_FILE: &str = "test-cards.json";
+/// The files a fixtures directory may hold.
+pub const FILE_NAMES: [&str; 3] = [CLICK2MAIL_FILE, HOSTWAY_FILE, TEST_CARDS_FILE];
 
 #[derive(Debug, Clone)]
 pub struct Fixtures {
     pub click2mail: Click2MailFixtures,
     pub hostway: HostwayFixtures,
     pub test_cards: TestCards,
+    /// Where each file came from, in the order of [`FILE_NAMES`]: a path, or `built-in NAME`.
+    pub sources: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -91,21 +96,35 @@ impl Fixtures {
         Fixtures::load(None)
     }
 
-    /// The defaults, with each file found in `dir` taking the place of its default.
+    /// The defaults, with each file found in `dir` taking the place of its default. A `dir`
+    /// that holds none of the files is an error: it is surely not the directory meant.
     pub fn load(dir: Option<&Path>) -> Result<Fixtures, FixtureError> {
+        if let Some(dir) = dir
+            && !FILE_NAMES.iter().any(|name| dir.join(name).exists())
+        {
+            return Err(FixtureError {
+                file: dir.display().to_string(),
+                reason: format!("holds none of {}; is it the right directory?", FILE_NAMES.join(", ")),
+            });
+        }
+        let mut sources = Vec::new();
         let (click2mail, file): (Click2MailFixtures, _) =
             parse(dir, CLICK2MAIL_FILE, include_str!("../fixtures/click2mail.json"))?;
         unique("user", click2mail.users.iter().map(|user| &user.username))
-            .map_err(|reason| FixtureError { file, reason })?;
+            .map_err(|reason| FixtureError { file: file.clone(), reason })?;
+        sources.push(file);
         let (hostway, file): (HostwayFixtures, _) = parse(dir, HOSTWAY_FILE, include_str!("../fixtures/hostway.json"))?;
         unique("account", hostway.accounts.iter().map(|account| &account.id))
             .and_then(|()| unique("user", hostway.users.iter().map(|user| &user.username)))
             .and_then(|()| check_roles_name_known_accounts(&hostway))
-            .map_err(|reason| FixtureError { file, reason })?;
+            .map_err(|reason| FixtureError { file: file.clone(), reason })?;
+        sources.push(file);
         let (test_cards, file): (TestCardsFile, _) =
             parse(dir, TEST_CARDS_FILE, include_str!("../fixtures/test-cards.json"))?;
-        let test_cards = TestCards::new(test_cards.test_cards).map_err(|reason| FixtureError { file, reason })?;
-        Ok(Fixtures { click2mail, hostway, test_cards })
+        let test_cards =
+            TestCards::new(test_cards.test_cards).map_err(|reason| FixtureError { file: file.clone(), reason })?;
+        sources.push(file);
+        Ok(Fixtures { click2mail, hostway, test_cards, sources })
     }
 }
 
@@ -194,6 +213,22 @@ mod tests {
         assert_eq!(fixtures.click2mail.users[0].balance, Cents::new(1250));
         assert_eq!(fixtures.hostway.accounts.len(), 2);
         assert_eq!(fixtures.test_cards.len(), 10);
+        let own = dir.path().join(CLICK2MAIL_FILE).display().to_string();
+        assert_eq!(fixtures.sources, [own.as_str(), "built-in hostway.json", "built-in test-cards.json"]);
+    }
+
+    #[test]
+    fn a_directory_without_any_fixture_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("click2mail.yaml"), "users: []").unwrap();
+        let err = Fixtures::load(Some(dir.path())).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            format!(
+                "{}: holds none of click2mail.json, hostway.json, test-cards.json; is it the right directory?",
+                dir.path().display()
+            )
+        );
     }
 
     #[test]

@@ -68,6 +68,8 @@ pub struct AppState {
     /// `--read-timeout`: how long a client may take to send a request's headers, and then
     /// its body.
     pub read_timeout: Duration,
+    /// `--access-log`: one INFO line per request when on, DEBUG when off.
+    pub access_log: bool,
 }
 
 /// The whole sandbox as one router.
@@ -85,6 +87,7 @@ fn routes(state: &AppState) -> Router<AppState> {
 
 fn with_layers(router: Router<AppState>, state: &AppState) -> Router<AppState> {
     let version = HeaderValue::from_static(env!("CARGO_PKG_VERSION"));
+    let access_log_level = if state.access_log { Level::INFO } else { Level::DEBUG };
     // The last layer added sees the request first. `buffer` must stay outside `journal`, so
     // that the journal reads the body from memory, within the limit and the read timeout.
     router
@@ -101,7 +104,8 @@ fn with_layers(router: Router<AppState>, state: &AppState) -> Router<AppState> {
                     let path = journal::mask_card_numbers(request.uri().path());
                     tracing::info_span!("request", method = %request.method(), path = %path)
                 })
-                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+                // Server errors are logged as errors by the layer's default, whatever this level.
+                .on_response(DefaultOnResponse::new().level(access_log_level)),
         )
 }
 

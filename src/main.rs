@@ -1,15 +1,18 @@
-//! The `paymock` binary: reads the configuration, opens the store, loads the fixtures into a
-//! new database and serves until SIGTERM or Ctrl-C. Then it stops accepting, lets requests in
+//! The `paymock` binary: reads the configuration, binds the port, opens the store, loads the
+//! fixtures (into a new database, or always) and serves until SIGTERM or Ctrl-C. Then it stops accepting, lets requests in
 //! flight finish (for at most [`SHUTDOWN_GRACE`]), commits every write still queued and closes
 //! the database. `paymock healthcheck` asks a running server for its health instead.
 
+use std::net::SocketAddr;
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use paymock::config::{Command, Config};
+use paymock::config::{Command, Config, FixtureLoading, Switch};
 use paymock::fixtures::Fixtures;
-use paymock::{AppState, clock::Clock, store::Store};
+use paymock::store::{Database, FixtureLoad, FixturesLoaded, Store};
+use paymock::{AppState, clock::Clock};
 use tokio::net::TcpListener;
 
 /// How long requests in flight may take to finish once a stop is asked for; containers are
@@ -20,7 +23,12 @@ const SHUTDOWN_GRACE: Duration = Duration::from_millis(1500);
 async fn main() -> ExitCode {
     let config = Config::from_args();
     if config.command == Some(Command::Healthcheck) {
-        return match paymock::healthcheck::check(config.listen) {
+        let target = paymock::healthcheck::target(
+            config.listen,
+            config.listen_from_command_line,
+            config.address_file.as_deref(),
+        );
+        return match target.and_then(paymock::healthcheck::check) {
             Ok(()) => ExitCode::SUCCESS,
             Err(reason) => {
                 eprintln!("unhealthy: {reason}");
@@ -51,20 +59,30 @@ fn unusable(flag: &str) -> impl FnOnce(&dyn std::fmt::Display) -> Failure + '_ {
 
 async fn run(config: Config) -> Result<(), Failure> {
     let fixtures = Fixtures::load(config.fixtures.as_deref()).map_err(|err| unusable("--fixtures")(&err))?;
+    // The port first: a server already running there must not see its database touched.
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .map_err(|err| unusable("--listen")(&cannot_listen(config.listen, &err)))?;
+    let address = listener.local_addr().map_err(|err| unusable("--listen")(&err))?;
     let store = Store::open(&config.database).await.map_err(|err| unusable("--database")(&err))?;
     let clock = Clock::system();
-    let loaded =
-        store.load_fixtures_if_new(&fixtures, clock.now()).await.map_err(|err| unusable("--database")(&err))?;
+    let when = match config.load_fixtures {
+        FixtureLoading::IfNew => FixtureLoad::IfNew,
+        FixtureLoading::Always => FixtureLoad::Always,
+    };
+    let loaded = store.load_fixtures(&fixtures, when, clock.now()).await.map_err(|err| unusable("--database")(&err))?;
     let database = &config.database;
-    if loaded {
-        tracing::info!(%database, "new database: fixtures loaded");
-    } else {
-        tracing::info!(%database, "existing database: state kept, fixtures not reloaded");
+    if let (FixturesLoaded::NotLoaded, Some(dir)) = (loaded, &config.fixtures) {
+        tracing::warn!(
+            "--fixtures {dir} was not applied: {database} already holds state, and fixtures load into a new \
+             database only. Pass --load-fixtures always to apply them over that state, or delete {database} \
+             (or use --database :memory:) to start from them.",
+            dir = dir.display()
+        );
     }
-
-    let listener = TcpListener::bind(config.listen).await.map_err(|err| unusable("--listen")(&err))?;
-    let address = listener.local_addr().map_err(|err| unusable("--listen")(&err))?;
-    tracing::info!("listening on http://{address}");
+    if let Some(file) = &config.address_file {
+        write_address_file(file, address).map_err(|err| unusable("--address-file")(&err))?;
+    }
 
     let state = AppState {
         store: store.clone(),
@@ -75,7 +93,9 @@ async fn run(config: Config) -> Result<(), Failure> {
         journal: Arc::new(paymock::journal::Journal::new(config.journal_size)),
         faults: Arc::default(),
         read_timeout: config.read_timeout,
+        access_log: config.access_log == Switch::On,
     };
+    tracing::info!("{}", start_up_summary(&state, address, database, loaded));
     let (stopping, stop_asked) = tokio::sync::oneshot::channel();
     let shutdown = async {
         shutdown_signal().await;
@@ -89,13 +109,69 @@ async fn run(config: Config) -> Result<(), Failure> {
             std::future::pending::<()>().await;
         }
     };
-    tokio::select! {
-        served = serving => served.map_err(|err| Failure { message: format!("serving: {err}"), exit_code: 1 })?,
-        () = grace_over => tracing::warn!("requests still in flight after {SHUTDOWN_GRACE:?}; they get no answer"),
-    }
+    let served = tokio::select! {
+        served = serving => served.map_err(|err| Failure { message: format!("serving: {err}"), exit_code: 1 }),
+        () = grace_over => {
+            tracing::warn!("requests still in flight after {SHUTDOWN_GRACE:?}; they get no answer");
+            Ok(())
+        }
+    };
     store.close().await;
+    if let Some(file) = &config.address_file {
+        let _ = std::fs::remove_file(file);
+    }
+    served?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Why the address cannot be listened on, naming it.
+fn cannot_listen(address: SocketAddr, err: &std::io::Error) -> String {
+    match err.kind() {
+        std::io::ErrorKind::AddrInUse => {
+            format!(
+                "{address} is already in use by another program (another paymock?); stop it, or choose another port"
+            )
+        }
+        std::io::ErrorKind::AddrNotAvailable => format!("{address} is not an address of this machine"),
+        std::io::ErrorKind::PermissionDenied => {
+            format!("permission denied to listen on {address}; use a port above 1023")
+        }
+        _ => format!("cannot listen on {address}: {err}"),
+    }
+}
+
+/// Writes the bound address where `paymock healthcheck` and harnesses look for it, whole or
+/// not at all.
+fn write_address_file(file: &Path, address: SocketAddr) -> Result<(), String> {
+    let partial = file.with_extension("partial");
+    std::fs::write(&partial, format!("{address}\n"))
+        .and_then(|()| std::fs::rename(&partial, file))
+        .map_err(|err| format!("cannot write {}: {err}", file.display()))
+}
+
+/// The start-up block: where the server listens, what it started from, and where to look.
+fn start_up_summary(state: &AppState, address: SocketAddr, database: &Database, loaded: FixturesLoaded) -> String {
+    let base = match &state.public_url {
+        Some(url) => url.to_string(),
+        None => format!("http://{}", paymock::healthcheck::reachable(address)),
+    };
+    let database_state = match loaded {
+        FixturesLoaded::IntoNewDatabase => "new database: fixtures loaded",
+        FixturesLoaded::OverExistingState => "existing database: state kept, fixtures applied over it",
+        FixturesLoaded::NotLoaded => "existing database: state kept, fixtures not reloaded",
+    };
+    let users: Vec<&str> = state.fixtures.click2mail.users.iter().map(|user| user.username.as_str()).collect();
+    [
+        format!("paymock {} listening on http://{address}", env!("CARGO_PKG_VERSION")),
+        format!("  database    {database} ({database_state})"),
+        format!("  fixtures    {}", state.fixtures.sources.join(", ")),
+        format!("  Click2Mail  {base}/molpro/credit (users: {})", users.join(", ")),
+        format!("  Hostway     {base}/accounts/{{id}}/paymentInfo"),
+        format!("  admin       {base}/__admin/state"),
+        format!("  OpenAPI     {base}/__admin/openapi.json"),
+    ]
+    .join("\n")
 }
 
 /// Completes on SIGTERM (how containers are stopped) or Ctrl-C.

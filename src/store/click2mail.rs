@@ -214,14 +214,17 @@ impl Write for RecordPurchase {
     }
 }
 
-pub(super) async fn insert_fixtures(
+/// Adds the fixtures' users, or updates the password of those that exist; a balance already
+/// there is kept, as it is the sum of that user's purchases and top-ups.
+pub(super) async fn upsert_fixtures(
     conn: &mut SqliteConnection,
     fixtures: &Click2MailFixtures,
     now: &str,
 ) -> Result<(), sqlx::Error> {
     for user in &fixtures.users {
         sqlx::query(
-            "INSERT INTO click2mail_users (username, password, balance_cents, created_at) VALUES (?1, ?2, ?3, ?4)",
+            "INSERT INTO click2mail_users (username, password, balance_cents, created_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (username) DO UPDATE SET password = excluded.password",
         )
         .bind(&user.username)
         .bind(&user.password)

@@ -628,22 +628,31 @@ impl Write for NewUser {
     }
 }
 
-pub(super) async fn insert_fixtures(
+/// Adds the fixtures' accounts and users, or updates those that exist: whether an account
+/// allows offline (an offline default goes when it no longer does), a user's password, agency
+/// and roles, which become exactly the file's. Payment methods and payments are kept.
+pub(super) async fn upsert_fixtures(
     conn: &mut SqliteConnection,
     fixtures: &HostwayFixtures,
     now: &str,
 ) -> Result<(), sqlx::Error> {
     for account in &fixtures.accounts {
-        sqlx::query("INSERT INTO hostway_accounts (id, allow_offline, created_at) VALUES (?1, ?2, ?3)")
-            .bind(&account.id)
-            .bind(account.allow_offline)
-            .bind(now)
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query(
+            "INSERT INTO hostway_accounts (id, allow_offline, created_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (id) DO UPDATE SET allow_offline = excluded.allow_offline,
+                 offline_is_default = offline_is_default AND excluded.allow_offline",
+        )
+        .bind(&account.id)
+        .bind(account.allow_offline)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
     }
     for user in &fixtures.users {
         sqlx::query(
-            "INSERT INTO hostway_users (username, password, is_sales_agent, created_at) VALUES (?1, ?2, ?3, ?4)",
+            "INSERT INTO hostway_users (username, password, is_sales_agent, created_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (username) DO UPDATE SET password = excluded.password,
+                 is_sales_agent = excluded.is_sales_agent",
         )
         .bind(&user.username)
         .bind(&user.password)
@@ -651,6 +660,10 @@ pub(super) async fn insert_fixtures(
         .bind(now)
         .execute(&mut *conn)
         .await?;
+        sqlx::query("DELETE FROM hostway_user_roles WHERE username = ?1")
+            .bind(&user.username)
+            .execute(&mut *conn)
+            .await?;
         for (account_id, roles) in &user.roles {
             for role in roles {
                 sqlx::query("INSERT INTO hostway_user_roles (username, account_id, role) VALUES (?1, ?2, ?3)")

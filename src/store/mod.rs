@@ -11,6 +11,7 @@ mod hostway;
 mod model;
 mod writer;
 
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::{Arc, RwLock, RwLockReadGuard};
 use std::time::Duration;
@@ -28,9 +29,47 @@ pub use hostway::{
 use self::model::Model;
 pub use self::writer::WriteCounts;
 use self::writer::{Write, Writer};
-use crate::config::Database;
 use crate::fingerprint::FingerprintKey;
 use crate::fixtures::Fixtures;
+
+/// Where the store lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Database {
+    File(PathBuf),
+    /// A private in-memory database, gone when the process ends.
+    Memory,
+}
+
+impl std::fmt::Display for Database {
+    /// As given on the command line.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Database::File(path) => write!(f, "{}", path.display()),
+            Database::Memory => f.write_str(":memory:"),
+        }
+    }
+}
+
+/// When the fixtures' users and accounts are written into the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FixtureLoad {
+    /// Only into a database that has never had them.
+    IfNew,
+    /// Always: users and accounts are added or updated (passwords, roles, whether offline is
+    /// allowed); balances, purchases, payment methods and payments are kept.
+    Always,
+}
+
+/// What [`Store::load_fixtures`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FixturesLoaded {
+    /// The database was new; the fixtures are its starting state.
+    IntoNewDatabase,
+    /// The database had state; the fixtures' users and accounts were written over it.
+    OverExistingState,
+    /// The database had state and was left as it was.
+    NotLoaded,
+}
 
 /// A handle on the database; cheap to clone.
 #[derive(Debug, Clone)]
@@ -44,8 +83,19 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens (creating if needed) the database and brings its schema up to date.
+    /// Opens (creating if needed) the database and brings its schema up to date. A file
+    /// that cannot be opened is explained in words: a missing folder, a folder in its place,
+    /// permission denied, a read-only file.
     pub async fn open(database: &Database) -> Result<Store, StoreError> {
+        Store::open_unexplained(database).await.map_err(|err| match (database, &err) {
+            (Database::File(path), StoreError::Open(_) | StoreError::Migrate(_)) => explain_open_failure(path)
+                .map(|reason| StoreError::Unusable { path: path.clone(), reason })
+                .unwrap_or(err),
+            _ => err,
+        })
+    }
+
+    async fn open_unexplained(database: &Database) -> Result<Store, StoreError> {
         let (options, pool_options) = match database {
             Database::File(path) => (
                 SqliteConnectOptions::new().filename(path).create_if_missing(true),
@@ -89,17 +139,28 @@ impl Store {
         self.fingerprint_key.fingerprint(parts)
     }
 
-    /// Writes the fixtures' users and accounts into a database that has never had them, in
-    /// one transaction. A database that has already been started from leaves its state
-    /// alone, so balances and payment methods survive restarts. Returns whether it loaded.
-    pub async fn load_fixtures_if_new(&self, fixtures: &Fixtures, now: DateTime<Utc>) -> Result<bool, sqlx::Error> {
-        self.writer.write(LoadFixtures { fixtures: fixtures.clone(), at: timestamp(now), reset: false }).await
+    /// Writes the fixtures' users and accounts into the database, in one transaction: into a
+    /// database that has never had them, or with [`FixtureLoad::Always`] over any state too.
+    /// Either way balances and payment methods survive restarts.
+    pub async fn load_fixtures(
+        &self,
+        fixtures: &Fixtures,
+        when: FixtureLoad,
+        now: DateTime<Utc>,
+    ) -> Result<FixturesLoaded, sqlx::Error> {
+        let mode = match when {
+            FixtureLoad::IfNew => LoadMode::IfNew,
+            FixtureLoad::Always => LoadMode::Always,
+        };
+        self.writer.write(LoadFixtures { fixtures: fixtures.clone(), at: timestamp(now), mode }).await
     }
 
     /// Empties every table and loads the fixtures again, in one transaction. Ids start from 1
     /// again; the fingerprint key is kept.
     pub async fn reset(&self, fixtures: &Fixtures, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
-        self.writer.write(LoadFixtures { fixtures: fixtures.clone(), at: timestamp(now), reset: true }).await?;
+        self.writer
+            .write(LoadFixtures { fixtures: fixtures.clone(), at: timestamp(now), mode: LoadMode::Reset })
+            .await?;
         Ok(())
     }
 
@@ -126,19 +187,31 @@ impl Write for Flush {
     fn mirror(&self, _: &mut (), _: &mut Model) {}
 }
 
-/// Loads the fixtures: into a new database only, or after emptying every table.
+/// Loads the fixtures: into a new database only, over any state, or after emptying every
+/// table.
 struct LoadFixtures {
     fixtures: Fixtures,
     at: String,
-    reset: bool,
+    mode: LoadMode,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LoadMode {
+    IfNew,
+    Always,
+    Reset,
 }
 
 impl Write for LoadFixtures {
-    /// Whether the fixtures were loaded.
-    type Output = bool;
+    type Output = FixturesLoaded;
 
-    async fn apply(&self, conn: &mut SqliteConnection) -> Result<bool, sqlx::Error> {
-        if self.reset {
+    async fn apply(&self, conn: &mut SqliteConnection) -> Result<FixturesLoaded, sqlx::Error> {
+        let loaded_before =
+            sqlx::query_scalar::<_, String>("SELECT value FROM paymock_meta WHERE key = 'fixtures_loaded_at'")
+                .fetch_optional(&mut *conn)
+                .await?
+                .is_some();
+        if self.mode == LoadMode::Reset {
             for statement in [
                 "DELETE FROM hostway_payments",
                 "UPDATE hostway_accounts SET default_payment_method = NULL",
@@ -153,28 +226,26 @@ impl Write for LoadFixtures {
             ] {
                 sqlx::query(statement).execute(&mut *conn).await?;
             }
-        } else {
-            let loaded_at: Option<String> =
-                sqlx::query_scalar("SELECT value FROM paymock_meta WHERE key = 'fixtures_loaded_at'")
-                    .fetch_optional(&mut *conn)
-                    .await?;
-            if loaded_at.is_some() {
-                return Ok(false);
-            }
+        } else if loaded_before && self.mode == LoadMode::IfNew {
+            return Ok(FixturesLoaded::NotLoaded);
         }
-        click2mail::insert_fixtures(conn, &self.fixtures.click2mail, &self.at).await?;
-        hostway::insert_fixtures(conn, &self.fixtures.hostway, &self.at).await?;
-        sqlx::query("INSERT INTO paymock_meta (key, value) VALUES ('fixtures_loaded_at', ?1)")
+        click2mail::upsert_fixtures(conn, &self.fixtures.click2mail, &self.at).await?;
+        hostway::upsert_fixtures(conn, &self.fixtures.hostway, &self.at).await?;
+        sqlx::query("INSERT OR REPLACE INTO paymock_meta (key, value) VALUES ('fixtures_loaded_at', ?1)")
             .bind(&self.at)
             .execute(&mut *conn)
             .await?;
-        Ok(true)
+        Ok(if loaded_before && self.mode == LoadMode::Always {
+            FixturesLoaded::OverExistingState
+        } else {
+            FixturesLoaded::IntoNewDatabase
+        })
     }
 
-    fn mirror(&self, _: &mut bool, _: &mut Model) {}
+    fn mirror(&self, _: &mut FixturesLoaded, _: &mut Model) {}
 
-    fn reloads_model(&self, loaded: &bool) -> bool {
-        *loaded
+    fn reloads_model(&self, loaded: &FixturesLoaded) -> bool {
+        *loaded != FixturesLoaded::NotLoaded
     }
 }
 
@@ -193,10 +264,54 @@ async fn fingerprint_key(pool: &SqlitePool) -> Result<FingerprintKey, sqlx::Erro
 /// Why the database could not be opened.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// A file that cannot be used, and why, in words.
+    #[error("cannot open the database {}: {reason}", path.display())]
+    Unusable { path: PathBuf, reason: String },
     #[error("cannot open the database: {0}")]
     Open(#[source] sqlx::Error),
     #[error("cannot bring the database schema up to date: {0}")]
     Migrate(#[source] sqlx::migrate::MigrateError),
+}
+
+/// Why SQLite could not open or write `path`, found by looking at the file system: `None`
+/// when nothing there explains it. Only touches the file system to try opening what exists,
+/// and to try creating a missing file (removed again).
+fn explain_open_failure(path: &Path) -> Option<String> {
+    let folder = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    if !folder.is_dir() {
+        return Some(if folder.exists() {
+            format!("{} is a file, not a folder", folder.display())
+        } else {
+            format!("the folder {} does not exist; create it first", folder.display())
+        });
+    }
+    if path.is_dir() {
+        return Some("it is a folder; give the path of a database file in it, such as paymock.db".into());
+    }
+    let denied = |action: &str, err: std::io::Error| match err.kind() {
+        std::io::ErrorKind::PermissionDenied => Some(format!("permission denied: cannot {action}")),
+        std::io::ErrorKind::ReadOnlyFilesystem => Some("the file system is read-only".into()),
+        _ => None,
+    };
+    if path.exists() {
+        let read_only = std::fs::metadata(path).is_ok_and(|meta| meta.permissions().readonly());
+        return match std::fs::OpenOptions::new().read(true).write(true).open(path) {
+            Ok(_) if read_only => Some("the file is read-only; paymock needs to write to it".into()),
+            Ok(_) => None,
+            Err(_) if read_only => Some("the file is read-only; paymock needs to write to it".into()),
+            Err(err) => denied("read and write the file", err),
+        };
+    }
+    match std::fs::OpenOptions::new().write(true).create_new(true).open(path) {
+        Ok(_) => {
+            let _ = std::fs::remove_file(path);
+            None
+        }
+        Err(err) => denied(&format!("create a file in {}", folder.display()), err),
+    }
 }
 
 /// Timestamps are stored as RFC 3339 text in UTC with milliseconds, which sorts by time.
@@ -231,7 +346,10 @@ mod tests {
         let fixtures = Fixtures::builtin().unwrap();
 
         let store = Store::open(&database).await.unwrap();
-        assert!(store.load_fixtures_if_new(&fixtures, now()).await.unwrap());
+        assert_eq!(
+            store.load_fixtures(&fixtures, FixtureLoad::IfNew, now()).await.unwrap(),
+            FixturesLoaded::IntoNewDatabase
+        );
         let purchase = visa_purchase("awesomeuser", Cents::new(10_00));
         assert_eq!(
             store.record_purchase(purchase).await.unwrap(),
@@ -240,7 +358,7 @@ mod tests {
         store.close().await;
 
         let store = Store::open(&database).await.unwrap();
-        assert!(!store.load_fixtures_if_new(&fixtures, now()).await.unwrap());
+        assert_eq!(store.load_fixtures(&fixtures, FixtureLoad::IfNew, now()).await.unwrap(), FixturesLoaded::NotLoaded);
         assert_eq!(store.click2mail_user("awesomeuser").await.unwrap().unwrap().balance, Cents::new(10_00));
         assert_eq!(store.click2mail_purchases("awesomeuser").await.unwrap().len(), 1);
         let journal_mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&store.pool).await.unwrap();
@@ -248,9 +366,58 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn fixtures_loaded_always_update_users_and_accounts_and_keep_state() {
+        let dir = tempfile::tempdir().unwrap();
+        let database = Database::File(dir.path().join("paymock.db"));
+        let store = Store::open(&database).await.unwrap();
+        store.load_fixtures(&Fixtures::builtin().unwrap(), FixtureLoad::IfNew, now()).await.unwrap();
+        store.record_purchase(visa_purchase("awesomeuser", Cents::new(10_00))).await.unwrap();
+        assert!(store.set_offline_default("1002").await.unwrap());
+        store.close().await;
+
+        let fixtures_dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            fixtures_dir.path().join(crate::fixtures::CLICK2MAIL_FILE),
+            r#"{"users": [{"username": "awesomeuser", "password": "new-pw", "balance": "99.00"},
+                          {"username": "newcomer", "password": "pw", "balance": "5.00"}]}"#,
+        )
+        .unwrap();
+        std::fs::write(
+            fixtures_dir.path().join(crate::fixtures::HOSTWAY_FILE),
+            r#"{"accounts": [{"id": "1002"}, {"id": "2001", "allowOffline": true}],
+                "users": [{"username": "acme-owner", "password": "pw2", "roles": {"2001": ["sitecontrol_account_owner"]}}]}"#,
+        )
+        .unwrap();
+        let changed = Fixtures::load(Some(fixtures_dir.path())).unwrap();
+        let store = Store::open(&database).await.unwrap();
+        assert_eq!(
+            store.load_fixtures(&changed, FixtureLoad::Always, now()).await.unwrap(),
+            FixturesLoaded::OverExistingState
+        );
+
+        let kept = store.click2mail_user("awesomeuser").await.unwrap().unwrap();
+        assert_eq!((kept.password.as_str(), kept.balance), ("new-pw", Cents::new(10_00)));
+        let added = store.click2mail_user("newcomer").await.unwrap().unwrap();
+        assert_eq!(added.balance, Cents::new(5_00));
+        assert_eq!(store.click2mail_purchases("awesomeuser").await.unwrap().len(), 1);
+
+        // 1002 no longer allows offline, so its offline default is gone with it; 1001 and the
+        // users the file does not name are kept.
+        let account = store.hostway_account("1002").await.unwrap().unwrap();
+        assert!(!account.allow_offline);
+        assert_eq!(account.default, DefaultMethod::None);
+        assert!(store.hostway_account("1001").await.unwrap().is_some());
+        assert!(store.hostway_account("2001").await.unwrap().unwrap().allow_offline);
+        assert_eq!(store.hostway_user("acme-owner").await.unwrap().unwrap().password, "pw2");
+        assert_eq!(store.hostway_roles("acme-owner", "2001").await.unwrap(), ["sitecontrol_account_owner"]);
+        assert_eq!(store.hostway_roles("acme-owner", "1001").await.unwrap(), Vec::<String>::new());
+        assert!(store.hostway_user("sales-agent").await.unwrap().is_some());
+    }
+
+    #[tokio::test]
     async fn the_hostway_fixtures_are_stored() {
         let store = Store::open(&Database::Memory).await.unwrap();
-        store.load_fixtures_if_new(&Fixtures::builtin().unwrap(), now()).await.unwrap();
+        store.load_fixtures(&Fixtures::builtin().unwrap(), FixtureLoad::IfNew, now()).await.unwrap();
 
         let accounts: Vec<(String, bool, Option<i64>)> =
             sqlx::query_as("SELECT id, allow_offline, default_payment_method FROM hostway_accounts ORDER BY id")
@@ -288,7 +455,7 @@ mod tests {
     #[tokio::test]
     async fn the_model_stays_in_step_with_the_database() {
         let store = Store::open(&Database::Memory).await.unwrap();
-        store.load_fixtures_if_new(&Fixtures::builtin().unwrap(), now()).await.unwrap();
+        store.load_fixtures(&Fixtures::builtin().unwrap(), FixtureLoad::IfNew, now()).await.unwrap();
         let card = |account: &str, number: &str| NewPaymentMethod {
             card_brand: Some("visa".into()),
             expiration: Some("2030-04".into()),
@@ -339,7 +506,7 @@ mod tests {
     async fn reads_need_no_sql_and_concurrent_writes_share_commits() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&Database::File(dir.path().join("paymock.db"))).await.unwrap();
-        store.load_fixtures_if_new(&Fixtures::builtin().unwrap(), now()).await.unwrap();
+        store.load_fixtures(&Fixtures::builtin().unwrap(), FixtureLoad::IfNew, now()).await.unwrap();
         let before = store.write_counts();
 
         const WRITES: u64 = 64;

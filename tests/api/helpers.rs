@@ -61,7 +61,7 @@ impl TestApp {
     pub async fn on(database: &Database, fixtures: Fixtures) -> TestApp {
         let store = Store::open(database).await.expect("store opens");
         let now = instant(NOW);
-        store.load_fixtures_if_new(&fixtures, now).await.expect("fixtures load");
+        store.load_fixtures(&fixtures, paymock::store::FixtureLoad::IfNew, now).await.expect("fixtures load");
         let state = AppState {
             store,
             fixtures: Arc::new(fixtures),
@@ -71,6 +71,7 @@ impl TestApp {
             journal: Arc::new(paymock::journal::Journal::new(100)),
             faults: Arc::default(),
             read_timeout: Duration::from_secs(10),
+            access_log: true,
         };
         TestApp { router: app(state.clone()), state }
     }

@@ -592,7 +592,7 @@ impl Sandbox {
         let state = runtime.block_on(async {
             let fixtures = Fixtures::builtin().expect("built-in fixtures");
             let store = Store::open(&Database::Memory).await.expect("store opens");
-            store.load_fixtures_if_new(&fixtures, now).await.expect("fixtures load");
+            store.load_fixtures(&fixtures, paymock::store::FixtureLoad::IfNew, now).await.expect("fixtures load");
             AppState {
                 store,
                 fixtures: Arc::new(fixtures),
@@ -602,6 +602,7 @@ impl Sandbox {
                 journal: Arc::new(Journal::new(16)),
                 faults: Arc::default(),
                 read_timeout: Duration::from_secs(10),
+                access_log: true,
             }
         });
         Sandbox { runtime, router: app(state.clone()), state }
