@@ -18,6 +18,7 @@ pub mod fingerprint;
 pub mod fixtures;
 pub mod form;
 pub mod healthcheck;
+pub mod home;
 pub mod hostway;
 pub mod journal;
 pub mod money;
@@ -79,6 +80,7 @@ pub fn app(state: AppState) -> Router {
 
 fn routes(state: &AppState) -> Router<AppState> {
     Router::new()
+        .route("/", axum::routing::get(home::page))
         .nest("/molpro", click2mail::router())
         .nest("/accounts", hostway::router())
         .nest("/__admin", admin::router(state.clone()))

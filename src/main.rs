@@ -58,6 +58,7 @@ fn unusable(flag: &str) -> impl FnOnce(&dyn std::fmt::Display) -> Failure + '_ {
 }
 
 async fn run(config: Config) -> Result<(), Failure> {
+    let stop_signal = shutdown_signal();
     let fixtures = Fixtures::load(config.fixtures.as_deref()).map_err(|err| unusable("--fixtures")(&err))?;
     // The port first: a server already running there must not see its database touched.
     let listener = TcpListener::bind(config.listen)
@@ -98,7 +99,7 @@ async fn run(config: Config) -> Result<(), Failure> {
     tracing::info!("{}", start_up_summary(&state, address, database, loaded));
     let (stopping, stop_asked) = tokio::sync::oneshot::channel();
     let shutdown = async {
-        shutdown_signal().await;
+        stop_signal.await;
         let _ = stopping.send(());
     };
     let serving = paymock::serve(listener, state, shutdown);
@@ -174,23 +175,38 @@ fn start_up_summary(state: &AppState, address: SocketAddr, database: &Database, 
     .join("\n")
 }
 
-/// Completes on SIGTERM (how containers are stopped) or Ctrl-C.
-async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending().await,
+/// Completes on SIGTERM (how containers are stopped) or SIGINT (Ctrl-C). The handlers are
+/// installed when this is called, not when it is first awaited, so a stop asked for while the
+/// server is still starting is not lost (and does not kill it the default way).
+#[cfg(unix)]
+fn shutdown_signal() -> impl Future<Output = ()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = signal(SignalKind::terminate()).ok();
+    let mut interrupt = signal(SignalKind::interrupt()).ok();
+    async move {
+        tokio::select! {
+            () = received(terminate.as_mut()) => {}
+            () = received(interrupt.as_mut()) => {}
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = interrupt => {}
-        _ = terminate => {}
+        tracing::info!("shutting down");
     }
-    tracing::info!("shutting down");
+}
+
+/// Completes when `signal` arrives; never when it could not be listened for.
+#[cfg(unix)]
+async fn received(signal: Option<&mut tokio::signal::unix::Signal>) {
+    match signal {
+        Some(signal) => {
+            signal.recv().await;
+        }
+        None => std::future::pending().await,
+    }
+}
+
+#[cfg(not(unix))]
+fn shutdown_signal() -> impl Future<Output = ()> {
+    async {
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down");
+    }
 }

@@ -86,11 +86,14 @@ pub fn seconds(duration: Duration) -> String {
     if seconds == 1.0 { "1 second".to_owned() } else { format!("{seconds} seconds") }
 }
 
-/// The `Content-Type` header as the client sent it, for error messages: `(none)` when absent.
+/// The media type of the `Content-Type` header, for error messages: `(none)` when absent.
+/// Parameters are left out; a multipart boundary is noise to the reader.
 pub fn content_type_shown(headers: &HeaderMap) -> String {
-    headers
-        .get(CONTENT_TYPE)
-        .map_or_else(|| "(none)".to_owned(), |value| String::from_utf8_lossy(value.as_bytes()).into_owned())
+    match request_media_type(headers) {
+        None => "(none)".to_owned(),
+        Some(media_type) if media_type.is_empty() => "(empty)".to_owned(),
+        Some(media_type) => media_type,
+    }
 }
 
 /// The media type of a `Content-Type` value, lowercased and without parameters:
@@ -114,6 +117,11 @@ mod tests {
         assert_eq!(media_type(" application/x-www-form-urlencoded "), "application/x-www-form-urlencoded");
         assert_eq!(media_type(""), "");
         assert_eq!(content_type_shown(&HeaderMap::new()), "(none)");
+        let multipart = HeaderMap::from_iter([(
+            CONTENT_TYPE,
+            "multipart/form-data; boundary=------------------------d74496d66958873e".parse().unwrap(),
+        )]);
+        assert_eq!(content_type_shown(&multipart), "multipart/form-data");
     }
 
     #[test]

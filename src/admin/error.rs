@@ -22,6 +22,9 @@ pub enum AdminError {
     Unauthorized,
     #[error("The request body has missing or malformed fields: {}.", .0.keys().map(String::as_str).collect::<Vec<_>>().join(", "))]
     BadRequest(BTreeMap<String, String>),
+    /// Query parameters that are unknown, repeated or malformed, each with a hint.
+    #[error("The query string has unknown, repeated or malformed parameters: {}.", .0.keys().map(String::as_str).collect::<Vec<_>>().join(", "))]
+    BadQuery(BTreeMap<String, String>),
     /// A whole sentence.
     #[error("{0}")]
     NotFound(String),
@@ -59,7 +62,7 @@ impl IntoResponse for AdminError {
     fn into_response(self) -> Response {
         let status = match &self {
             AdminError::Unauthorized => StatusCode::UNAUTHORIZED,
-            AdminError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AdminError::BadRequest(_) | AdminError::BadQuery(_) => StatusCode::BAD_REQUEST,
             AdminError::NotFound(_) => StatusCode::NOT_FOUND,
             AdminError::Conflict(_) => StatusCode::CONFLICT,
             AdminError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -72,7 +75,7 @@ impl IntoResponse for AdminError {
         };
         let no_details = BTreeMap::new();
         let details = match &self {
-            AdminError::BadRequest(fields) => fields,
+            AdminError::BadRequest(fields) | AdminError::BadQuery(fields) => fields,
             _ => &no_details,
         };
         let body = ErrorBody { error: self.to_string(), details };

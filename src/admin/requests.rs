@@ -1,7 +1,8 @@
 //! The request journal's routes: `GET /__admin/requests` (newest first),
 //! `GET /__admin/requests/count`, `DELETE /__admin/requests`. Both reads take the same
 //! filters as query parameters: `method`, `path` (a glob), `user`, `status`, `since`
-//! (RFC 3339), and for the list `limit` (default 100).
+//! (RFC 3339), and for the list `limit` (default 100). An unknown or repeated parameter is
+//! refused, so that a typo never reads as "no filter".
 
 use std::collections::BTreeMap;
 
@@ -9,44 +10,51 @@ use axum::extract::{OriginalUri, Query, State};
 use axum::http::StatusCode;
 use axum::response::Json;
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::error::AdminError;
 use crate::AppState;
 use crate::journal::Filter;
 
-#[derive(Debug, Default, Deserialize)]
-struct Params {
-    method: Option<String>,
-    path: Option<String>,
-    user: Option<String>,
-    status: Option<String>,
-    since: Option<String>,
-    limit: Option<String>,
-}
+/// The filters both reads take.
+const FILTERS: [&str; 5] = ["method", "path", "user", "status", "since"];
 
-/// The filter and the limit, with every malformed parameter named.
-fn parse(uri: &axum::http::Uri) -> Result<(Filter, usize), AdminError> {
-    let params: Params = Query::try_from_uri(uri)
-        .map(|Query(params)| params)
-        .map_err(|err| AdminError::bad_field("query", err.body_text()))?;
+/// The filter, and the limit when `takes_limit`, with every unknown, repeated or malformed
+/// query parameter named.
+fn parse(uri: &axum::http::Uri, takes_limit: bool) -> Result<(Filter, usize), AdminError> {
+    let pairs: Vec<(String, String)> = Query::try_from_uri(uri)
+        .map(|Query(pairs)| pairs)
+        .map_err(|err| AdminError::BadQuery(BTreeMap::from([("query".to_owned(), err.body_text())])))?;
     let mut problems = BTreeMap::new();
-    let status = params.status.as_deref().and_then(|text| match text.parse::<u16>() {
+    let mut given: BTreeMap<&str, &str> = BTreeMap::new();
+    for (name, value) in &pairs {
+        let known = FILTERS.contains(&name.as_str()) || (takes_limit && name == "limit");
+        if !known {
+            let names = if takes_limit {
+                "method, path, user, status, since or limit"
+            } else {
+                "method, path, user, status or since"
+            };
+            problems.insert(name.clone(), format!("is not a parameter of this route; use {names}"));
+        } else if given.insert(name, value).is_some() {
+            problems.insert(name.clone(), "is given more than once".to_owned());
+        }
+    }
+    let status = given.get("status").and_then(|text| match text.parse::<u16>() {
         Ok(status) if (100..=599).contains(&status) => Some(status),
         _ => {
             problems.insert("status".to_owned(), "must be an HTTP status such as 409".to_owned());
             None
         }
     });
-    let since = params.since.as_deref().and_then(|text| match DateTime::parse_from_rfc3339(text) {
+    let since = given.get("since").and_then(|text| match DateTime::parse_from_rfc3339(text) {
         Ok(since) => Some(since.with_timezone(&Utc)),
         Err(_) => {
             problems.insert("since".to_owned(), "must be an RFC 3339 time such as 2030-12-31T23:59:59Z".to_owned());
             None
         }
     });
-    let limit = match params.limit.as_deref().map(str::parse::<usize>) {
+    let limit = match given.get("limit").map(|text| text.parse::<usize>()) {
         None => 100,
         Some(Ok(limit)) => limit,
         Some(Err(_)) => {
@@ -55,18 +63,19 @@ fn parse(uri: &axum::http::Uri) -> Result<(Filter, usize), AdminError> {
         }
     };
     if !problems.is_empty() {
-        return Err(AdminError::BadRequest(problems));
+        return Err(AdminError::BadQuery(problems));
     }
-    Ok((Filter { method: params.method, path: params.path, user: params.user, status, since }, limit))
+    let text = |name: &str| given.get(name).map(|value| value.to_string());
+    Ok((Filter { method: text("method"), path: text("path"), user: text("user"), status, since }, limit))
 }
 
 pub async fn list(State(state): State<AppState>, OriginalUri(uri): OriginalUri) -> Result<Json<Value>, AdminError> {
-    let (filter, limit) = parse(&uri)?;
+    let (filter, limit) = parse(&uri, true)?;
     Ok(Json(json!({ "requests": state.journal.find(&filter, limit) })))
 }
 
 pub async fn count(State(state): State<AppState>, OriginalUri(uri): OriginalUri) -> Result<Json<Value>, AdminError> {
-    let (filter, _) = parse(&uri)?;
+    let (filter, _) = parse(&uri, false)?;
     Ok(Json(json!({ "count": state.journal.count(&filter) })))
 }
 

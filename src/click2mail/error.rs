@@ -15,6 +15,11 @@ pub enum Click2MailError {
     Unauthorized(#[from] AuthError),
     #[error("One of the required parameters is missing.")]
     MissingParameters(Vec<&'static str>),
+    /// The body is JSON text sent as a form, and so parameters are missing.
+    #[error(
+        "The request body is JSON, not a form: send the parameters as application/x-www-form-urlencoded name=value pairs, such as billingName=Jane+Doe&billingAmount=10.00."
+    )]
+    JsonLabelledAsForm(Vec<&'static str>),
     #[error("{parameter} {reason}.")]
     InvalidParameter { parameter: String, reason: String },
     #[error("The request body could not be read.")]
@@ -53,6 +58,7 @@ impl Click2MailError {
         match self {
             Click2MailError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Click2MailError::MissingParameters(_)
+            | Click2MailError::JsonLabelledAsForm(_)
             | Click2MailError::InvalidParameter { .. }
             | Click2MailError::NotAForm(_)
             | Click2MailError::UnreadableBody => StatusCode::BAD_REQUEST,
@@ -66,7 +72,9 @@ impl Click2MailError {
 
     fn parameters(&self) -> Vec<String> {
         match self {
-            Click2MailError::MissingParameters(names) => names.iter().map(|name| name.to_string()).collect(),
+            Click2MailError::MissingParameters(names) | Click2MailError::JsonLabelledAsForm(names) => {
+                names.iter().map(|name| name.to_string()).collect()
+            }
             Click2MailError::InvalidParameter { parameter, .. } => vec![parameter.clone()],
             _ => Vec::new(),
         }

@@ -33,12 +33,17 @@ pub const MINIMUM_PURCHASE: Cents = Cents::new(10_00);
 /// Name–value pairs from the query string followed by those of the body. A value that is
 /// not UTF-8 is kept as `None`: it is an error only for one of the [`REQUIRED`] parameters.
 #[derive(Default)]
-pub struct FormParams(Vec<(String, Option<String>)>);
+pub struct FormParams {
+    pairs: Vec<(String, Option<String>)>,
+    /// The body was labelled a form but holds JSON text: when parameters are then missing,
+    /// that is what the client is told, rather than the list of everything.
+    json_labelled_as_form: bool,
+}
 
 impl std::fmt::Debug for FormParams {
     /// Names only: the values include the card number and CVV.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_list().entries(self.0.iter().map(|(name, _)| name)).finish()
+        f.debug_list().entries(self.pairs.iter().map(|(name, _)| name)).finish()
     }
 }
 
@@ -46,17 +51,20 @@ impl FromRequest<AppState> for FormParams {
     type Rejection = Click2MailError;
 
     async fn from_request(request: Request, _state: &AppState) -> Result<Self, Self::Rejection> {
-        let mut params = decode_form(request.uri().query().unwrap_or("").as_bytes());
+        let mut pairs = decode_form(request.uri().query().unwrap_or("").as_bytes());
         let media_type = request_body::request_media_type(request.headers());
         let shown = request_body::content_type_shown(request.headers());
         let body = request_body::read(request).await?;
+        let mut json_labelled_as_form = false;
         if !body.is_empty() {
             if media_type.as_deref() != Some("application/x-www-form-urlencoded") {
                 return Err(Click2MailError::NotAForm(shown));
             }
-            params.extend(decode_form(&body));
+            json_labelled_as_form =
+                body.trim_ascii_start().starts_with(b"{") || body.trim_ascii_start().starts_with(b"[");
+            pairs.extend(decode_form(&body));
         }
-        Ok(FormParams(params))
+        Ok(FormParams { pairs, json_labelled_as_form })
     }
 }
 
@@ -131,10 +139,13 @@ impl PurchaseRequest {
     /// the malformed values in
     /// the order amount, number, month, year, card type, CVV (whose length depends on the
     /// card type). Surrounding whitespace is ignored; an empty parameter counts as missing.
-    pub fn parse(FormParams(params): &FormParams) -> Result<PurchaseRequest, Click2MailError> {
-        let given = REQUIRED.map(|name| (name, Given::of(params, name)));
+    pub fn parse(params: &FormParams) -> Result<PurchaseRequest, Click2MailError> {
+        let given = REQUIRED.map(|name| (name, Given::of(&params.pairs, name)));
         let missing: Vec<_> =
             given.iter().filter(|(_, given)| *given == Given::Missing).map(|(name, _)| *name).collect();
+        if !missing.is_empty() && params.json_labelled_as_form {
+            return Err(Click2MailError::JsonLabelledAsForm(missing));
+        }
         if !missing.is_empty() {
             return Err(Click2MailError::MissingParameters(missing));
         }
@@ -253,7 +264,10 @@ mod tests {
         assert_eq!(given("e"), Given::Missing);
         assert_eq!(given("f"), Given::ControlCharacter);
         assert_eq!(given("z"), Given::Missing);
-        assert_eq!(format!("{:?}", FormParams(params)), r#"["a", "a", "b", "b", "c", "c", "d", "d", "e", "e", "f"]"#);
+        assert_eq!(
+            format!("{:?}", FormParams { pairs: params, json_labelled_as_form: false }),
+            r#"["a", "a", "b", "b", "c", "c", "d", "d", "e", "e", "f"]"#
+        );
     }
 
     #[test]

@@ -33,6 +33,10 @@ pub enum HostwayError {
     BadRequest(BTreeMap<String, String>),
     #[error("Payment info {0} does not exist on this account.")]
     PaymentInfoNotFound(String),
+    #[error(
+        "Account {0} has no default payment info yet: save a payment method, or choose one with PUT …/paymentInfo/default."
+    )]
+    NoDefaultYet(String),
     /// A whole sentence, as the client sees it.
     #[error("{0}")]
     Conflict(String),
@@ -71,9 +75,10 @@ impl HostwayError {
     fn status_and_kind(&self) -> (StatusCode, &'static str) {
         match self {
             HostwayError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
-            HostwayError::AccountNotFound(_) | HostwayError::PaymentInfoNotFound(_) | HostwayError::NotFound(_) => {
-                (StatusCode::NOT_FOUND, "itemNotFound")
-            }
+            HostwayError::AccountNotFound(_)
+            | HostwayError::PaymentInfoNotFound(_)
+            | HostwayError::NoDefaultYet(_)
+            | HostwayError::NotFound(_) => (StatusCode::NOT_FOUND, "itemNotFound"),
             HostwayError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             HostwayError::UnsupportedMediaType(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupportedMediaType"),
             HostwayError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "requestEntityTooLarge"),

@@ -118,7 +118,7 @@ async fn show_default(
     base_url: BaseUrl,
 ) -> Result<Json<PaymentInfo>, HostwayError> {
     let links = Links::new(&base_url, &access.account_id);
-    let none = || HostwayError::PaymentInfoNotFound("default".into());
+    let none = || HostwayError::NoDefaultYet(access.account_id.clone());
     match access.account.default {
         DefaultMethod::None => Err(none()),
         DefaultMethod::Offline => Ok(Json(links.offline_item())),
@@ -236,9 +236,18 @@ async fn delete(
 async fn set_default(
     State(state): State<AppState>,
     access: Authorized<Change>,
+    base_url: BaseUrl,
     body: JsonBody,
 ) -> Result<StatusCode, HostwayError> {
     let link = default_link(&body)?;
+    // A bare id such as cc-1 is the usual slip: say which link it would be.
+    if let Some((kind, id)) = parse_method_id(link.trim()) {
+        let wanted = Links::new(&base_url, &access.account_id).method(kind, id);
+        return Err(HostwayError::bad_field(
+            "paymentInfo",
+            format!("must be the link of a payment method, not its id: send {wanted}"),
+        ));
+    }
     let not_a_method =
         || HostwayError::bad_field("paymentInfo", format!("is not a payment method of account {}", access.account_id));
     let (kind, id) = method_from_link(&link, &access.account_id).ok_or_else(not_a_method)?;

@@ -326,12 +326,16 @@ async fn the_journal_shows_what_the_client_sent_masked() {
     assert_eq!(count("?since=2030-01-01T00:00:00Z").await, json!(0));
     assert_eq!(count("?path=/accounts/*").await, json!(0));
     let reply = app.send(admin(Method::GET, "/requests/count?status=abc&since=yesterday", None)).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert_eq!(
         json_of(&reply),
-        bad_request(json!({
-            "since": "must be an RFC 3339 time such as 2030-12-31T23:59:59Z",
-            "status": "must be an HTTP status such as 409"
-        }))
+        json!({
+            "error": "The query string has unknown, repeated or malformed parameters: since, status.",
+            "details": {
+                "since": "must be an RFC 3339 time such as 2030-12-31T23:59:59Z",
+                "status": "must be an HTTP status such as 409"
+            }
+        })
     );
 
     let reply = app.send(admin(Method::DELETE, "/requests", None)).await;
@@ -409,4 +413,39 @@ async fn escapes_and_long_queries_hide_nothing_and_grow_nothing() {
     assert!(requests[1]["requestBody"].as_str().unwrap().contains("billingCvv=***"));
     let query = requests[0]["query"].as_str().unwrap();
     assert!(query.len() < 2100 && query.ends_with("…(60004 bytes)"), "{} bytes", query.len());
+}
+
+#[tokio::test]
+async fn journal_queries_refuse_unknown_and_repeated_parameters() {
+    let app = TestApp::new().await;
+    for (query, details) in [
+        (
+            "/requests?usr=awesomeuser",
+            json!({"usr": "is not a parameter of this route; use method, path, user, status, since or limit"}),
+        ),
+        (
+            "/requests/count?limit=5",
+            json!({"limit": "is not a parameter of this route; use method, path, user, status or since"}),
+        ),
+        ("/requests?status=200&status=401", json!({"status": "is given more than once"})),
+        (
+            "/requests?status=200&status=200&Path=/x",
+            json!({"Path": "is not a parameter of this route; use method, path, user, status, since or limit",
+                   "status": "is given more than once"}),
+        ),
+    ] {
+        let reply = app.send(admin(Method::GET, query, None)).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{query}");
+        let names: Vec<&str> = details.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(
+            json_of(&reply),
+            json!({
+                "error": format!("The query string has unknown, repeated or malformed parameters: {}.", names.join(", ")),
+                "details": details
+            }),
+            "{query}"
+        );
+    }
+    let reply = app.send(admin(Method::GET, "/requests?limit=1&user=nobody", None)).await;
+    assert_eq!((reply.status, json_of(&reply)), (StatusCode::OK, json!({"requests": []})));
 }

@@ -3,6 +3,7 @@
 use axum::body::Body;
 use axum::http::{StatusCode, header};
 use paymock::cards::{Outcome, TestCardEntry, TestCards};
+use paymock::click2mail::REQUIRED;
 use paymock::fixtures::Fixtures;
 use paymock::money::Cents;
 use paymock::store::PurchaseRecord;
@@ -444,6 +445,32 @@ async fn bodies_that_are_not_a_form_are_refused() {
     let description = "Content-Type (none) is not supported: send the parameters as application/x-www-form-urlencoded.";
     assert_eq!(reply.body, error_xml(9, description, &[]));
 
+    // A multipart body is named by its media type; its boundary is noise to the reader.
+    let multipart = "multipart/form-data; boundary=------------------------d74496d66958873e";
+    let reply = app.send(authorized().header(header::CONTENT_TYPE, multipart).body(Body::from("--x")).unwrap()).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    let description =
+        "Content-Type multipart/form-data is not supported: send the parameters as application/x-www-form-urlencoded.";
+    assert_eq!(reply.body, error_xml(9, description, &[]));
+
+    // JSON text sent as a form is told so, not handed the list of all eleven parameters; the
+    // parameters it lacks are still named.
+    let description = "The request body is JSON, not a form: send the parameters as application/x-www-form-urlencoded \
+                       name=value pairs, such as billingName=Jane+Doe&amp;billingAmount=10.00.";
+    for json_body in [r#"{"billingName": "Awesome User", "billingAmount": "10"}"#, "  [1, 2]"] {
+        let request = authorized().header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        let reply = app.send(request.body(Body::from(json_body)).unwrap()).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{json_body}");
+        assert_eq!(reply.body, error_xml(9, description, &REQUIRED), "{json_body}");
+    }
+    // With every parameter in the query string, such a body changes nothing.
+    let query = serde_urlencoded::to_string(VENDOR_EXAMPLE).unwrap();
+    let request = axum::http::Request::post(format!("/molpro/credit/purchase?{query}"))
+        .header(header::HOST, HOST)
+        .header(header::AUTHORIZATION, basic(USERNAME, PASSWORD))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    assert_eq!(app.send(request.body(Body::from("{}")).unwrap()).await.body, success_xml());
+
     let mut body = serde_urlencoded::to_string(VENDOR_EXAMPLE).unwrap();
     body.push_str("&billingName=%FF");
     let request = authorized().header(header::CONTENT_TYPE, "application/x-www-form-urlencoded; charset=UTF-8");
@@ -462,5 +489,5 @@ async fn bodies_that_are_not_a_form_are_refused() {
     assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(reply.body, error_xml(9, "The request body is larger than 64 KiB.", &[]));
 
-    assert_eq!(app.balance().await, "10.00");
+    assert_eq!(app.balance().await, "20.00");
 }

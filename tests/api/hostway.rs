@@ -467,6 +467,14 @@ async fn the_default_link_must_name_a_method_of_this_account() {
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{link}");
         assert_eq!(envelope(&reply), not_a_method, "{link}");
     }
+    // A bare id is told the link it stands for, on this account and this host.
+    for (id, link) in [("cc-1", "cc-1"), (" dd-7 ", "dd-7"), ("cc-9", "cc-9")] {
+        let reply = put(json!({"paymentInfo": id})).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{id}");
+        let hint =
+            format!("must be the link of a payment method, not its id: send {BASE}/accounts/1001/paymentInfo/{link}");
+        assert_eq!(envelope(&reply), bad_request(json!({"paymentInfo": hint})), "{id}");
+    }
     assert_eq!(put(json!({"paymentInfo": "/accounts/1001/paymentInfo/cc-1"})).await.status, StatusCode::NO_CONTENT);
 }
 
@@ -522,7 +530,13 @@ async fn only_agents_remove_the_default_and_only_where_offline_is_allowed() {
     let reply = call(&fresh, Method::GET, "/accounts/1001/paymentInfo/default", OWNER, None).await;
     assert_eq!(
         envelope(&reply),
-        error("itemNotFound", 404, "Payment info default does not exist on this account.", json!({}))
+        error(
+            "itemNotFound",
+            404,
+            "Account 1001 has no default payment info yet: save a payment method, or choose one with PUT \
+             …/paymentInfo/default.",
+            json!({})
+        )
     );
 }
 

@@ -12,3 +12,4 @@ mod hostway;
 mod properties;
 mod routing;
 mod security;
+mod startup;

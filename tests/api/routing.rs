@@ -133,3 +133,66 @@ async fn the_openapi_document_matches_the_routes() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_root_says_what_this_is_as_json_or_to_a_browser() {
+    let app = TestApp::new().await;
+    let reply = app.send(get("/").body(Body::empty()).unwrap()).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.header("content-type"), "application/json");
+    let base = "http://paymock.test:8080";
+    let expected = serde_json::json!({
+        "name": "paymock",
+        "version": env!("CARGO_PKG_VERSION"),
+        "click2mail": {
+            "name": "Click2Mail MOL Pro credit API (Basic auth; form in, XML or JSON out)",
+            "endpoints": [format!("GET {base}/molpro/credit"), format!("POST {base}/molpro/credit/purchase")],
+            "users": [{"username": "awesomeuser", "password": "gReAt/PaSsWoRd123", "access": "starting balance 0.00"}]
+        },
+        "hostway": {
+            "name": "Hostway payment-info API (Basic auth; JSON)",
+            "endpoints": [
+                format!("GET, POST {base}/accounts/1001/paymentInfo"),
+                format!("GET, PUT, DELETE {base}/accounts/1001/paymentInfo/default"),
+                format!("GET, DELETE {base}/accounts/1001/paymentInfo/{{pid}}"),
+                format!("POST {base}/accounts/1001/paymentInfo/{{pid}}/payment")
+            ],
+            "users": [
+                {"username": "acme-owner", "password": "Owner-Pass-1",
+                 "access": "sitecontrol_account_owner on 1001; sitecontrol_account_owner on 1002"},
+                {"username": "acme-member", "password": "Member-Pass-1", "access": "sitecontrol_account_member on 1001"},
+                {"username": "sales-agent", "password": "Agent-Pass-1", "access": "sales agent: every account"}
+            ]
+        },
+        "controlPlane": format!("{base}/__admin/state"),
+        "openapi": format!("{base}/__admin/openapi.json"),
+        "health": format!("{base}/__admin/health")
+    });
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&reply.body).unwrap(), expected);
+
+    // A browser gets the same as a page; the journal does not record it.
+    let browser_accept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+    let reply = app.send(get("/").header("accept", browser_accept).body(Body::empty()).unwrap()).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.header("content-type"), "text/html; charset=utf-8");
+    for text in [
+        "<title>paymock ",
+        "<h2>Click2Mail MOL Pro credit API (Basic auth; form in, XML or JSON out)</h2>",
+        "<li><code>POST http://paymock.test:8080/molpro/credit/purchase</code></li>",
+        "<tr><td><code>awesomeuser</code></td><td><code>gReAt/PaSsWoRd123</code></td><td>starting balance 0.00</td></tr>",
+        "<a href=\"http://paymock.test:8080/__admin/openapi.json\">http://paymock.test:8080/__admin/openapi.json</a>",
+    ] {
+        assert!(reply.body.contains(text), "{text} in {}", reply.body);
+    }
+    assert_eq!(app.state.journal.count(&Default::default()), 0);
+
+    // With the control plane guarded, the front page keeps the passwords to itself.
+    let guarded = TestApp::new().await.with_admin_token("s3cret");
+    let reply = guarded.send(get("/").body(Body::empty()).unwrap()).await;
+    let home: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!(
+        home["click2mail"]["users"],
+        serde_json::json!([{"username": "awesomeuser", "access": "starting balance 0.00"}])
+    );
+    assert!(!reply.body.contains("PaSsWoRd") && !reply.body.contains("-Pass-1"), "{}", reply.body);
+}
