@@ -31,6 +31,11 @@ pub const STATUSES: std::ops::RangeInclusive<u16> = 200..=599;
 #[derive(Debug, Clone, Copy)]
 pub struct Dropped(pub DropKind);
 
+/// Marks a response whose status a fault chose: not the server's own failure, so a 5xx of
+/// this kind is not logged as an error.
+#[derive(Debug, Clone, Copy)]
+pub struct Injected;
+
 /// Which requests a rule applies to; every field that is set must match.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Match {
@@ -193,7 +198,7 @@ pub async fn inject(State(state): State<AppState>, request: Request, next: Next)
         response.extensions_mut().insert(Dropped(drop));
         return response;
     }
-    match (action.status.and_then(|status| StatusCode::from_u16(status).ok()), action.body) {
+    let mut response = match (action.status.and_then(|status| StatusCode::from_u16(status).ok()), action.body) {
         // These statuses carry no body.
         (Some(status @ (StatusCode::NO_CONTENT | StatusCode::NOT_MODIFIED)), _) => status.into_response(),
         (Some(status), Some(body)) => {
@@ -202,8 +207,10 @@ pub async fn inject(State(state): State<AppState>, request: Request, next: Next)
             response
         }
         (Some(status), None) => vendor.error(status, &format!("Fault injected by paymock: HTTP {}", status.as_u16())),
-        (None, _) => next.run(request).await,
-    }
+        (None, _) => return next.run(request).await,
+    };
+    response.extensions_mut().insert(Injected);
+    response
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -38,8 +38,7 @@ use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Json, Response};
 use tokio::net::TcpListener;
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::trace::{DefaultOnResponse, TraceLayer};
-use tracing::Level;
+use tower_http::trace::TraceLayer;
 
 use crate::clock::Clock;
 use crate::faults::Faults;
@@ -89,7 +88,7 @@ fn routes(state: &AppState) -> Router<AppState> {
 
 fn with_layers(router: Router<AppState>, state: &AppState) -> Router<AppState> {
     let version = HeaderValue::from_static(env!("CARGO_PKG_VERSION"));
-    let access_log_level = if state.access_log { Level::INFO } else { Level::DEBUG };
+    let access_log = state.access_log;
     // The last layer added sees the request first. `buffer` must stay outside `journal`, so
     // that the journal reads the body from memory, within the limit and the read timeout.
     router
@@ -106,9 +105,28 @@ fn with_layers(router: Router<AppState>, state: &AppState) -> Router<AppState> {
                     let path = journal::mask_card_numbers(request.uri().path());
                     tracing::info_span!("request", method = %request.method(), path = %path)
                 })
-                // Server errors are logged as errors by the layer's default, whatever this level.
-                .on_response(DefaultOnResponse::new().level(access_log_level)),
+                .on_response(move |response: &Response, latency: Duration, _: &tracing::Span| {
+                    log_response(response, latency, access_log)
+                })
+                // Server errors are logged by `log_response`, which can tell them from faults.
+                .on_failure(()),
         )
+}
+
+/// The access log line: INFO, or DEBUG with `--access-log off`; a server error is always an
+/// ERROR. A connection a fault dropped got no response at all, so it is no 5xx: DEBUG.
+fn log_response(response: &Response, latency: Duration, access_log: bool) {
+    let status = response.status().as_u16();
+    let latency_ms = latency.as_micros() as f64 / 1000.0;
+    if let Some(faults::Dropped(how)) = response.extensions().get::<faults::Dropped>() {
+        tracing::debug!(?how, latency_ms, "connection dropped by a fault, as asked; no response was sent");
+    } else if response.status().is_server_error() && response.extensions().get::<faults::Injected>().is_none() {
+        tracing::error!(status, latency_ms, "finished processing request with a server error");
+    } else if access_log {
+        tracing::info!(status, latency_ms, "finished processing request");
+    } else {
+        tracing::debug!(status, latency_ms, "finished processing request");
+    }
 }
 
 /// A client whose body stopped arriving is not waited for again: a 408 closes the connection

@@ -290,3 +290,44 @@ async fn the_access_log_can_be_turned_off() {
         assert_eq!(seen, logged, "--access-log {switch}: {:#?}", server.log_seen);
     }
 }
+
+#[tokio::test]
+async fn dropped_connections_and_stalled_clients_are_no_errors_in_the_log() {
+    use std::io::Write;
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut server =
+        Server::start_with(&dir.path().join("paymock.db"), "paymock=debug,info", &["--read-timeout", "0.2"]);
+    let address = server.base_url.trim_start_matches("http://").to_owned();
+    let client = reqwest::Client::new();
+    let dropped = client
+        .get(format!("{}/molpro/credit", server.base_url))
+        .basic_auth(USERNAME, Some(PASSWORD))
+        .header("X-Paymock-Fault", "reset")
+        .send()
+        .await;
+    assert!(dropped.is_err(), "the connection was reset");
+    let injected = client
+        .get(format!("{}/molpro/credit", server.base_url))
+        .basic_auth(USERNAME, Some(PASSWORD))
+        .header("X-Paymock-Fault", "503")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(injected.status(), 503);
+    // A client that never finishes its headers is cut off after the read timeout.
+    let mut stalled = std::net::TcpStream::connect(&address).unwrap();
+    stalled.write_all(b"GET /molpro/credit HTTP/1.1\r\nHost: x\r\n").unwrap();
+    let mut rest = Vec::new();
+    let _ = std::io::Read::read_to_end(&mut stalled, &mut rest);
+    assert!(rest.is_empty(), "no reply to a stalled head");
+    assert!(server.stop().success());
+
+    let errors: Vec<&String> =
+        server.log_seen.iter().filter(|line| line.contains(r#""level":"ERROR""#) || line.contains("502")).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let dropped_line = server.log_seen.iter().find(|line| line.contains("connection dropped by a fault")).unwrap();
+    assert!(dropped_line.contains(r#""level":"DEBUG""#), "{dropped_line}");
+    let injected_line = server.log_seen.iter().find(|line| line.contains(r#""status":503"#)).unwrap();
+    assert!(injected_line.contains(r#""level":"INFO""#), "{injected_line}");
+}
