@@ -75,7 +75,7 @@ async fn purchase(
     let approval = match state.fixtures.test_cards.authorize(&request.card(), Use::Charge, now) {
         Ok(approval) => approval,
         Err(decline) => {
-            tracing::info!(user = %customer.username, card = %request.number.masked(), %decline, "credit purchase not authorized");
+            tracing::debug!(user = %customer.username, card = %request.number.masked(), %decline, "credit purchase not authorized");
             return Ok(CreditReply::not_authorized(&decline.to_string(), status_url));
         }
     };
@@ -88,7 +88,7 @@ async fn purchase(
     };
     match state.store.record_purchase(purchase).await? {
         PurchaseResult::Recorded { balance } => {
-            tracing::info!(user = %customer.username, amount = %request.amount, %balance, card = %request.number.masked(), "credit purchased");
+            tracing::debug!(user = %customer.username, amount = %request.amount, %balance, card = %request.number.masked(), "credit purchased");
             Ok(CreditReply::purchased(status_url))
         }
         PurchaseResult::BalanceLimit => {

@@ -151,7 +151,7 @@ async fn create(
     let (kind, number_masked) = (new.kind, new.number_masked.clone());
     match state.store.save_payment_method(new).await? {
         SaveResult::Saved { id } => {
-            tracing::info!(account = account_id, method = %method_id(kind, id), number = %number_masked, "payment info saved");
+            tracing::debug!(account = account_id, method = %method_id(kind, id), number = %number_masked, "payment info saved");
             let mut response = StatusCode::CREATED.into_response();
             // The base URL and the account id are sanitised, so this is always a valid header;
             // were it ever not, the method is saved all the same and the 201 stands.
@@ -292,7 +292,7 @@ async fn pay(
             .map_err(|decline| HostwayError::Conflict(format!("Payment declined: {decline}.")))?;
     }
     state.store.record_payment(&access.account_id, saved.id, amount, now).await?;
-    tracing::info!(account = %access.account_id, method = %method.text, %amount, "payment recorded, pending");
+    tracing::debug!(account = %access.account_id, method = %method.text, %amount, "payment recorded, pending");
     Ok(StatusCode::NO_CONTENT)
 }
 
