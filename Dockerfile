@@ -16,14 +16,23 @@ RUN RUSTFLAGS='-C target-feature=+crt-static' \
 
 # Everything but the binary: the stages below add it from the build or from the host.
 FROM scratch AS runtime-base
-COPY fixtures /usr/share/paymock/fixtures
-# The database lives in /data, owned by the unprivileged user the server runs as.
+# The server runs as an unprivileged user. It keeps its database in /data and writes the
+# address it listens on to /run/paymock/address (PAYMOCK_ADDRESS_FILE), where
+# `paymock healthcheck` reads it: the health check follows a --listen given after the image
+# name. WORKDIR creates both folders owned by the USER above it; podman build (buildah)
+# creates a WORKDIR's folder only at the next instruction that writes files, hence the COPY
+# between the two.
 USER 65532:65532
+WORKDIR /run/paymock
+COPY fixtures /usr/share/paymock/fixtures
 WORKDIR /data
 ENV PAYMOCK_LISTEN=0.0.0.0:8080 \
-    PAYMOCK_DATABASE=/data/paymock.db
+    PAYMOCK_DATABASE=/data/paymock.db \
+    PAYMOCK_ADDRESS_FILE=/run/paymock/address
 EXPOSE 8080
-VOLUME /data
+# No VOLUME: a named volume mounted on /data (-v NAME:/data) starts as a copy of the folder,
+# owned by 65532; without one, the database lives and dies with the container, leaving no
+# anonymous volume behind.
 HEALTHCHECK --interval=5s --timeout=3s --start-period=2s --retries=3 CMD ["/paymock", "healthcheck"]
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["/paymock"]
