@@ -5,7 +5,8 @@ A fenced block tagged `sh` or `python` is a snippet, unless the line before it i
 comment starting `<!-- not run by .ci/readme-snippets`, which says why. In a shell snippet, the
 comment lines (`# …`) that follow a command are what it prints: the output must be exactly
 those lines, where `…` stands for any run of characters, or, for `curl -i`, those lines must
-appear in the output in that order (the other headers vary). Comment lines before the first
+appear in the output in that order (the other headers vary). A command followed by no such
+lines must succeed (exit 0). Comment lines before the first
 command describe the snippet and are not checked. A shell snippet runs in one bash process, so
 its variables carry from one command to the next. A Python snippet runs with pytest when it
 defines tests, and with python3 otherwise.
@@ -88,10 +89,15 @@ def run_shell(lines, scratch):
     for n, (command, expected) in enumerate(steps(lines)):
         out = scratch / f"step-{n}.out"
         script.append("{\n" + "\n".join(command) + "\n} >" + str(out) + " 2>&1")
+        script.append(f"echo $? >{out}.status")
         outputs.append((command, expected, out))
     subprocess.run(["bash", "-c", "\n".join(script)], check=False, timeout=120)
     for command, expected, out in outputs:
-        problem = check(command, expected, out.read_text() if out.exists() else "")
+        printed = out.read_text() if out.exists() else ""
+        status = Path(f"{out}.status").read_text().strip() if Path(f"{out}.status").exists() else "none"
+        if not expected and status != "0":
+            return f"{command[0]}\nexited {status}:\n{printed}"
+        problem = check(command, expected, printed)
         if problem:
             return f"{command[0]}\n{problem}"
     return None
