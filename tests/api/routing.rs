@@ -86,6 +86,7 @@ async fn the_openapi_document_matches_the_routes() {
     }
     operations.sort();
     let mut expected = vec![
+        "GET /",
         "POST /molpro/credit/purchase",
         "GET /molpro/credit",
         "GET /accounts/{accountId}/paymentInfo",
