@@ -236,6 +236,11 @@ fn help_shows_every_flag_and_its_environment_variable() {
         ("--public-url <URL>", "PAYMOCK_PUBLIC_URL"),
         ("--admin-token <TOKEN>", "PAYMOCK_ADMIN_TOKEN"),
         ("--log-format <FORMAT>", "PAYMOCK_LOG_FORMAT"),
+        ("--journal-size <N>", "PAYMOCK_JOURNAL_SIZE"),
+        ("--read-timeout <SECONDS>", "PAYMOCK_READ_TIMEOUT"),
+        ("--address-file <PATH>", "PAYMOCK_ADDRESS_FILE"),
+        ("--load-fixtures <WHEN>", "PAYMOCK_LOAD_FIXTURES"),
+        ("--access-log <ON_OFF>", "PAYMOCK_ACCESS_LOG"),
     ] {
         assert!(help.contains(flag), "{flag} in {help}");
         assert!(help.contains(&format!("[env: {variable}=")), "{variable} in {help}");
