@@ -8,7 +8,7 @@ use std::time::Duration;
 use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
-use crate::fixtures::FILE_NAMES;
+use crate::sandbox::fixtures::FILE_NAMES;
 pub use crate::store::Database;
 
 #[derive(Debug, Clone, Parser)]

@@ -5,27 +5,14 @@
 //! [`app`] builds the one router, used by the binary and by the tests alike; [`serve`] runs
 //! it on an already-bound listener until a shutdown future completes.
 
-pub mod admin;
-pub mod auth;
-pub mod base_url;
-pub mod cards;
-pub mod click2mail;
-pub mod clock;
 pub mod config;
-pub mod connection;
-pub mod faults;
-pub mod fingerprint;
-pub mod fixtures;
-pub mod form;
+pub mod domain;
 pub mod healthcheck;
-pub mod home;
-pub mod hostway;
-pub mod journal;
-pub mod money;
-pub mod request_body;
+pub mod http;
+pub mod sandbox;
 pub mod store;
 pub mod telemetry;
-pub mod xml;
+pub mod vendors;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -40,11 +27,14 @@ use tokio::net::TcpListener;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::clock::Clock;
-use crate::faults::Faults;
-use crate::fixtures::Fixtures;
-use crate::journal::Journal;
+use crate::domain::clock::Clock;
+use crate::http::{connection, request_body};
+use crate::sandbox::faults::Faults;
+use crate::sandbox::fixtures::Fixtures;
+use crate::sandbox::journal::Journal;
+use crate::sandbox::{admin, faults, home, journal};
 use crate::store::Store;
+use crate::vendors::{click2mail, hostway};
 
 /// Request bodies larger than this get a 413 in the vendor's own envelope.
 pub const BODY_LIMIT_BYTES: usize = 64 * 1024;

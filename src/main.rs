@@ -9,10 +9,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+use paymock::AppState;
 use paymock::config::{Command, Config, FixtureLoading, Switch};
-use paymock::fixtures::Fixtures;
+use paymock::domain::clock::Clock;
+use paymock::sandbox::fixtures::Fixtures;
 use paymock::store::{Database, FixtureLoad, FixturesLoaded, Store};
-use paymock::{AppState, clock::Clock};
 use tokio::net::TcpListener;
 
 /// How long requests in flight may take to finish once a stop is asked for; containers are
@@ -91,7 +92,7 @@ async fn run(config: Config) -> Result<(), Failure> {
         clock: Arc::new(clock),
         public_url: config.public_url.map(Arc::from),
         admin_token: config.admin_token.map(Arc::from),
-        journal: Arc::new(paymock::journal::Journal::new(config.journal_size)),
+        journal: Arc::new(paymock::sandbox::journal::Journal::new(config.journal_size)),
         faults: Arc::default(),
         read_timeout: config.read_timeout,
         access_log: config.access_log == Switch::On,

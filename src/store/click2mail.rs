@@ -5,9 +5,9 @@ use sqlx::SqliteConnection;
 use super::model::Model;
 use super::writer::Write;
 use super::{Store, timestamp};
-use crate::cards::Brand;
-use crate::fixtures::Click2MailFixtures;
-use crate::money::Cents;
+use crate::domain::cards::Brand;
+use crate::domain::money::Cents;
+use crate::sandbox::fixtures::Click2MailFixtures;
 use chrono::{DateTime, Utc};
 
 /// What authenticating and reading a balance need.

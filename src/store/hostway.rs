@@ -8,9 +8,9 @@ use std::collections::{BTreeMap, HashMap};
 use super::model::{AccountEntry, HostwayUserEntry, Model};
 use super::writer::Write;
 use super::{Store, timestamp};
-use crate::cards::mask_all_but_last_four;
-use crate::fixtures::HostwayFixtures;
-use crate::money::Cents;
+use crate::domain::cards::mask_all_but_last_four;
+use crate::domain::money::Cents;
+use crate::sandbox::fixtures::HostwayFixtures;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HostwayUser {

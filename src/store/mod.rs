@@ -29,8 +29,8 @@ pub use hostway::{
 use self::model::Model;
 pub use self::writer::WriteCounts;
 use self::writer::{Write, Writer};
-use crate::fingerprint::FingerprintKey;
-use crate::fixtures::Fixtures;
+use crate::domain::fingerprint::FingerprintKey;
+use crate::sandbox::fixtures::Fixtures;
 
 /// Where the store lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -324,8 +324,8 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
-    use crate::cards::Brand;
-    use crate::money::Cents;
+    use crate::domain::cards::Brand;
+    use crate::domain::money::Cents;
 
     fn now() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap()
@@ -377,13 +377,13 @@ mod tests {
 
         let fixtures_dir = tempfile::tempdir().unwrap();
         std::fs::write(
-            fixtures_dir.path().join(crate::fixtures::CLICK2MAIL_FILE),
+            fixtures_dir.path().join(crate::sandbox::fixtures::CLICK2MAIL_FILE),
             r#"{"users": [{"username": "awesomeuser", "password": "new-pw", "balance": "99.00"},
                           {"username": "newcomer", "password": "pw", "balance": "5.00"}]}"#,
         )
         .unwrap();
         std::fs::write(
-            fixtures_dir.path().join(crate::fixtures::HOSTWAY_FILE),
+            fixtures_dir.path().join(crate::sandbox::fixtures::HOSTWAY_FILE),
             r#"{"accounts": [{"id": "1002"}, {"id": "2001", "allowOffline": true}],
                 "users": [{"username": "acme-owner", "password": "pw2", "roles": {"2001": ["sitecontrol_account_owner"]}}]}"#,
         )

@@ -11,7 +11,7 @@ use sqlx::SqlitePool;
 
 use super::click2mail::Click2MailUser;
 use super::hostway::{DefaultMethod, HostwayAccount, HostwayUser, PaymentMethodRecord};
-use crate::money::Cents;
+use crate::domain::money::Cents;
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Model {

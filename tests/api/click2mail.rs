@@ -2,11 +2,11 @@
 
 use axum::body::Body;
 use axum::http::{StatusCode, header};
-use paymock::cards::{Outcome, TestCardEntry, TestCards};
-use paymock::click2mail::REQUIRED;
-use paymock::fixtures::Fixtures;
-use paymock::money::Cents;
+use paymock::domain::cards::{Outcome, TestCardEntry, TestCards};
+use paymock::domain::money::Cents;
+use paymock::sandbox::fixtures::Fixtures;
 use paymock::store::PurchaseRecord;
+use paymock::vendors::click2mail::REQUIRED;
 
 use crate::helpers::*;
 
@@ -271,7 +271,7 @@ async fn a_registered_postal_code_must_match() {
     let mut fixtures = Fixtures::builtin().unwrap();
     fixtures.test_cards = TestCards::new([TestCardEntry {
         number: "4111111111111111".into(),
-        brand: paymock::cards::Brand::Visa,
+        brand: paymock::domain::cards::Brand::Visa,
         outcome: Outcome::Approved,
         postal_code: Some("34567".into()),
     }])

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use paymock::config::Database;
-use paymock::fixtures::Fixtures;
+use paymock::sandbox::fixtures::Fixtures;
 use serde_json::{Value, json};
 use tokio::sync::Barrier;
 

@@ -184,8 +184,9 @@ async fn acknowledged_writes_survive_sigkill_and_nothing_is_half_written() {
         assert!(lost.is_empty(), "acknowledged purchases lost in crash {crash}: {lost:?}");
         let unknown: Vec<_> = recorded_set.difference(&sent_amounts).collect();
         assert!(unknown.is_empty(), "purchases nobody sent: {unknown:?}");
-        let cents: i64 = recorded.iter().map(|amount| paymock::money::Cents::parse(amount).unwrap().get()).sum();
-        let balance = paymock::money::Cents::parse(user["balance"].as_str().unwrap()).unwrap();
+        let cents: i64 =
+            recorded.iter().map(|amount| paymock::domain::money::Cents::parse(amount).unwrap().get()).sum();
+        let balance = paymock::domain::money::Cents::parse(user["balance"].as_str().unwrap()).unwrap();
         assert_eq!(balance.get(), cents, "the balance is the sum of its purchases");
 
         let account = state["hostway"]["accounts"]

@@ -11,9 +11,9 @@ use axum::http::{HeaderMap, Request, StatusCode, header};
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use http_body_util::BodyExt;
-use paymock::clock::Clock;
 use paymock::config::Database;
-use paymock::fixtures::Fixtures;
+use paymock::domain::clock::Clock;
+use paymock::sandbox::fixtures::Fixtures;
 use paymock::store::Store;
 use paymock::{AppState, app};
 use tower::ServiceExt;
@@ -68,7 +68,7 @@ impl TestApp {
             clock: Arc::new(Clock::frozen_at(now)),
             public_url: None,
             admin_token: None,
-            journal: Arc::new(paymock::journal::Journal::new(100)),
+            journal: Arc::new(paymock::sandbox::journal::Journal::new(100)),
             faults: Arc::default(),
             read_timeout: Duration::from_secs(10),
             access_log: true,
@@ -85,7 +85,7 @@ impl TestApp {
 
     /// The same sandbox, with a journal of `size` entries.
     pub fn with_journal_size(mut self, size: usize) -> TestApp {
-        self.state.journal = Arc::new(paymock::journal::Journal::new(size));
+        self.state.journal = Arc::new(paymock::sandbox::journal::Journal::new(size));
         self.router = app(self.state.clone());
         self
     }

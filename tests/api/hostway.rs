@@ -2,7 +2,7 @@
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
-use paymock::money::Cents;
+use paymock::domain::money::Cents;
 use paymock::store::PaymentRecord;
 use serde_json::{Value, json};
 
@@ -772,7 +772,7 @@ async fn unknown_resources_and_methods_answer_in_the_envelope() {
 async fn nothing_stored_holds_a_full_card_number() {
     let dir = tempfile::tempdir().unwrap();
     let database = paymock::config::Database::File(dir.path().join("paymock.db"));
-    let app = TestApp::on(&database, paymock::fixtures::Fixtures::builtin().unwrap()).await;
+    let app = TestApp::on(&database, paymock::sandbox::fixtures::Fixtures::builtin().unwrap()).await;
     assert_eq!(save(&app, "1001", &card()).await.status, StatusCode::CREATED);
     assert_eq!(save(&app, "1001", &direct_debit("011000015", "123456782332")).await.status, StatusCode::CREATED);
     app.state.store.close().await;

@@ -14,15 +14,15 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use chrono::{DateTime, Duration as Span, TimeZone, Utc};
 use http_body_util::BodyExt;
-use paymock::cards::{
+use paymock::config::Database;
+use paymock::domain::cards::{
     BillingAddress, Brand, Card, CardNumber, Cvv, Decline, Expiry, Outcome, TestCards, Use, mask_all_but_last_four,
 };
-use paymock::clock::Clock;
-use paymock::config::Database;
-use paymock::fixtures::Fixtures;
-use paymock::form::percent_decode;
-use paymock::journal::{Filter, Journal, mask_card_numbers};
-use paymock::money::{AmountError, Cents};
+use paymock::domain::clock::Clock;
+use paymock::domain::money::{AmountError, Cents};
+use paymock::http::form::percent_decode;
+use paymock::sandbox::fixtures::Fixtures;
+use paymock::sandbox::journal::{Filter, Journal, mask_card_numbers};
 use paymock::store::Store;
 use paymock::{AppState, app};
 use proptest::prelude::*;
@@ -649,7 +649,7 @@ impl Sandbox {
 // Click2Mail: arbitrary forms through POST /molpro/credit/purchase.
 // ---------------------------------------------------------------------------------------
 
-const REQUIRED: [&str; 11] = paymock::click2mail::REQUIRED;
+const REQUIRED: [&str; 11] = paymock::vendors::click2mail::REQUIRED;
 
 /// A value a client might send for any parameter: plausible, tricky or arbitrary bytes.
 fn form_value() -> impl Strategy<Value = Vec<u8>> {

@@ -9,8 +9,8 @@ use serde_json::{Map, Value};
 
 use super::error::AdminError;
 use crate::AppState;
-use crate::money::Cents;
-use crate::request_body;
+use crate::domain::money::Cents;
+use crate::http::request_body;
 
 pub struct AdminBody {
     object: Map<String, Value>,

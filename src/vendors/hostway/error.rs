@@ -10,8 +10,8 @@ use axum::http::{HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Json, Response};
 use serde::Serialize;
 
-use crate::auth::AuthError;
-use crate::request_body::{self, BodyError};
+use crate::http::auth::AuthError;
+use crate::http::request_body::{self, BodyError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum HostwayError {

@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 
 use super::error::AdminError;
 use crate::AppState;
-use crate::hostway::method_id;
 use crate::store::DefaultMethod;
+use crate::vendors::hostway::method_id;
 
 pub async fn state(State(state): State<AppState>) -> Result<Json<Value>, AdminError> {
     let store = &state.store;

@@ -9,8 +9,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Json, Response};
 use serde::Serialize;
 
-use crate::money::Cents;
-use crate::xml::Xml;
+use crate::domain::money::Cents;
+use crate::http::xml::Xml;
 
 /// Status codes inside the document; the README lists them.
 pub const STATUS_SUCCESS: i32 = 0;

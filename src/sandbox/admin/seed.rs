@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::body::AdminBody;
 use super::error::AdminError;
 use crate::AppState;
-use crate::money::Cents;
+use crate::domain::money::Cents;
 use crate::store::CreateUserResult;
 
 /// `POST /__admin/click2mail/users` `{username, password, balance?}`.

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::base_url::BaseUrl;
+use crate::http::base_url::BaseUrl;
 use crate::store::{MethodKind, PaymentMethodRecord};
 
 #[derive(Debug, Serialize)]

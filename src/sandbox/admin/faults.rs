@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 use super::body::AdminBody;
 use super::error::AdminError;
 use crate::AppState;
-use crate::faults::{Action, DropKind, MAX_DELAY_MS, Match, STATUSES};
+use crate::sandbox::faults::{Action, DropKind, MAX_DELAY_MS, Match, STATUSES};
 
 /// `{match: {method?, path?, user?}, action: {delayMs?, status?, body?, drop?}, times?}`.
 pub async fn add(State(state): State<AppState>, mut body: AdminBody) -> Result<(StatusCode, Json<Value>), AdminError> {

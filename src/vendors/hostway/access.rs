@@ -10,8 +10,8 @@ use axum::http::request::Parts;
 
 use super::error::HostwayError;
 use crate::AppState;
-use crate::auth::BasicCredentials;
-use crate::request_body;
+use crate::http::auth::BasicCredentials;
+use crate::http::request_body;
 use crate::store::HostwayAccount;
 
 /// The role that lets a user change an account's payment info.

@@ -16,9 +16,9 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use crate::AppState;
-use crate::auth::BasicCredentials;
-use crate::connection::{ConnectionHandle, Drop};
-use crate::journal::glob_matches;
+use crate::http::auth::BasicCredentials;
+use crate::http::connection::{ConnectionHandle, Drop};
+use crate::sandbox::journal::glob_matches;
 
 /// The longest delay a fault may ask for.
 pub const MAX_DELAY_MS: u64 = 60_000;
@@ -230,8 +230,8 @@ impl Vendor {
     /// An error in the vendor's own envelope.
     fn error(self, status: StatusCode, reason: &str) -> Response {
         match self {
-            Vendor::Click2Mail => crate::click2mail::fault_reply(status, reason),
-            Vendor::Hostway => crate::hostway::fault_reply(status, reason),
+            Vendor::Click2Mail => crate::vendors::click2mail::fault_reply(status, reason),
+            Vendor::Hostway => crate::vendors::hostway::fault_reply(status, reason),
         }
     }
 }

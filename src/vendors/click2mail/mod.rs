@@ -22,11 +22,11 @@ pub use self::params::{MINIMUM_PURCHASE, REQUIRED};
 pub use self::reply::negotiate;
 use self::reply::{CreditReply, STATUS_PATH};
 use crate::AppState;
-use crate::auth::{AuthError, BasicCredentials};
-use crate::base_url::BaseUrl;
-use crate::cards::Use;
-use crate::money::Cents;
-use crate::request_body;
+use crate::domain::cards::Use;
+use crate::domain::money::Cents;
+use crate::http::auth::{AuthError, BasicCredentials};
+use crate::http::base_url::BaseUrl;
+use crate::http::request_body;
 use crate::store::{Purchase, PurchaseResult};
 
 /// The routes below `/molpro`. Their `<credit>` answers become JSON through [`negotiate`],

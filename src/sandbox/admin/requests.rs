@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use super::error::AdminError;
 use crate::AppState;
-use crate::journal::Filter;
+use crate::sandbox::journal::Filter;
 
 /// The filters both reads take.
 const FILTERS: [&str; 5] = ["method", "path", "user", "status", "since"];

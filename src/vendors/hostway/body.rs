@@ -10,9 +10,9 @@ use serde_json::{Map, Value};
 
 use super::error::HostwayError;
 use crate::AppState;
-use crate::cards::{Brand, CardNumber, Cvv, Expiry};
-use crate::money::Cents;
-use crate::request_body;
+use crate::domain::cards::{Brand, CardNumber, Cvv, Expiry};
+use crate::domain::money::Cents;
+use crate::http::request_body;
 
 /// A JSON request body: its bytes, for fields that must be read exactly, and its value.
 pub struct JsonBody {

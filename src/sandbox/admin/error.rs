@@ -8,7 +8,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Json, Response};
 use serde::Serialize;
 
-use crate::request_body::{self, BodyError};
+use crate::http::request_body::{self, BodyError};
 
 #[derive(Serialize)]
 struct ErrorBody<'a> {

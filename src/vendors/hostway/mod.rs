@@ -27,10 +27,10 @@ pub use self::error::HostwayError;
 pub use self::model::method_id;
 use self::model::{Link, Links, PaymentInfo, PaymentInfoList, method_from_link, parse_method_id};
 use crate::AppState;
-use crate::base_url::BaseUrl;
+use crate::http::base_url::BaseUrl;
 use chrono::{DateTime, Utc};
 
-use crate::cards::{BillingAddress, Card, Expiry, Outcome, Use};
+use crate::domain::cards::{BillingAddress, Card, Expiry, Outcome, Use};
 use crate::store::{DefaultMethod, DeleteResult, MethodKind, NewPaymentMethod, PaymentMethodRecord, SaveResult};
 
 /// The routes below `/accounts`. The list and the default also answer with a trailing

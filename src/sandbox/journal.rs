@@ -18,10 +18,10 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::AppState;
-use crate::auth::BasicCredentials;
-use crate::faults::{DropKind, Dropped};
-use crate::form::percent_decode;
-use crate::request_body::media_type;
+use crate::http::auth::BasicCredentials;
+use crate::http::form::percent_decode;
+use crate::http::request_body::media_type;
+use crate::sandbox::faults::{DropKind, Dropped};
 
 /// How much of each request and response body an entry keeps.
 pub const BODY_KEPT_BYTES: usize = 2048;

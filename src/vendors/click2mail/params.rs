@@ -6,10 +6,10 @@ use axum::extract::{FromRequest, Request};
 
 use super::error::Click2MailError;
 use crate::AppState;
-use crate::cards::{BillingAddress, Brand, Card, CardNumber, Cvv, Expiry};
-use crate::form::percent_decode;
-use crate::money::Cents;
-use crate::request_body;
+use crate::domain::cards::{BillingAddress, Brand, Card, CardNumber, Cvv, Expiry};
+use crate::domain::money::Cents;
+use crate::http::form::percent_decode;
+use crate::http::request_body;
 
 /// Every parameter the endpoint requires, in the vendor's documented order: missing ones are
 /// listed in this order, and malformed ones are checked in it.

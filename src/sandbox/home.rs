@@ -11,7 +11,7 @@ use axum::response::{Html, IntoResponse, Json, Response};
 use serde::Serialize;
 
 use crate::AppState;
-use crate::base_url::BaseUrl;
+use crate::http::base_url::BaseUrl;
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -47,7 +47,7 @@ pub async fn page(State(state): State<AppState>, base_url: BaseUrl, headers: Hea
         .get_all(ACCEPT)
         .iter()
         .filter_map(|value| value.to_str().ok())
-        .any(|accept| accept.split(',').any(|range| crate::request_body::media_type(range) == "text/html"));
+        .any(|accept| accept.split(',').any(|range| crate::http::request_body::media_type(range) == "text/html"));
     if wants_html { Html(render(&home)).into_response() } else { Json(home).into_response() }
 }
 

@@ -13,8 +13,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Deserializer};
 
-use crate::cards::{TestCardEntry, TestCards};
-use crate::money::Cents;
+use crate::domain::cards::{TestCardEntry, TestCards};
+use crate::domain::money::Cents;
 
 pub const CLICK2MAIL_FILE: &str = "click2mail.json";
 pub const HOSTWAY_FILE: &str = "hostway.json";
@@ -109,18 +109,19 @@ impl Fixtures {
         }
         let mut sources = Vec::new();
         let (click2mail, file): (Click2MailFixtures, _) =
-            parse(dir, CLICK2MAIL_FILE, include_str!("../fixtures/click2mail.json"))?;
+            parse(dir, CLICK2MAIL_FILE, include_str!("../../fixtures/click2mail.json"))?;
         unique("user", click2mail.users.iter().map(|user| &user.username))
             .map_err(|reason| FixtureError { file: file.clone(), reason })?;
         sources.push(file);
-        let (hostway, file): (HostwayFixtures, _) = parse(dir, HOSTWAY_FILE, include_str!("../fixtures/hostway.json"))?;
+        let (hostway, file): (HostwayFixtures, _) =
+            parse(dir, HOSTWAY_FILE, include_str!("../../fixtures/hostway.json"))?;
         unique("account", hostway.accounts.iter().map(|account| &account.id))
             .and_then(|()| unique("user", hostway.users.iter().map(|user| &user.username)))
             .and_then(|()| check_roles_name_known_accounts(&hostway))
             .map_err(|reason| FixtureError { file: file.clone(), reason })?;
         sources.push(file);
         let (test_cards, file): (TestCardsFile, _) =
-            parse(dir, TEST_CARDS_FILE, include_str!("../fixtures/test-cards.json"))?;
+            parse(dir, TEST_CARDS_FILE, include_str!("../../fixtures/test-cards.json"))?;
         let test_cards =
             TestCards::new(test_cards.test_cards).map_err(|reason| FixtureError { file: file.clone(), reason })?;
         sources.push(file);

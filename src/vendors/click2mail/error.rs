@@ -6,8 +6,8 @@ use axum::http::{HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::reply::{Credit, CreditReply, STATUS_AUTHENTICATION_FAILED, STATUS_BAD_REQUEST, STATUS_INTERNAL_ERROR};
-use crate::auth::AuthError;
-use crate::request_body::{self, BodyError};
+use crate::http::auth::AuthError;
+use crate::http::request_body::{self, BodyError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Click2MailError {

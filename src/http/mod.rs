@@ -1,0 +1,9 @@
+//! The plumbing under every route: the connection loop, reading bodies, form decoding, XML
+//! replies, absolute URLs and Basic credentials.
+
+pub mod auth;
+pub mod base_url;
+pub mod connection;
+pub mod form;
+pub mod request_body;
+pub mod xml;

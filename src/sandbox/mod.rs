@@ -1,0 +1,8 @@
+//! What the test suite sees: the control plane, the request journal, fault injection, the
+//! starting data, and the front page.
+
+pub mod admin;
+pub mod faults;
+pub mod fixtures;
+pub mod home;
+pub mod journal;
