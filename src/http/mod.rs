@@ -1,9 +1,10 @@
 //! The plumbing under every route: the connection loop, reading bodies, form decoding, XML
-//! replies, absolute URLs and Basic credentials.
+//! replies, absolute URLs, Basic credentials and path globs.
 
 pub mod auth;
 pub mod base_url;
 pub mod connection;
 pub mod form;
+pub mod glob;
 pub mod request_body;
 pub mod xml;

@@ -18,7 +18,7 @@ use serde::Serialize;
 use crate::AppState;
 use crate::http::auth::BasicCredentials;
 use crate::http::connection::{ConnectionHandle, Drop};
-use crate::sandbox::journal::glob_matches;
+use crate::http::glob::glob_matches;
 
 /// The longest delay a fault may ask for.
 pub const MAX_DELAY_MS: u64 = 60_000;
