@@ -62,9 +62,11 @@ pub struct AppState {
     pub access_log: bool,
 }
 
-/// The whole sandbox as one router.
+/// The whole sandbox as one router. Paths are made canonical before anything routes them
+/// (see [`http::path::canonical`]), so that the URLs real clients build reach their route.
 pub fn app(state: AppState) -> Router {
-    with_layers(routes(&state), &state).with_state(state)
+    let sandbox = with_layers(routes(&state), &state).with_state(state);
+    Router::new().fallback_service(sandbox).layer(axum::middleware::map_request(http::path::canonicalize))
 }
 
 fn routes(state: &AppState) -> Router<AppState> {
@@ -86,7 +88,7 @@ fn with_layers(router: Router<AppState>, state: &AppState) -> Router<AppState> {
         .layer(axum::middleware::from_fn(click2mail::negotiate))
         .layer(axum::middleware::from_fn_with_state(state.clone(), journal::record))
         .layer(axum::middleware::from_fn_with_state(state.clone(), request_body::buffer))
-        .layer(axum::middleware::map_response(close_after_timeout))
+        .layer(axum::middleware::map_response(close_after_body_failure))
         .layer(SetResponseHeaderLayer::overriding(HeaderName::from_static(VERSION_HEADER), version))
         .layer(
             TraceLayer::new_for_http()
@@ -119,10 +121,10 @@ fn log_response(response: &Response, latency: Duration, access_log: bool) {
     }
 }
 
-/// A client whose body stopped arriving is not waited for again: a 408 closes the connection
-/// (one asked for by a fault too).
-async fn close_after_timeout(mut response: Response) -> Response {
-    if response.status() == StatusCode::REQUEST_TIMEOUT {
+/// A client whose body stopped arriving, or was too large, is not read from again: a 408 or
+/// 413 closes the connection (one asked for by a fault too).
+async fn close_after_body_failure(mut response: Response) -> Response {
+    if matches!(response.status(), StatusCode::REQUEST_TIMEOUT | StatusCode::PAYLOAD_TOO_LARGE) {
         response.headers_mut().insert(CONNECTION, HeaderValue::from_static("close"));
     }
     response

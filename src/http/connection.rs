@@ -3,6 +3,11 @@
 //! connection's [`ConnectionHandle`] to handlers as `ConnectInfo`; once a fault
 //! [`ConnectionHandle::drop_connection`]s it, nothing more is written: the connection closes
 //! with no reply, or is reset.
+//!
+//! hyper answers some requests itself, before any route sees them: a malformed request line
+//! (400), a URI too long (414), headers too large (431). [`SandboxStream`] gives those answers
+//! the `X-Paymock-Version` header that every other reply carries, so that a client can tell it
+//! is talking to the sandbox whatever went wrong.
 
 use std::future::Future;
 use std::io;
@@ -92,7 +97,7 @@ pub async fn serve(
             request.extensions_mut().insert(ConnectInfo(handle.clone()));
             app.clone().oneshot(request)
         });
-        let connection = http.serve_connection(TokioIo::new(DroppableStream { stream, state }), service);
+        let connection = http.serve_connection(TokioIo::new(SandboxStream::new(stream, state)), service);
         let connection = open_connections.watch(connection);
         tokio::spawn(async move {
             if let Err(err) = connection.await {
@@ -112,12 +117,22 @@ fn is_connection_error(err: &io::Error) -> bool {
     )
 }
 
-pub struct DroppableStream {
+/// The connection's socket: it writes nothing once a fault dropped the connection, and adds
+/// the version header to the responses hyper writes on its own.
+pub struct SandboxStream {
     stream: TcpStream,
     state: Arc<AtomicU8>,
+    /// A response head rewritten with the version header: the caller was told it was written,
+    /// so it goes out before anything else.
+    owed: Vec<u8>,
+    owed_from: usize,
 }
 
-impl DroppableStream {
+impl SandboxStream {
+    fn new(stream: TcpStream, state: Arc<AtomicU8>) -> SandboxStream {
+        SandboxStream { stream, state, owed: Vec::new(), owed_from: 0 }
+    }
+
     /// Fails every write once the connection is dropped, so the server closes it having
     /// written nothing; for a reset, the close then sends RST.
     fn check(&self) -> io::Result<()> {
@@ -131,40 +146,99 @@ impl DroppableStream {
             }
         }
     }
+
+    /// Writes what is owed; ready once all of it is out.
+    fn poll_owed(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        while self.owed_from < self.owed.len() {
+            match Pin::new(&mut self.stream).poll_write(cx, &self.owed[self.owed_from..]) {
+                Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
+                Poll::Ready(Ok(written)) => self.owed_from += written,
+                Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+        self.owed.clear();
+        self.owed_from = 0;
+        Poll::Ready(Ok(()))
+    }
 }
 
-impl AsyncRead for DroppableStream {
+/// `buf` with the version header added, when it starts a final response head that lacks it:
+/// one that hyper wrote itself, as every response the router makes carries it.
+fn with_version_header(buf: &[u8]) -> Option<Vec<u8>> {
+    let rest = buf.strip_prefix(b"HTTP/1.1 ")?;
+    if rest.first() == Some(&b'1') {
+        return None; // 100 Continue and other interim responses
+    }
+    let head_end = buf.windows(4).position(|window| window == b"\r\n\r\n")?;
+    let head = &buf[..head_end + 2];
+    let marker = format!("\r\n{}:", crate::VERSION_HEADER);
+    if head.windows(marker.len()).any(|window| window.eq_ignore_ascii_case(marker.as_bytes())) {
+        return None;
+    }
+    let status_line_end = buf.windows(2).position(|window| window == b"\r\n")? + 2;
+    let header = format!("{}: {}\r\n", crate::VERSION_HEADER, env!("CARGO_PKG_VERSION"));
+    Some([&buf[..status_line_end], header.as_bytes(), &buf[status_line_end..]].concat())
+}
+
+impl AsyncRead for SandboxStream {
     fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.stream).poll_read(cx, buf)
     }
 }
 
-impl AsyncWrite for DroppableStream {
+impl AsyncWrite for SandboxStream {
     fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         self.check()?;
+        std::task::ready!(self.poll_owed(cx))?;
+        if let Some(rewritten) = with_version_header(buf) {
+            self.owed = rewritten;
+            // The whole of `buf` is now this stream's to write; flushing finishes the job.
+            let _ = self.poll_owed(cx)?;
+            return Poll::Ready(Ok(buf.len()));
+        }
         Pin::new(&mut self.stream).poll_write(cx, buf)
     }
 
-    fn poll_write_vectored(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.check()?;
-        Pin::new(&mut self.stream).poll_write_vectored(cx, bufs)
-    }
-
+    /// Not vectored: hyper then writes each response head in one buffer, where
+    /// [`with_version_header`] can see it whole.
     fn is_write_vectored(&self) -> bool {
-        self.stream.is_write_vectored()
+        false
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         self.check()?;
+        std::task::ready!(self.poll_owed(cx))?;
         Pin::new(&mut self.stream).poll_flush(cx)
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         self.check()?;
+        std::task::ready!(self.poll_owed(cx))?;
         Pin::new(&mut self.stream).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heads_hyper_writes_get_the_version_header() {
+        let version = env!("CARGO_PKG_VERSION");
+        let rewritten = with_version_header(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n").unwrap();
+        assert_eq!(
+            String::from_utf8(rewritten).unwrap(),
+            format!("HTTP/1.1 400 Bad Request\r\nx-paymock-version: {version}\r\ncontent-length: 0\r\n\r\n")
+        );
+        for untouched in [
+            "HTTP/1.1 200 OK\r\nx-paymock-version: 0.1.0\r\n\r\nbody".as_bytes(),
+            b"HTTP/1.1 404 Not Found\r\nX-Paymock-Version: 0.1.0\r\ncontent-length: 0\r\n\r\n",
+            b"HTTP/1.1 100 Continue\r\n\r\n",
+            b"<credit>...</credit>",
+            b"HTTP/1.1 400 Bad Request\r\ncontent-le",
+        ] {
+            assert_eq!(with_version_header(untouched), None, "{}", String::from_utf8_lossy(untouched));
+        }
     }
 }

@@ -6,5 +6,7 @@ pub mod base_url;
 pub mod connection;
 pub mod form;
 pub mod glob;
+pub mod options;
+pub mod path;
 pub mod request_body;
 pub mod xml;

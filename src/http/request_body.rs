@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::{Request, State};
-use axum::http::header::CONTENT_TYPE;
+use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE, EXPECT};
 use axum::http::{Extensions, HeaderMap};
 use axum::middleware::Next;
 use axum::response::Response;
@@ -35,8 +35,15 @@ pub async fn buffer(State(state): State<AppState>, request: Request, next: Next)
         // No body (most GETs and DELETEs): nothing to wait for.
         return next.run(request).await;
     }
-    let (mut parts, body) = request.into_parts();
     let limit = crate::BODY_LIMIT_BYTES;
+    if expects_continue(request.headers()) && declared_length(request.headers()).is_some_and(|length| length > limit) {
+        // The client waits for a 100 Continue before sending: it gets its 413 at once instead,
+        // and the body is never asked for.
+        let (mut parts, _unsent) = request.into_parts();
+        parts.extensions.insert(BodyError::TooLarge);
+        return next.run(Request::from_parts(parts, Body::empty())).await;
+    }
+    let (mut parts, body) = request.into_parts();
     let (bytes, failure) = match tokio::time::timeout(state.read_timeout, read_up_to(body, limit)).await {
         Ok(Ok(bytes)) if bytes.len() > limit => (bytes, Some(BodyError::TooLarge)),
         Ok(Ok(bytes)) => (bytes, None),
@@ -47,6 +54,14 @@ pub async fn buffer(State(state): State<AppState>, request: Request, next: Next)
         parts.extensions.insert(failure);
     }
     next.run(Request::from_parts(parts, Body::from(bytes))).await
+}
+
+fn expects_continue(headers: &HeaderMap) -> bool {
+    headers.get(EXPECT).is_some_and(|value| value.as_bytes().eq_ignore_ascii_case(b"100-continue"))
+}
+
+fn declared_length(headers: &HeaderMap) -> Option<usize> {
+    headers.get(CONTENT_LENGTH)?.to_str().ok()?.trim().parse().ok()
 }
 
 /// The body's bytes, stopping once there are more than `limit`; `Err` with the bytes so far

@@ -14,12 +14,13 @@ use axum::http::header::CONTENT_TYPE;
 use axum::middleware::Next;
 use axum::response::Response;
 use chrono::{DateTime, SecondsFormat, Utc};
+use encoding_rs::{Encoding, UTF_8};
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::AppState;
 use crate::http::auth::BasicCredentials;
-use crate::http::form::percent_decode;
+use crate::http::form::{self, decode_multipart, percent_decode};
 use crate::http::glob::glob_matches;
 use crate::http::request_body::media_type;
 use crate::sandbox::faults::{DropKind, Dropped};
@@ -129,14 +130,25 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
     let started = Instant::now();
     let at = state.clock.now();
     let method = request.method().to_string();
-    let query = request.uri().query().map(|query| cut(mask_form(query)));
+    let query = request.uri().query().map(|query| cut(mask_form(query, UTF_8)));
     let user = BasicCredentials::from_headers(request.headers()).ok().map(|credentials| cut(credentials.username));
     let content_type = request.headers().get(CONTENT_TYPE).and_then(|value| value.to_str().ok()).map(str::to_owned);
 
     let (parts, body) = request.into_parts();
     // Already in memory: see `request_body::buffer`.
     let request_bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
-    let request_body = mask_body(Sender::Client, content_type.as_deref(), &request_bytes);
+    let request_body = match content_type.as_deref().map(media_type).as_deref() {
+        // Its fields are shown as a form's are: decoded, then masked by name.
+        Some("multipart/form-data") => {
+            match decode_multipart(request_bytes.clone(), content_type.as_deref().unwrap_or("")).await {
+                Ok(fields) => {
+                    cut(mask_pairs(fields.into_iter().map(|(name, value)| (name, value.unwrap_or_default()))))
+                }
+                Err(_) => mask_body(Sender::Client, content_type.as_deref(), &request_bytes),
+            }
+        }
+        _ => mask_body(Sender::Client, content_type.as_deref(), &request_bytes),
+    };
     let response = next.run(Request::from_parts(parts, Body::from(request_bytes))).await;
 
     let (parts, body) = response.into_parts();
@@ -178,7 +190,10 @@ fn mask_body(sender: Sender, content_type: Option<&str>, bytes: &[u8]) -> String
     let masked = match (sender, media_type.as_deref()) {
         _ if text.is_empty() => String::new(),
         (Sender::Sandbox, _) => mask_card_numbers(&text),
-        (Sender::Client, Some("application/x-www-form-urlencoded")) => mask_form(&text),
+        (Sender::Client, Some("application/x-www-form-urlencoded")) => {
+            // A charset paymock cannot read was refused; shown as UTF-8 here.
+            mask_form(&text, content_type.and_then(|content_type| form::charset(content_type).ok()).unwrap_or(UTF_8))
+        }
         (Sender::Client, Some(json)) if json.ends_with("json") => match serde_json::from_slice::<Value>(bytes) {
             Ok(mut value) => {
                 mask_json(&mut value);
@@ -233,17 +248,23 @@ fn mask_number_field(value: &str) -> String {
         .collect()
 }
 
-/// A form or query string, decoded pair by pair so that no escape hides a number, with CVVs
-/// replaced and card numbers masked.
-fn mask_form(form: &str) -> String {
-    let decode = |text: &str| String::from_utf8_lossy(&percent_decode(text.as_bytes())).into_owned();
-    let pairs = form.split('&').map(|pair| {
+/// A form or query string in `encoding`, decoded pair by pair so that no escape hides a
+/// number, with CVVs replaced and card numbers masked.
+fn mask_form(form: &str, encoding: &'static Encoding) -> String {
+    let decode = |text: &str| encoding.decode_without_bom_handling(&percent_decode(text.as_bytes())).0.into_owned();
+    mask_pairs(form.split('&').map(|pair| {
         let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let name = decode(name);
+        (decode(name), decode(value))
+    }))
+}
+
+/// Decoded name–value pairs written as a form, with CVVs replaced and card numbers masked.
+fn mask_pairs(pairs: impl Iterator<Item = (String, String)>) -> String {
+    let pairs = pairs.map(|(name, value)| {
         let value = match name.as_str() {
             name if CVV_FIELDS.contains(&name) => "***".to_owned(),
-            name if NUMBER_FIELDS.contains(&name) => mask_number_field(&decode(value)),
-            _ => decode(value),
+            name if NUMBER_FIELDS.contains(&name) => mask_number_field(&value),
+            _ => value,
         };
         format!("{name}={value}")
     });
@@ -337,12 +358,12 @@ mod tests {
     #[test]
     fn card_numbers_and_cvvs_are_masked() {
         assert_eq!(
-            mask_form("billingNumber=4111111111111111&billingCvv=123&billingZip=34567&billingName=A+B"),
+            mask_form("billingNumber=4111111111111111&billingCvv=123&billingZip=34567&billingName=A+B", UTF_8),
             "billingNumber=411111******1111&billingCvv=***&billingZip=34567&billingName=A B"
         );
         // Escapes hide nothing.
         assert_eq!(
-            mask_form("billingNumber=%34%31%31%31111111111111&billing%43vv=123"),
+            mask_form("billingNumber=%34%31%31%31111111111111&billing%43vv=123", UTF_8),
             "billingNumber=411111******1111&billingCvv=***"
         );
         let json = br#"{"accountNumber":"378282246310005","verificationNumber":"1234","routingNumber":"011000015"}"#;
@@ -376,7 +397,7 @@ mod tests {
     #[test]
     fn number_fields_are_masked_however_they_are_written() {
         assert_eq!(
-            mask_form("billingNumber=4111.1111.1111.1111&billingZip=34567"),
+            mask_form("billingNumber=4111.1111.1111.1111&billingZip=34567", UTF_8),
             "billingNumber=****.****.****.1111&billingZip=34567"
         );
         let json = br#"{"accountNumber":"4111/1111/1111/1111","bank":{"accountNumber":12345678}}"#;

@@ -377,7 +377,7 @@ async fn json_is_answered_to_clients_that_ask_for_it() {
     );
 
     let reply = app.send(json(get("/molpro/credit/purchase")).body(Body::empty()).unwrap()).await;
-    assert_eq!((reply.status, reply.header("allow")), (StatusCode::METHOD_NOT_ALLOWED, "POST"));
+    assert_eq!((reply.status, reply.header("allow")), (StatusCode::METHOD_NOT_ALLOWED, "POST,OPTIONS"));
     assert_eq!(reply.body, r#"{"status":9,"description":"Method GET is not allowed on this endpoint."}"#);
 
     let not_a_form = json(authorized(purchase_post())).header(header::CONTENT_TYPE, "text/plain");
@@ -425,32 +425,46 @@ async fn status_url_follows_the_host_or_the_public_url() {
 }
 
 #[tokio::test]
-async fn bodies_that_are_not_a_form_are_refused() {
+async fn bodies_that_carry_no_form_fields_are_ignored_and_missing_parameters_named() {
     let app = TestApp::new().await;
     let authorized = || {
         axum::http::Request::post("/molpro/credit/purchase")
             .header(header::HOST, HOST)
             .header(header::AUTHORIZATION, basic(USERNAME, PASSWORD))
     };
+    let ignored = |media_type: &str| {
+        format!(
+            "One of the required parameters is missing. The {media_type} body was ignored: parameters are read from \
+             the query string and from form bodies (application/x-www-form-urlencoded or multipart/form-data)."
+        )
+    };
 
-    let reply =
-        app.send(authorized().header(header::CONTENT_TYPE, "application/json").body(Body::from("{}")).unwrap()).await;
+    let reply = app
+        .send(authorized().header(header::CONTENT_TYPE, "application/json").body(Body::from(r#"{"a": 1}"#)).unwrap())
+        .await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
-    let description =
-        "Content-Type application/json is not supported: send the parameters as application/x-www-form-urlencoded.";
-    assert_eq!(reply.body, error_xml(9, description, &[]));
+    assert_eq!(reply.body, error_xml(9, &ignored("application/json"), &REQUIRED));
 
     let reply = app.send(authorized().body(Body::from("billingName=x")).unwrap()).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
-    let description = "Content-Type (none) is not supported: send the parameters as application/x-www-form-urlencoded.";
-    assert_eq!(reply.body, error_xml(9, description, &[]));
+    assert_eq!(reply.body, error_xml(9, &ignored("(none)"), &REQUIRED));
 
-    // A multipart body is named by its media type; its boundary is noise to the reader.
+    let request = authorized().header(header::CONTENT_TYPE, "text/plain; charset=utf-8");
+    let reply = app.send(request.body(Body::from("hello")).unwrap()).await;
+    assert_eq!(reply.body, error_xml(9, &ignored("text/plain"), &REQUIRED));
+
+    // A malformed multipart body is named, its boundary not echoed.
     let multipart = "multipart/form-data; boundary=------------------------d74496d66958873e";
     let reply = app.send(authorized().header(header::CONTENT_TYPE, multipart).body(Body::from("--x")).unwrap()).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
-    let description =
-        "Content-Type multipart/form-data is not supported: send the parameters as application/x-www-form-urlencoded.";
+    assert!(reply.body.contains("<description>The multipart/form-data body is malformed: "), "{}", reply.body);
+    assert!(!reply.body.contains("d74496d66958873e"), "{}", reply.body);
+
+    // A charset paymock cannot read is named.
+    let request = authorized().header(header::CONTENT_TYPE, "application/x-www-form-urlencoded; charset=Shift_JIS");
+    let reply = app.send(request.body(Body::from(serde_urlencoded::to_string(VENDOR_EXAMPLE).unwrap())).unwrap()).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    let description = "charset Shift_JIS is not supported: send the form as UTF-8, ISO-8859-1 or windows-1252.";
     assert_eq!(reply.body, error_xml(9, description, &[]));
 
     // JSON text sent as a form is told so, not handed the list of all eleven parameters; the

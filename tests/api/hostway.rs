@@ -764,7 +764,7 @@ async fn unknown_resources_and_methods_answer_in_the_envelope() {
     }
     let reply = call(&app, Method::PATCH, "/accounts/1001/paymentInfo", OWNER, None).await;
     assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED);
-    assert_eq!(reply.header("allow"), "GET,HEAD,POST");
+    assert_eq!(reply.header("allow"), "GET,HEAD,POST,OPTIONS");
     assert_eq!(envelope(&reply), error("badMethod", 405, "Method PATCH is not allowed on this resource.", json!({})));
 }
 

@@ -52,7 +52,7 @@ async fn wrong_methods_get_405_with_allow() {
 
     let reply = app.send(get("/molpro/credit/purchase").body(Body::empty()).unwrap()).await;
     assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED);
-    assert_eq!(reply.header("allow"), "POST");
+    assert_eq!(reply.header("allow"), "POST,OPTIONS");
     assert_eq!(reply.body, error_xml(9, "Method GET is not allowed on this endpoint.", &[]));
 
     let reply = app.send(Request::post("/__admin/state").body(Body::empty()).unwrap()).await;
@@ -61,7 +61,7 @@ async fn wrong_methods_get_405_with_allow() {
 
     let reply = app.send(Request::put("/molpro/credit").body(Body::empty()).unwrap()).await;
     assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED);
-    assert_eq!(reply.header("allow"), "GET,HEAD");
+    assert_eq!(reply.header("allow"), "GET,HEAD,OPTIONS");
     assert_eq!(reply.body, error_xml(9, "Method PUT is not allowed on this endpoint.", &[]));
 }
 

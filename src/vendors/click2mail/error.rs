@@ -13,8 +13,9 @@ use crate::http::request_body::{self, BodyError};
 pub enum Click2MailError {
     #[error("Authentication failed: {0}.")]
     Unauthorized(#[from] AuthError),
-    #[error("One of the required parameters is missing.")]
-    MissingParameters(Vec<&'static str>),
+    /// With the media type of a body that was ignored, for a hint where parameters are read.
+    #[error("One of the required parameters is missing.{}", ignored_hint(.ignored_body))]
+    MissingParameters { names: Vec<&'static str>, ignored_body: Option<String> },
     /// The body is JSON text sent as a form, and so parameters are missing.
     #[error(
         "The request body is JSON, not a form: send the parameters as application/x-www-form-urlencoded name=value pairs, such as billingName=Jane+Doe&billingAmount=10.00."
@@ -26,8 +27,10 @@ pub enum Click2MailError {
     UnreadableBody,
     #[error("The request body did not arrive within {0}.")]
     BodyTimedOut(String),
-    #[error("Content-Type {0} is not supported: send the parameters as application/x-www-form-urlencoded.")]
-    NotAForm(String),
+    #[error("charset {0} is not supported: send the form as UTF-8, ISO-8859-1 or windows-1252.")]
+    UnsupportedCharset(String),
+    #[error("The multipart/form-data body is malformed: {0}.")]
+    MalformedMultipart(String),
     #[error("The request body is larger than {} KiB.", crate::BODY_LIMIT_BYTES / 1024)]
     PayloadTooLarge,
     #[error("There is no {0} endpoint.")]
@@ -37,6 +40,16 @@ pub enum Click2MailError {
     /// Never shown to the client; logged.
     #[error("Internal error.")]
     Store(#[from] sqlx::Error),
+}
+
+fn ignored_hint(ignored_body: &Option<String>) -> String {
+    match ignored_body {
+        Some(media_type) => format!(
+            " The {media_type} body was ignored: parameters are read from the query string and from form bodies \
+             (application/x-www-form-urlencoded or multipart/form-data)."
+        ),
+        None => String::new(),
+    }
 }
 
 impl From<BodyError> for Click2MailError {
@@ -57,10 +70,11 @@ impl Click2MailError {
     fn http_status(&self) -> StatusCode {
         match self {
             Click2MailError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            Click2MailError::MissingParameters(_)
+            Click2MailError::MissingParameters { .. }
             | Click2MailError::JsonLabelledAsForm(_)
             | Click2MailError::InvalidParameter { .. }
-            | Click2MailError::NotAForm(_)
+            | Click2MailError::UnsupportedCharset(_)
+            | Click2MailError::MalformedMultipart(_)
             | Click2MailError::UnreadableBody => StatusCode::BAD_REQUEST,
             Click2MailError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Click2MailError::BodyTimedOut(_) => StatusCode::REQUEST_TIMEOUT,
@@ -72,7 +86,7 @@ impl Click2MailError {
 
     fn parameters(&self) -> Vec<String> {
         match self {
-            Click2MailError::MissingParameters(names) | Click2MailError::JsonLabelledAsForm(names) => {
+            Click2MailError::MissingParameters { names, .. } | Click2MailError::JsonLabelledAsForm(names) => {
                 names.iter().map(|name| name.to_string()).collect()
             }
             Click2MailError::InvalidParameter { parameter, .. } => vec![parameter.clone()],

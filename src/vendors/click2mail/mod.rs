@@ -26,6 +26,7 @@ use crate::domain::cards::Use;
 use crate::domain::money::Cents;
 use crate::http::auth::{AuthError, BasicCredentials};
 use crate::http::base_url::BaseUrl;
+use crate::http::options::allow;
 use crate::http::request_body;
 use crate::store::{Purchase, PurchaseResult};
 
@@ -33,8 +34,8 @@ use crate::store::{Purchase, PurchaseResult};
 /// which the app applies to every route.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/credit", get(balance))
-        .route("/credit/purchase", post(purchase))
+        .route("/credit", get(balance).options(allow("GET,HEAD,OPTIONS")))
+        .route("/credit/purchase", post(purchase).options(allow("POST,OPTIONS")))
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)
 }

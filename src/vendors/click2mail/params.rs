@@ -1,14 +1,21 @@
 //! The eleven parameters of `POST /molpro/credit/purchase`: gathered from the query string
-//! and an `application/x-www-form-urlencoded` body, then checked and parsed into a
-//! [`PurchaseRequest`] that cannot be invalid.
+//! and the body, then checked and parsed into a [`PurchaseRequest`] that cannot be invalid.
+//!
+//! Like the real service, behind an ordinary web server, this reads parameters however a
+//! client's HTTP library sends them: from the query string, and from a body that carries form
+//! fields, `application/x-www-form-urlencoded` (UTF-8 unless its `charset` says ISO-8859-1 or
+//! windows-1252) or `multipart/form-data`. A body of any other type, JSON included, carries no
+//! form fields and is ignored.
 
 use axum::extract::{FromRequest, Request};
+use axum::http::header::CONTENT_TYPE;
+use encoding_rs::UTF_8;
 
 use super::error::Click2MailError;
 use crate::AppState;
 use crate::domain::cards::{BillingAddress, Brand, Card, CardNumber, Cvv, Expiry};
 use crate::domain::money::Cents;
-use crate::http::form::percent_decode;
+use crate::http::form;
 use crate::http::request_body;
 
 /// Every parameter the endpoint requires, in the vendor's documented order: missing ones are
@@ -38,6 +45,9 @@ pub struct FormParams {
     /// The body was labelled a form but holds JSON text: when parameters are then missing,
     /// that is what the client is told, rather than the list of everything.
     json_labelled_as_form: bool,
+    /// The media type of a body that was ignored as carrying no form fields: when parameters
+    /// are then missing, the client is told where they are read from.
+    ignored_body: Option<String>,
 }
 
 impl std::fmt::Debug for FormParams {
@@ -51,39 +61,34 @@ impl FromRequest<AppState> for FormParams {
     type Rejection = Click2MailError;
 
     async fn from_request(request: Request, _state: &AppState) -> Result<Self, Self::Rejection> {
-        let mut pairs = decode_form(request.uri().query().unwrap_or("").as_bytes());
-        let media_type = request_body::request_media_type(request.headers());
-        let shown = request_body::content_type_shown(request.headers());
-        let body = request_body::read(request).await?;
-        let mut json_labelled_as_form = false;
-        if !body.is_empty() {
-            if media_type.as_deref() != Some("application/x-www-form-urlencoded") {
-                return Err(Click2MailError::NotAForm(shown));
-            }
-            json_labelled_as_form =
-                body.trim_ascii_start().starts_with(b"{") || body.trim_ascii_start().starts_with(b"[");
-            pairs.extend(decode_form(&body));
-        }
-        Ok(FormParams { pairs, json_labelled_as_form })
-    }
-}
-
-/// Decodes `application/x-www-form-urlencoded`: `+` is a space, `%XX` a byte, and a `%` not
-/// followed by two hex digits stays as it is. Written out rather than taken from
-/// serde_urlencoded because that replaces invalid UTF-8 with U+FFFD, and the client must be
-/// told instead. Pairs whose name is not UTF-8 are dropped: no parameter has such a name.
-fn decode_form(input: &[u8]) -> Vec<(String, Option<String>)> {
-    let mut pairs = Vec::new();
-    for pair in input.split(|&byte| byte == b'&').filter(|pair| !pair.is_empty()) {
-        let (name, value) = match pair.iter().position(|&byte| byte == b'=') {
-            Some(at) => (&pair[..at], &pair[at + 1..]),
-            None => (pair, &[][..]),
+        let mut params = FormParams {
+            pairs: form::decode_urlencoded(request.uri().query().unwrap_or("").as_bytes(), UTF_8),
+            ..FormParams::default()
         };
-        if let Ok(name) = String::from_utf8(percent_decode(name)) {
-            pairs.push((name, String::from_utf8(percent_decode(value)).ok()));
+        let content_type =
+            request.headers().get(CONTENT_TYPE).map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned());
+        let body = request_body::read(request).await?;
+        if body.is_empty() {
+            return Ok(params);
         }
+        let media_type = content_type.as_deref().map(request_body::media_type);
+        match media_type.as_deref() {
+            Some("application/x-www-form-urlencoded") => {
+                let encoding = form::charset(content_type.as_deref().unwrap_or(""))
+                    .map_err(Click2MailError::UnsupportedCharset)?;
+                let text = body.trim_ascii_start();
+                params.json_labelled_as_form = text.starts_with(b"{") || text.starts_with(b"[");
+                params.pairs.extend(form::decode_urlencoded(&body, encoding));
+            }
+            Some("multipart/form-data") => {
+                let fields = form::decode_multipart(body, content_type.as_deref().unwrap_or("")).await;
+                params.pairs.extend(fields.map_err(Click2MailError::MalformedMultipart)?);
+            }
+            Some("") | None => params.ignored_body = Some("(none)".to_owned()),
+            Some(other) => params.ignored_body = Some(other.to_owned()),
+        }
+        Ok(params)
     }
-    pairs
 }
 
 /// What the client sent for one parameter, across the query string and the body.
@@ -147,7 +152,10 @@ impl PurchaseRequest {
             return Err(Click2MailError::JsonLabelledAsForm(missing));
         }
         if !missing.is_empty() {
-            return Err(Click2MailError::MissingParameters(missing));
+            return Err(Click2MailError::MissingParameters {
+                names: missing,
+                ignored_body: params.ignored_body.clone(),
+            });
         }
         for (name, given) in given {
             match given {
@@ -246,16 +254,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn decodes_forms_keeping_invalid_utf8_visible() {
-        let pairs = decode_form(b"a=1&b=x+y%21&&c&d=%zz&e=%E2%82%AC&f=%FF&%C3%28=dropped");
-        let expected =
-            [("a", Some("1")), ("b", Some("x y!")), ("c", Some("")), ("d", Some("%zz")), ("e", Some("€")), ("f", None)];
-        assert_eq!(pairs, expected.map(|(k, v)| (k.to_string(), v.map(String::from))));
-    }
-
-    #[test]
     fn repeated_parameters_count_once_unless_they_differ() {
-        let params = decode_form(b"a=1&a=1&b=1&b=2&c=&c=3&d=%FF&d=1&e=&e=+&f=1%012");
+        let params = form::decode_urlencoded(b"a=1&a=1&b=1&b=2&c=&c=3&d=%FF&d=1&e=&e=+&f=1%012", UTF_8);
         let given = |name| Given::of(&params, name);
         assert_eq!(given("a"), Given::Value("1"));
         assert_eq!(given("b"), Given::Conflicting);
@@ -265,7 +265,7 @@ mod tests {
         assert_eq!(given("f"), Given::ControlCharacter);
         assert_eq!(given("z"), Given::Missing);
         assert_eq!(
-            format!("{:?}", FormParams { pairs: params, json_labelled_as_form: false }),
+            format!("{:?}", FormParams { pairs: params, ..FormParams::default() }),
             r#"["a", "a", "b", "b", "c", "c", "d", "d", "e", "e", "f"]"#
         );
     }

@@ -106,27 +106,37 @@ pub async fn negotiate(request: Request, next: Next) -> Response {
     Response::from_parts(parts, json)
 }
 
-/// True when `application/json` has a higher quality than `application/xml` and
-/// `text/xml`. Wildcards count for neither, so XML stays the default.
+/// True when `application/json` is preferred to `application/xml` and `text/xml`: by a
+/// higher quality, or at the same quality by coming first. Wildcards count for neither, so
+/// `*/*` keeps XML, the vendor's default.
 fn prefers_json(headers: &HeaderMap) -> bool {
-    let (mut json, mut xml) = (0u16, 0u16);
-    for value in headers.get_all(ACCEPT) {
-        let Ok(value) = value.to_str() else { continue };
-        for range in value.split(',') {
-            let mut params = range.split(';');
-            let media_type = params.next().unwrap_or("").trim().to_ascii_lowercase();
-            let quality = params
-                .filter_map(|param| param.trim().to_ascii_lowercase().strip_prefix("q=").map(str::to_owned))
-                .find_map(|q| q.trim().parse::<f32>().ok())
-                .map_or(1000, |q| (q.clamp(0.0, 1.0) * 1000.0) as u16);
-            match media_type.as_str() {
-                "application/json" => json = json.max(quality),
-                "application/xml" | "text/xml" => xml = xml.max(quality),
-                _ => {}
-            }
+    // The best range of each kind, with its position in the list.
+    type Best = Option<(u16, usize)>;
+    let (mut json, mut xml): (Best, Best) = (None, None);
+    let better = |best: Best, quality: u16, position: usize| match best {
+        Some((q, _)) if q >= quality => best,
+        _ => Some((quality, position)),
+    };
+    let ranges =
+        headers.get_all(ACCEPT).iter().filter_map(|value| value.to_str().ok()).flat_map(|value| value.split(','));
+    for (position, range) in ranges.enumerate() {
+        let mut params = range.split(';');
+        let media_type = params.next().unwrap_or("").trim().to_ascii_lowercase();
+        let quality = params
+            .filter_map(|param| param.trim().to_ascii_lowercase().strip_prefix("q=").map(str::to_owned))
+            .find_map(|q| q.trim().parse::<f32>().ok())
+            .map_or(1000, |q| (q.clamp(0.0, 1.0) * 1000.0) as u16);
+        match media_type.as_str() {
+            "application/json" => json = better(json, quality, position),
+            "application/xml" | "text/xml" => xml = better(xml, quality, position),
+            _ => {}
         }
     }
-    json > xml
+    match (json, xml) {
+        (Some((0, _)), _) | (None, _) => false,
+        (Some(_), None) => true,
+        (Some((jq, jp)), Some((xq, xp))) => jq > xq || (jq == xq && jp < xp),
+    }
 }
 
 #[cfg(test)]
@@ -149,6 +159,11 @@ mod tests {
         assert!(accept("text/xml; Q=0.5, application/json"));
         assert!(!accept("*/*"));
         assert!(!accept("application/xml, application/json"));
+        assert!(accept("application/json, application/xml"));
+        assert!(accept("application/json, text/plain, */*"));
+        assert!(!accept("text/xml, application/json;q=1"));
+        assert!(!accept("application/xml;q=0.9, application/json;q=0.9"));
+        assert!(accept("application/json;q=0.9, text/xml;q=0.9"));
         assert!(!accept("application/json;q=0.5, application/xml"));
         assert!(!accept("application/json;q=0"));
         assert!(!accept("text/html"));

@@ -28,6 +28,7 @@ pub use self::model::method_id;
 use self::model::{Link, Links, PaymentInfo, PaymentInfoList, method_from_link, parse_method_id};
 use crate::AppState;
 use crate::http::base_url::BaseUrl;
+use crate::http::options::allow;
 use chrono::{DateTime, Utc};
 
 use crate::domain::cards::{BillingAddress, Card, Expiry, Outcome, Use};
@@ -37,12 +38,13 @@ use crate::store::{DefaultMethod, DeleteResult, MethodKind, NewPaymentMethod, Pa
 /// slash, as the links the API hands out have one.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/{account}/paymentInfo", get(list).post(create))
-        .route("/{account}/paymentInfo/", get(list).post(create))
-        .route("/{account}/paymentInfo/default", get(show_default).put(set_default).delete(remove_default))
-        .route("/{account}/paymentInfo/default/", get(show_default).put(set_default).delete(remove_default))
-        .route("/{account}/paymentInfo/{method}", get(show).delete(delete))
-        .route("/{account}/paymentInfo/{method}/payment", post(pay))
+        .route("/{account}/paymentInfo", get(list).post(create).options(allow("GET,HEAD,POST,OPTIONS")))
+        .route(
+            "/{account}/paymentInfo/default",
+            get(show_default).put(set_default).delete(remove_default).options(allow("GET,HEAD,PUT,DELETE,OPTIONS")),
+        )
+        .route("/{account}/paymentInfo/{method}", get(show).delete(delete).options(allow("GET,HEAD,DELETE,OPTIONS")))
+        .route("/{account}/paymentInfo/{method}/payment", post(pay).options(allow("POST,OPTIONS")))
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)
 }
