@@ -206,6 +206,15 @@ async fn options_answers_every_vendor_route_with_the_methods_its_405_names() {
         let refused = app.send(patch.body(Body::empty()).unwrap()).await;
         assert_eq!((refused.status, refused.header("allow")), (StatusCode::METHOD_NOT_ALLOWED, allow), "{path}");
     }
+    // Like every route, OPTIONS refuses a body over 64 KiB, in the vendor's envelope.
+    let huge = || Body::from("x".repeat(64 * 1024 + 1));
+    let options = |path: &str| Request::builder().method(Method::OPTIONS).uri(path).header(header::HOST, HOST);
+    let reply = app.send(options("/molpro/credit").body(huge()).unwrap()).await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(reply.body, error_xml(9, "The request body is larger than 64 KiB.", &[]));
+    let reply = app.send(options("/accounts/1001/paymentInfo").body(huge()).unwrap()).await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(reply.body.starts_with(r#"{"requestEntityTooLarge":"#), "{}", reply.body);
 }
 
 #[tokio::test]

@@ -78,7 +78,7 @@ async fn the_openapi_document_matches_the_routes() {
 
     let mut operations = Vec::new();
     for (path, item) in document["paths"].as_object().unwrap() {
-        for method in ["get", "put", "post", "delete"] {
+        for method in ["get", "head", "put", "post", "delete", "options"] {
             if item.get(method).is_some() {
                 operations.push(format!("{} {path}", method.to_uppercase()));
             }
@@ -97,6 +97,16 @@ async fn the_openapi_document_matches_the_routes() {
         "GET /accounts/{accountId}/paymentInfo/{paymentInfoId}",
         "DELETE /accounts/{accountId}/paymentInfo/{paymentInfoId}",
         "POST /accounts/{accountId}/paymentInfo/{paymentInfoId}/payment",
+        "HEAD /molpro/credit",
+        "HEAD /accounts/{accountId}/paymentInfo",
+        "HEAD /accounts/{accountId}/paymentInfo/default",
+        "HEAD /accounts/{accountId}/paymentInfo/{paymentInfoId}",
+        "OPTIONS /molpro/credit",
+        "OPTIONS /molpro/credit/purchase",
+        "OPTIONS /accounts/{accountId}/paymentInfo",
+        "OPTIONS /accounts/{accountId}/paymentInfo/default",
+        "OPTIONS /accounts/{accountId}/paymentInfo/{paymentInfoId}",
+        "OPTIONS /accounts/{accountId}/paymentInfo/{paymentInfoId}/payment",
         "GET /__admin/health",
         "POST /__admin/reset",
         "GET /__admin/state",

@@ -34,8 +34,8 @@ use crate::store::{Purchase, PurchaseResult};
 /// which the app applies to every route.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/credit", get(balance).options(allow("GET,HEAD,OPTIONS")))
-        .route("/credit/purchase", post(purchase).options(allow("POST,OPTIONS")))
+        .route("/credit", get(balance).options(allow::<Click2MailError>("GET,HEAD,OPTIONS")))
+        .route("/credit/purchase", post(purchase).options(allow::<Click2MailError>("POST,OPTIONS")))
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)
 }

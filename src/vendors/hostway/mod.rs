@@ -38,13 +38,19 @@ use crate::store::{DefaultMethod, DeleteResult, MethodKind, NewPaymentMethod, Pa
 /// slash, as the links the API hands out have one.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/{account}/paymentInfo", get(list).post(create).options(allow("GET,HEAD,POST,OPTIONS")))
+        .route("/{account}/paymentInfo", get(list).post(create).options(allow::<HostwayError>("GET,HEAD,POST,OPTIONS")))
         .route(
             "/{account}/paymentInfo/default",
-            get(show_default).put(set_default).delete(remove_default).options(allow("GET,HEAD,PUT,DELETE,OPTIONS")),
+            get(show_default)
+                .put(set_default)
+                .delete(remove_default)
+                .options(allow::<HostwayError>("GET,HEAD,PUT,DELETE,OPTIONS")),
         )
-        .route("/{account}/paymentInfo/{method}", get(show).delete(delete).options(allow("GET,HEAD,DELETE,OPTIONS")))
-        .route("/{account}/paymentInfo/{method}/payment", post(pay).options(allow("POST,OPTIONS")))
+        .route(
+            "/{account}/paymentInfo/{method}",
+            get(show).delete(delete).options(allow::<HostwayError>("GET,HEAD,DELETE,OPTIONS")),
+        )
+        .route("/{account}/paymentInfo/{method}/payment", post(pay).options(allow::<HostwayError>("POST,OPTIONS")))
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)
 }
