@@ -142,6 +142,9 @@ impl NewPaymentMethod {
     }
 }
 
+// Every Hostway write is decided against the state it commits into: a reset, a seed or a
+// delete that got there first shows as `AccountGone` or a missing method, never as an error.
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SaveResult {
     Saved {
@@ -149,6 +152,7 @@ pub enum SaveResult {
     },
     /// A method with the same number is already active on the account; nothing changed.
     Duplicate,
+    AccountGone,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -157,6 +161,23 @@ pub enum DeleteResult {
     /// It is the account's default; nothing changed.
     IsDefault,
     NotFound,
+    AccountGone,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DefaultResult {
+    Set,
+    /// The account has no such active method (or does not allow offline); nothing changed.
+    Refused,
+    AccountGone,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaymentResult {
+    Recorded,
+    /// The method is no longer active on the account; nothing recorded.
+    MethodGone,
+    AccountGone,
 }
 
 /// A one-time payment as recorded.
@@ -231,30 +252,31 @@ impl Store {
         self.writer.write(DeleteMethod { account_id: account_id.into(), kind, id, at: timestamp(at) }).await
     }
 
-    /// Makes an active method of the account its default; false when there is no such method.
+    /// Makes an active method of the account its default; refused when there is no such
+    /// method.
     pub async fn set_default_payment_method(
         &self,
         account_id: &str,
         kind: MethodKind,
         id: i64,
-    ) -> Result<bool, sqlx::Error> {
+    ) -> Result<DefaultResult, sqlx::Error> {
         self.writer.write(SetDefault { account_id: account_id.into(), kind, id }).await
     }
 
-    /// Makes the offline method the account's default; false when the account does not allow
+    /// Makes the offline method the account's default; refused when the account does not allow
     /// it.
-    pub async fn set_offline_default(&self, account_id: &str) -> Result<bool, sqlx::Error> {
+    pub async fn set_offline_default(&self, account_id: &str) -> Result<DefaultResult, sqlx::Error> {
         self.writer.write(SetOfflineDefault { account_id: account_id.into() }).await
     }
 
-    /// Records a one-time payment, pending, against a saved method.
+    /// Records a one-time payment, pending, against a saved method that is still active.
     pub async fn record_payment(
         &self,
         account_id: &str,
         payment_method_id: i64,
         amount: Cents,
         at: DateTime<Utc>,
-    ) -> Result<(), sqlx::Error> {
+    ) -> Result<PaymentResult, sqlx::Error> {
         let payment = RecordPayment { account_id: account_id.into(), payment_method_id, amount, at: timestamp(at) };
         self.writer.write(payment).await
     }
@@ -291,11 +313,12 @@ impl Write for NewPaymentMethod {
         if duplicate.is_some() {
             return Ok(SaveResult::Duplicate);
         }
-        let id: i64 = sqlx::query_scalar(
+        let id: Option<i64> = sqlx::query_scalar(
             "INSERT INTO hostway_payment_methods (account_id, kind, number_masked, number_fingerprint, card_brand, \
              card_holder_name, expiration, test_card_outcome, routing_number, account_owner, account_name, bank_name, \
              bank_city, bank_country, created_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) RETURNING id",
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15 \
+             WHERE EXISTS (SELECT 1 FROM hostway_accounts WHERE id = ?1) RETURNING id",
         )
         .bind(&self.account_id)
         .bind(self.kind.name())
@@ -312,8 +335,9 @@ impl Write for NewPaymentMethod {
         .bind(&self.bank_city)
         .bind(&self.bank_country)
         .bind(timestamp(self.at))
-        .fetch_one(&mut *conn)
+        .fetch_optional(&mut *conn)
         .await?;
+        let Some(id) = id else { return Ok(SaveResult::AccountGone) };
         sqlx::query(
             "UPDATE hostway_accounts SET default_payment_method = ?1, offline_is_default = 0 \
              WHERE id = ?2 AND NOT EXISTS (SELECT 1 FROM hostway_payment_methods \
@@ -359,6 +383,7 @@ impl Write for DeleteMethod {
         .fetch_optional(&mut *conn)
         .await?;
         Ok(match is_default {
+            None if !account_exists(conn, &self.account_id).await? => DeleteResult::AccountGone,
             None => DeleteResult::NotFound,
             Some(true) => DeleteResult::IsDefault,
             Some(false) => {
@@ -386,9 +411,9 @@ struct SetDefault {
 }
 
 impl Write for SetDefault {
-    type Output = bool;
+    type Output = DefaultResult;
 
-    async fn apply(&self, conn: &mut SqliteConnection) -> Result<bool, sqlx::Error> {
+    async fn apply(&self, conn: &mut SqliteConnection) -> Result<DefaultResult, sqlx::Error> {
         let updated = sqlx::query(
             "UPDATE hostway_accounts SET default_payment_method = ?3, offline_is_default = 0 \
              WHERE id = ?1 AND EXISTS (SELECT 1 FROM hostway_payment_methods \
@@ -397,13 +422,13 @@ impl Write for SetDefault {
         .bind(&self.account_id)
         .bind(self.kind.name())
         .bind(self.id)
-        .execute(conn)
+        .execute(&mut *conn)
         .await?;
-        Ok(updated.rows_affected() == 1)
+        default_result(conn, &self.account_id, updated.rows_affected()).await
     }
 
-    fn mirror(&self, updated: &mut bool, model: &mut Model) {
-        if let (true, Some(entry)) = (*updated, model.hostway_accounts.get_mut(&self.account_id)) {
+    fn mirror(&self, result: &mut DefaultResult, model: &mut Model) {
+        if let (DefaultResult::Set, Some(entry)) = (*result, model.hostway_accounts.get_mut(&self.account_id)) {
             entry.account.default = DefaultMethod::Saved(self.id);
         }
     }
@@ -414,21 +439,21 @@ struct SetOfflineDefault {
 }
 
 impl Write for SetOfflineDefault {
-    type Output = bool;
+    type Output = DefaultResult;
 
-    async fn apply(&self, conn: &mut SqliteConnection) -> Result<bool, sqlx::Error> {
+    async fn apply(&self, conn: &mut SqliteConnection) -> Result<DefaultResult, sqlx::Error> {
         let updated = sqlx::query(
             "UPDATE hostway_accounts SET default_payment_method = NULL, offline_is_default = 1 \
              WHERE id = ?1 AND allow_offline = 1",
         )
         .bind(&self.account_id)
-        .execute(conn)
+        .execute(&mut *conn)
         .await?;
-        Ok(updated.rows_affected() == 1)
+        default_result(conn, &self.account_id, updated.rows_affected()).await
     }
 
-    fn mirror(&self, updated: &mut bool, model: &mut Model) {
-        if let (true, Some(entry)) = (*updated, model.hostway_accounts.get_mut(&self.account_id)) {
+    fn mirror(&self, result: &mut DefaultResult, model: &mut Model) {
+        if let (DefaultResult::Set, Some(entry)) = (*result, model.hostway_accounts.get_mut(&self.account_id)) {
             entry.account.default = DefaultMethod::Offline;
         }
     }
@@ -442,24 +467,56 @@ struct RecordPayment {
 }
 
 impl Write for RecordPayment {
-    type Output = ();
+    type Output = PaymentResult;
 
-    async fn apply(&self, conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
-        sqlx::query(
+    async fn apply(&self, conn: &mut SqliteConnection) -> Result<PaymentResult, sqlx::Error> {
+        // Only against a method that is still active on the account: ids start again from 1
+        // after a reset, so the id alone could name another account's method.
+        let recorded = sqlx::query(
             "INSERT INTO hostway_payments (account_id, payment_method_id, amount_cents, status, created_at) \
-             VALUES (?1, ?2, ?3, 'pending', ?4)",
+             SELECT ?1, id, ?3, 'pending', ?4 FROM hostway_payment_methods \
+             WHERE id = ?2 AND account_id = ?1 AND deleted_at IS NULL",
         )
         .bind(&self.account_id)
         .bind(self.payment_method_id)
         .bind(self.amount.get())
         .bind(&self.at)
-        .execute(conn)
+        .execute(&mut *conn)
         .await?;
-        Ok(())
+        Ok(if recorded.rows_affected() == 1 {
+            PaymentResult::Recorded
+        } else if account_exists(conn, &self.account_id).await? {
+            PaymentResult::MethodGone
+        } else {
+            PaymentResult::AccountGone
+        })
     }
 
     /// Payments are not held in memory.
-    fn mirror(&self, _: &mut (), _: &mut Model) {}
+    fn mirror(&self, _: &mut PaymentResult, _: &mut Model) {}
+}
+
+async fn account_exists(conn: &mut SqliteConnection, account_id: &str) -> Result<bool, sqlx::Error> {
+    let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM hostway_accounts WHERE id = ?1")
+        .bind(account_id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(exists.is_some())
+}
+
+/// What an update of the default that changed `updated` rows came to.
+async fn default_result(
+    conn: &mut SqliteConnection,
+    account_id: &str,
+    updated: u64,
+) -> Result<DefaultResult, sqlx::Error> {
+    Ok(if updated == 1 {
+        DefaultResult::Set
+    } else if account_exists(conn, account_id).await? {
+        DefaultResult::Refused
+    } else {
+        DefaultResult::AccountGone
+    })
 }
 
 /// What became of a request to add a Hostway user.

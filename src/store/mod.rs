@@ -22,8 +22,8 @@ use sqlx::{SqliteConnection, SqlitePool};
 
 pub use click2mail::{Click2MailUser, Purchase, PurchaseRecord, PurchaseResult};
 pub use hostway::{
-    CreateUserResult, DefaultMethod, DeleteResult, HostwayAccount, HostwayUser, HostwayUserSummary, MethodKind,
-    NewPaymentMethod, PaymentMethodRecord, PaymentRecord, SaveResult,
+    CreateUserResult, DefaultMethod, DefaultResult, DeleteResult, HostwayAccount, HostwayUser, HostwayUserSummary,
+    MethodKind, NewPaymentMethod, PaymentMethodRecord, PaymentRecord, PaymentResult, SaveResult,
 };
 
 use self::model::Model;
@@ -372,7 +372,7 @@ mod tests {
         let store = Store::open(&database).await.unwrap();
         store.load_fixtures(&Fixtures::builtin().unwrap(), FixtureLoad::IfNew, now()).await.unwrap();
         store.record_purchase(visa_purchase("awesomeuser", Cents::new(10_00))).await.unwrap();
-        assert!(store.set_offline_default("1002").await.unwrap());
+        assert_eq!(store.set_offline_default("1002").await.unwrap(), DefaultResult::Set);
         store.close().await;
 
         let fixtures_dir = tempfile::tempdir().unwrap();
@@ -484,12 +484,15 @@ mod tests {
             store.save_payment_method(card("1001", "5555555555554444")).await.unwrap(),
             SaveResult::Saved { id: 3 }
         );
-        assert!(store.set_default_payment_method("2001", MethodKind::CreditCard, 2).await.unwrap());
+        assert_eq!(
+            store.set_default_payment_method("2001", MethodKind::CreditCard, 2).await.unwrap(),
+            DefaultResult::Set
+        );
         assert_eq!(
             store.delete_payment_method("2001", MethodKind::CreditCard, 1, now()).await.unwrap(),
             DeleteResult::Deleted
         );
-        assert!(store.set_offline_default("2001").await.unwrap());
+        assert_eq!(store.set_offline_default("2001").await.unwrap(), DefaultResult::Set);
         store.record_payment("1001", 3, Cents::new(1_00), now()).await.unwrap();
 
         let mirrored = model::read_lock(&store.model).clone();

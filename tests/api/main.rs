@@ -10,6 +10,7 @@ mod helpers;
 mod hostile;
 mod hostway;
 mod properties;
+mod races;
 mod real_clients;
 mod routing;
 mod security;

@@ -32,7 +32,10 @@ use crate::http::options::allow;
 use chrono::{DateTime, Utc};
 
 use crate::domain::cards::{BillingAddress, Card, Expiry, Outcome, Use};
-use crate::store::{DefaultMethod, DeleteResult, MethodKind, NewPaymentMethod, PaymentMethodRecord, SaveResult};
+use crate::store::{
+    DefaultMethod, DefaultResult, DeleteResult, MethodKind, NewPaymentMethod, PaymentMethodRecord, PaymentResult,
+    SaveResult,
+};
 
 /// The routes below `/accounts`. The list and the default also answer with a trailing
 /// slash, as the links the API hands out have one.
@@ -169,6 +172,7 @@ async fn create(
             Ok(response)
         }
         SaveResult::Duplicate => Err(HostwayError::Conflict(duplicate.to_owned())),
+        SaveResult::AccountGone => Err(HostwayError::AccountNotFound(account_id.to_owned())),
     }
 }
 
@@ -234,6 +238,7 @@ async fn delete(
     match state.store.delete_payment_method(&access.account_id, kind, id, state.clock.now()).await? {
         DeleteResult::Deleted => Ok(StatusCode::NO_CONTENT),
         DeleteResult::NotFound => Err(method.not_found()),
+        DeleteResult::AccountGone => Err(HostwayError::AccountNotFound(access.account_id.clone())),
         DeleteResult::IsDefault => Err(HostwayError::Conflict(format!(
             "Payment info {} is the account's default: make another method the default first.",
             method.text
@@ -259,10 +264,10 @@ async fn set_default(
     let not_a_method =
         || HostwayError::bad_field("paymentInfo", format!("is not a payment method of account {}", access.account_id));
     let (kind, id) = method_from_link(&link, &access.account_id).ok_or_else(not_a_method)?;
-    if state.store.set_default_payment_method(&access.account_id, kind, id).await? {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(not_a_method())
+    match state.store.set_default_payment_method(&access.account_id, kind, id).await? {
+        DefaultResult::Set => Ok(StatusCode::NO_CONTENT),
+        DefaultResult::Refused => Err(not_a_method()),
+        DefaultResult::AccountGone => Err(HostwayError::AccountNotFound(access.account_id.clone())),
     }
 }
 
@@ -270,13 +275,13 @@ async fn remove_default(
     State(state): State<AppState>,
     access: Authorized<AgentOnly>,
 ) -> Result<StatusCode, HostwayError> {
-    if state.store.set_offline_default(&access.account_id).await? {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(HostwayError::Conflict(format!(
+    match state.store.set_offline_default(&access.account_id).await? {
+        DefaultResult::Set => Ok(StatusCode::NO_CONTENT),
+        DefaultResult::Refused => Err(HostwayError::Conflict(format!(
             "Account {} does not allow the offline payment method, so its default cannot be removed.",
             access.account_id
-        )))
+        ))),
+        DefaultResult::AccountGone => Err(HostwayError::AccountNotFound(access.account_id.clone())),
     }
 }
 
@@ -299,7 +304,11 @@ async fn pay(
             .charge_saved(expiry, now)
             .map_err(|decline| HostwayError::Conflict(format!("Payment declined: {decline}.")))?;
     }
-    state.store.record_payment(&access.account_id, saved.id, amount, now).await?;
+    match state.store.record_payment(&access.account_id, saved.id, amount, now).await? {
+        PaymentResult::Recorded => {}
+        PaymentResult::MethodGone => return Err(method.not_found()),
+        PaymentResult::AccountGone => return Err(HostwayError::AccountNotFound(access.account_id.clone())),
+    }
     tracing::debug!(account = %access.account_id, method = %method.text, %amount, "payment recorded, pending");
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,0 +1,147 @@
+//! Vendor writes racing the control plane, over real sockets: purchases, saves, deletes,
+//! defaults and payments while the sandbox is reset and seeded again and again. Every write is
+//! decided against the state it commits into, so each gets its vendor's answer for that state
+//! (404 when its account or method is gone), never a 5xx; and what is in memory afterwards is
+//! what SQLite holds.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use paymock::config::Database;
+use paymock::sandbox::fixtures::Fixtures;
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+use crate::hostway::card;
+
+/// How long the writers race; each loop also stops after this many requests.
+const RACE: Duration = Duration::from_secs(2);
+const MAX_REQUESTS_PER_WRITER: usize = 2_000;
+
+type Statuses = Arc<Mutex<BTreeMap<(String, u16), usize>>>;
+
+fn the_state_without_its_clock(mut state: Value) -> Value {
+    state.as_object_mut().expect("an object").remove("clock");
+    state
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_racing_resets_and_seeds_never_get_a_5xx() {
+    let directory = tempfile::tempdir().unwrap();
+    let database = Database::File(directory.path().join("paymock.db"));
+    let app = TestApp::on(&database, Fixtures::builtin().unwrap()).await;
+    let served = app.serve().await;
+    let base = format!("http://{}", served.address);
+    let statuses: Statuses = Arc::default();
+    let deadline = Instant::now() + RACE;
+
+    // A seeded account, owner and buyer, which every reset removes and the seeder puts back.
+    let seed = {
+        let base = base.clone();
+        move |http: reqwest::Client| {
+            let base = base.clone();
+            async move {
+                let admin = |path: &str, body: Value| http.post(format!("{base}/__admin{path}")).json(&body).send();
+                let mut answers = vec![admin("/hostway/accounts", json!({"id": "race-1"})).await.unwrap().status()];
+                let owner = json!({"username": "race-owner", "password": "pw",
+                                   "roles": {"race-1": ["sitecontrol_account_owner"]}});
+                answers.push(admin("/hostway/users", owner).await.unwrap().status());
+                answers.push(
+                    admin("/click2mail/users", json!({"username": "race-buyer", "password": "pw"}))
+                        .await
+                        .unwrap()
+                        .status(),
+                );
+                answers
+            }
+        }
+    };
+
+    let writer = |name: &'static str, step: fn(&reqwest::Client, &str, usize) -> reqwest::RequestBuilder| {
+        let (base, statuses) = (base.clone(), statuses.clone());
+        tokio::spawn(async move {
+            let http = reqwest::Client::new();
+            for round in 0..MAX_REQUESTS_PER_WRITER {
+                if Instant::now() > deadline {
+                    break;
+                }
+                let status = step(&http, &base, round).send().await.expect("an answer").status().as_u16();
+                *statuses.lock().unwrap().entry((name.to_owned(), status)).or_default() += 1;
+            }
+        })
+    };
+    let writers = vec![
+        writer("purchase", |http, base, round| {
+            let (user, password) = if round % 2 == 0 { (USERNAME, PASSWORD) } else { ("race-buyer", "pw") };
+            http.post(format!("{base}/molpro/credit/purchase")).basic_auth(user, Some(password)).form(&VENDOR_EXAMPLE)
+        }),
+        writer("save", |http, base, round| {
+            let (user, password) = if round % 2 == 0 { ("acme-owner", "Owner-Pass-1") } else { ("race-owner", "pw") };
+            let account = if round % 2 == 0 { "1001" } else { "race-1" };
+            let mut body = card();
+            let numbers = ["4111111111111111", "5555555555554444", "6011111111111117"];
+            body["accountNumber"] = json!(numbers[round % 3]);
+            body["creditCardType"] = json!(["visa", "mastercard", "discover"][round % 3]);
+            http.post(format!("{base}/accounts/{account}/paymentInfo")).basic_auth(user, Some(password)).json(&body)
+        }),
+        writer("delete", |http, base, round| {
+            let (user, password) = if round % 2 == 0 { ("acme-owner", "Owner-Pass-1") } else { ("race-owner", "pw") };
+            let account = if round % 2 == 0 { "1001" } else { "race-1" };
+            http.delete(format!("{base}/accounts/{account}/paymentInfo/cc-{}", 1 + round % 4))
+                .basic_auth(user, Some(password))
+        }),
+        writer("default", |http, base, round| {
+            let (user, password) = if round % 2 == 0 { ("acme-owner", "Owner-Pass-1") } else { ("race-owner", "pw") };
+            let account = if round % 2 == 0 { "1001" } else { "race-1" };
+            let link = format!("{base}/accounts/{account}/paymentInfo/cc-{}", 1 + round % 4);
+            http.put(format!("{base}/accounts/{account}/paymentInfo/default"))
+                .basic_auth(user, Some(password))
+                .json(&json!({"paymentInfo": link}))
+        }),
+        writer("pay", |http, base, round| {
+            let (user, password) = if round % 2 == 0 { ("acme-owner", "Owner-Pass-1") } else { ("race-owner", "pw") };
+            let account = if round % 2 == 0 { "1001" } else { "race-1" };
+            http.post(format!("{base}/accounts/{account}/paymentInfo/cc-{}/payment", 1 + round % 4))
+                .basic_auth(user, Some(password))
+                .json(&json!({"amount": 12.5}))
+        }),
+    ];
+
+    // The control plane: reset, then seed, over and over until the writers are done.
+    let http = reqwest::Client::new();
+    let (mut resets, mut seeds) = (0, 0);
+    while Instant::now() < deadline {
+        let reset = http.post(format!("{base}/__admin/reset")).send().await.unwrap().status();
+        assert_eq!(reset, 204);
+        resets += 1;
+        for status in seed(http.clone()).await {
+            assert!(status == 201 || status == 409, "seeding answered {status}");
+        }
+        seeds += 1;
+    }
+    for writer in writers {
+        writer.await.unwrap();
+    }
+
+    let statuses = statuses.lock().unwrap().clone();
+    let server_errors: Vec<_> = statuses.iter().filter(|((_, status), _)| *status >= 500).collect();
+    assert!(server_errors.is_empty(), "{server_errors:?} in {statuses:?}");
+    // The race happened: writes both landed and found their account or method gone.
+    let count = |name: &str, status: u16| statuses.get(&(name.to_owned(), status)).copied().unwrap_or(0);
+    assert!(resets > 10 && seeds > 10, "{resets} resets, {seeds} seeds");
+    assert!(count("purchase", 200) > 0 && count("save", 201) > 0 && count("pay", 204) > 0, "{statuses:?}");
+    assert!(count("save", 404) + count("pay", 404) + count("default", 404) > 0, "{statuses:?}");
+    println!("{resets} resets and seeds raced by: {statuses:?}");
+
+    // What the racing sandbox holds in memory is what a fresh load from SQLite finds.
+    let state = |base: String| async move {
+        let reply = reqwest::get(format!("{base}/__admin/state")).await.unwrap();
+        the_state_without_its_clock(reply.json::<Value>().await.unwrap())
+    };
+    let raced = state(base.clone()).await;
+    drop(served);
+    let reloaded = TestApp::on(&database, Fixtures::builtin().unwrap()).await;
+    let fresh = reloaded.serve().await;
+    assert_eq!(raced, state(format!("http://{}", fresh.address)).await);
+}
