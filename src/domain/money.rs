@@ -82,6 +82,14 @@ impl Cents {
     }
 }
 
+/// Money is shown as a decimal string with two places, `"10.00"`, so that no JSON reader
+/// takes it through a float.
+impl serde::Serialize for Cents {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
 impl fmt::Display for Cents {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let sign = if self.0 < 0 { "-" } else { "" };

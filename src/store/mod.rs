@@ -9,6 +9,7 @@
 mod click2mail;
 mod hostway;
 mod model;
+mod snapshot;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -27,6 +28,10 @@ pub use hostway::{
 };
 
 use self::model::Model;
+pub use self::snapshot::{
+    AccountState, Click2MailState, Click2MailUserState, HostwayState, HostwayUserState, PaymentMethodState,
+    PaymentState, PurchaseState, Snapshot, SnapshotFilter,
+};
 pub use self::writer::WriteCounts;
 use self::writer::{Write, Writer};
 use crate::domain::fingerprint::FingerprintKey;

@@ -255,7 +255,7 @@ async fn state_shows_everything_masked_and_reset_restores_the_fixtures() {
             "id": "1001", "allowOffline": false, "default": "cc-1",
             "paymentMethods": [{"id": "cc-1", "paymentInfoType": "credit_card", "accountNumber": "XXXXXXXXXXXX1111",
                 "creditCardType": "visa", "expirationDate": "2030-04", "routingNumber": null}],
-            "payments": [{"paymentInfo": "cc-1", "amount": "7.00", "status": "pending"}]
+            "payments": [{"paymentInfo": "cc-1", "amount": "7.00", "status": "pending", "createdAt": "2026-11-22T12:00:00.000Z"}]
         })
     );
     assert_eq!(
@@ -448,4 +448,64 @@ async fn journal_queries_refuse_unknown_and_repeated_parameters() {
     }
     let reply = app.send(admin(Method::GET, "/requests?limit=1&user=nobody", None)).await;
     assert_eq!((reply.status, json_of(&reply)), (StatusCode::OK, json!({"requests": []})));
+}
+
+#[tokio::test]
+async fn state_can_be_narrowed_to_a_user_an_account_and_a_page_of_history() {
+    let app = TestApp::new().await;
+    for (amount, at) in
+        [("10.00", "2026-11-22T12:00:00Z"), ("11.00", "2026-11-23T12:00:00Z"), ("12.00", "2026-11-24T12:00:00Z")]
+    {
+        app.freeze_clock(at);
+        assert_eq!(app.purchase(&example_with("billingAmount", amount)).await.status, StatusCode::OK);
+    }
+    let state = |query: &'static str| {
+        let app = &app;
+        async move { json_of(&app.send(admin(Method::GET, &format!("/state{query}"), None)).await) }
+    };
+    let amounts = |user: &Value| -> Vec<String> {
+        user["purchases"].as_array().unwrap().iter().map(|p| p["amount"].as_str().unwrap().to_owned()).collect()
+    };
+
+    let narrowed = state("?user=awesomeuser&account=1002").await;
+    assert_eq!(narrowed["click2mail"]["users"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        narrowed["hostway"]["accounts"],
+        json!([{"id": "1002", "allowOffline": true, "default": null,
+                                                        "paymentMethods": [], "payments": []}])
+    );
+    assert_eq!(narrowed["hostway"]["users"], json!([]));
+    let owner = state("?user=acme-owner").await;
+    assert_eq!(owner["click2mail"]["users"], json!([]));
+    assert_eq!(owner["hostway"]["users"].as_array().unwrap().len(), 1);
+
+    let since = state("?since=2026-11-23T00:00:00Z").await;
+    assert_eq!(amounts(&since["click2mail"]["users"][0]), ["11.00", "12.00"]);
+    // The balance is the whole balance, whatever part of the history is shown.
+    assert_eq!(since["click2mail"]["users"][0]["balance"], "33.00");
+
+    let first = state("?limit=2").await;
+    let user = &first["click2mail"]["users"][0];
+    assert_eq!(
+        (amounts(user), &user["nextSince"]),
+        (vec!["10.00".to_owned(), "11.00".to_owned()], &json!("2026-11-24T12:00:00.000Z"))
+    );
+    let next = state("?limit=2&since=2026-11-24T12:00:00.000Z").await;
+    assert_eq!(amounts(&next["click2mail"]["users"][0]), ["12.00"]);
+    assert_eq!(next["click2mail"]["users"][0].get("nextSince"), None);
+
+    let reply = app.send(admin(Method::GET, "/state?usr=x&limit=0&since=soon&user=a&user=b", None)).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        json_of(&reply),
+        json!({
+            "error": "The query string has unknown, repeated or malformed parameters: limit, since, user, usr.",
+            "details": {
+                "limit": "must be a whole number from 1 to 10000",
+                "since": "must be an RFC 3339 time such as 2030-12-31T23:59:59Z",
+                "user": "is given more than once",
+                "usr": "is not a parameter of this route; use user, account, since or limit"
+            }
+        })
+    );
 }

@@ -145,3 +145,106 @@ async fn writes_racing_resets_and_seeds_never_get_a_5xx() {
     let fresh = reloaded.serve().await;
     assert_eq!(raced, state(format!("http://{}", fresh.address)).await);
 }
+
+/// Checks what one state document must hold at any instant; returns how many purchases it
+/// showed.
+#[track_caller]
+fn assert_consistent(state: &Value) -> usize {
+    let mut purchases = 0;
+    for user in state["click2mail"]["users"].as_array().unwrap() {
+        let cents = |text: &Value| (text.as_str().unwrap().parse::<f64>().unwrap() * 100.0).round() as i64;
+        let bought: Vec<i64> = user["purchases"].as_array().unwrap().iter().map(|p| cents(&p["amount"])).collect();
+        purchases += bought.len();
+        assert_eq!(cents(&user["balance"]), bought.iter().sum::<i64>(), "{user}");
+    }
+    for account in state["hostway"]["accounts"].as_array().unwrap() {
+        let methods: Vec<&str> =
+            account["paymentMethods"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap()).collect();
+        match &account["default"] {
+            Value::Null => {}
+            Value::String(default) if default == "offline" => {}
+            Value::String(default) => assert!(methods.contains(&default.as_str()), "{account}"),
+            other => panic!("default {other}"),
+        }
+        for payment in account["payments"].as_array().unwrap() {
+            assert!(payment["paymentInfo"].as_str().is_some_and(|id| !id.is_empty()), "{account}");
+        }
+    }
+    purchases
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_state_document_is_one_consistent_instant() {
+    let directory = tempfile::tempdir().unwrap();
+    let app = TestApp::on(&Database::File(directory.path().join("paymock.db")), Fixtures::builtin().unwrap()).await;
+    let served = app.serve().await;
+    let base = format!("http://{}", served.address);
+    let deadline = Instant::now() + RACE;
+
+    let buyers: Vec<_> = (0..8)
+        .map(|_| {
+            let base = base.clone();
+            tokio::spawn(async move {
+                let http = reqwest::Client::new();
+                for _ in 0..MAX_REQUESTS_PER_WRITER {
+                    if Instant::now() > deadline {
+                        break;
+                    }
+                    let reply = http
+                        .post(format!("{base}/molpro/credit/purchase"))
+                        .basic_auth(USERNAME, Some(PASSWORD))
+                        .form(&VENDOR_EXAMPLE)
+                        .send()
+                        .await
+                        .unwrap();
+                    assert_eq!(reply.status(), 200);
+                }
+            })
+        })
+        .collect();
+    let hostway = {
+        let base = base.clone();
+        tokio::spawn(async move {
+            let http = reqwest::Client::new();
+            for round in 0..MAX_REQUESTS_PER_WRITER {
+                if Instant::now() > deadline {
+                    break;
+                }
+                let numbers = ["4111111111111111", "5555555555554444"];
+                let mut body = card();
+                body["accountNumber"] = json!(numbers[round % 2]);
+                body["creditCardType"] = json!(["visa", "mastercard"][round % 2]);
+                let owner = ("acme-owner", Some("Owner-Pass-1"));
+                let methods = format!("{base}/accounts/1001/paymentInfo");
+                http.post(&methods).basic_auth(owner.0, owner.1).json(&body).send().await.unwrap();
+                let link = format!("{methods}/cc-{}", round + 1);
+                http.put(format!("{methods}/default"))
+                    .basic_auth(owner.0, owner.1)
+                    .json(&json!({"paymentInfo": link}))
+                    .send()
+                    .await
+                    .unwrap();
+                http.post(format!("{link}/payment"))
+                    .basic_auth(owner.0, owner.1)
+                    .json(&json!({"amount": 1}))
+                    .send()
+                    .await
+                    .unwrap();
+                http.delete(format!("{methods}/cc-{round}")).basic_auth(owner.0, owner.1).send().await.unwrap();
+            }
+        })
+    };
+
+    let http = reqwest::Client::new();
+    let (mut documents, mut most) = (0, 0);
+    while Instant::now() < deadline {
+        let state: Value = http.get(format!("{base}/__admin/state")).send().await.unwrap().json().await.unwrap();
+        most = most.max(assert_consistent(&state));
+        documents += 1;
+    }
+    for buyer in buyers {
+        buyer.await.unwrap();
+    }
+    hostway.await.unwrap();
+    assert!(documents > 10 && most > 0, "{documents} documents, at most {most} purchases in one");
+}

@@ -7,6 +7,7 @@
 mod body;
 mod error;
 mod faults;
+mod query;
 mod requests;
 mod seed;
 mod state;

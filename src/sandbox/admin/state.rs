@@ -1,104 +1,54 @@
-//! `GET /__admin/state`: everything the sandbox holds, as a test would check it. Passwords are
-//! left out and numbers are masked, as everywhere.
+//! `GET /__admin/state`: everything the sandbox holds, as a test would check it, read at one
+//! instant (see [`crate::store::Snapshot`]). Passwords are left out and numbers are masked, as
+//! everywhere. Query parameters narrow it: `user`, `account`, `since` (RFC 3339, for purchases
+//! and payments) and `limit` (purchases per user and payments per account).
 
-use axum::extract::State;
+use axum::extract::{OriginalUri, State};
 use axum::response::Json;
 use chrono::SecondsFormat;
-use serde_json::{Value, json};
+use serde::Serialize;
 
 use super::error::AdminError;
+use super::query::QueryParams;
 use crate::AppState;
-use crate::store::DefaultMethod;
-use crate::vendors::hostway::method_id;
+use crate::store::{Click2MailState, HostwayState, SnapshotFilter};
 
-pub async fn state(State(state): State<AppState>) -> Result<Json<Value>, AdminError> {
-    let store = &state.store;
+/// The most history entries one document shows per user or account when asked for a limit.
+const MAX_LIMIT: usize = 10_000;
 
-    let mut click2mail_users = Vec::new();
-    for (username, balance) in store.click2mail_balances().await? {
-        let purchases: Vec<Value> = store
-            .click2mail_purchases(&username)
-            .await?
-            .into_iter()
-            .map(|purchase| {
-                json!({
-                    "amount": purchase.amount.to_string(),
-                    "cardBrand": purchase.card_brand,
-                    "cardLastFour": purchase.card_last_four,
-                    "purchasedAt": purchase.purchased_at,
-                })
-            })
-            .collect();
-        click2mail_users.push(json!({ "username": username, "balance": balance.to_string(), "purchases": purchases }));
-    }
+/// The state document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StateDocument {
+    pub clock: ClockDocument,
+    pub click2mail: Click2MailState,
+    pub hostway: HostwayState,
+}
 
-    let mut accounts = Vec::new();
-    for (id, account) in store.hostway_accounts().await? {
-        let methods = store.payment_methods(&id).await?;
-        let default = match account.default {
-            DefaultMethod::None => Value::Null,
-            DefaultMethod::Offline => json!("offline"),
-            DefaultMethod::Saved(saved) => methods
-                .iter()
-                .find(|method| method.id == saved)
-                .map_or(Value::Null, |method| json!(method_id(method.kind, method.id))),
-        };
-        let payment_methods: Vec<Value> = methods
-            .iter()
-            .map(|method| {
-                json!({
-                    "id": method_id(method.kind, method.id),
-                    "paymentInfoType": method.kind.name(),
-                    "accountNumber": method.number_masked,
-                    "creditCardType": method.card_brand,
-                    "expirationDate": method.expiration,
-                    "routingNumber": method.routing_number,
-                })
-            })
-            .collect();
-        let payments: Vec<Value> = store
-            .payments(&id)
-            .await?
-            .into_iter()
-            .map(|payment| {
-                let method = methods.iter().find(|method| method.id == payment.payment_method_id);
-                json!({
-                    "paymentInfo": method.map(|method| method_id(method.kind, method.id)),
-                    "amount": payment.amount.to_string(),
-                    "status": payment.status,
-                })
-            })
-            .collect();
-        accounts.push(json!({
-            "id": id,
-            "allowOffline": account.allow_offline,
-            "default": default,
-            "paymentMethods": payment_methods,
-            "payments": payments,
-        }));
-    }
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ClockDocument {
+    pub now: String,
+    pub frozen: bool,
+}
 
-    let users: Vec<Value> = store
-        .hostway_users()
-        .await?
-        .into_iter()
-        .map(|user| {
-            let mut roles = serde_json::Map::new();
-            for (account, role) in user.roles {
-                if let Value::Array(list) = roles.entry(account).or_insert_with(|| json!([])) {
-                    list.push(json!(role));
-                }
-            }
-            json!({ "username": user.username, "agent": user.is_sales_agent, "roles": roles })
-        })
-        .collect();
-
-    Ok(Json(json!({
-        "clock": {
-            "now": state.clock.now().to_rfc3339_opts(SecondsFormat::Millis, true),
-            "frozen": state.clock.frozen().is_some(),
+pub async fn state(
+    State(state): State<AppState>,
+    OriginalUri(uri): OriginalUri,
+) -> Result<Json<StateDocument>, AdminError> {
+    let mut params = QueryParams::parse(&uri, &["user", "account", "since", "limit"])?;
+    let filter = SnapshotFilter {
+        user: params.text("user"),
+        account: params.text("account"),
+        since: params.instant("since"),
+        limit: params.number("limit", 1, MAX_LIMIT),
+    };
+    params.finish()?;
+    let snapshot = state.store.snapshot(&filter).await?;
+    Ok(Json(StateDocument {
+        clock: ClockDocument {
+            now: state.clock.now().to_rfc3339_opts(SecondsFormat::Millis, true),
+            frozen: state.clock.frozen().is_some(),
         },
-        "click2mail": { "users": click2mail_users },
-        "hostway": { "accounts": accounts, "users": users },
-    })))
+        click2mail: snapshot.click2mail,
+        hostway: snapshot.hostway,
+    }))
 }

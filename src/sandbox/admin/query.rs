@@ -1,0 +1,75 @@
+//! Query parameters of the control plane's reads, with one rule for all: a parameter the
+//! route does not take, or one given twice, is refused by name, so that a typo never reads as
+//! "no filter"; a malformed value is named with a hint. Every problem is named at once.
+
+use std::collections::BTreeMap;
+
+use axum::extract::Query;
+use axum::http::Uri;
+use chrono::{DateTime, Utc};
+
+use super::error::AdminError;
+
+pub struct QueryParams {
+    given: BTreeMap<String, String>,
+    problems: BTreeMap<String, String>,
+}
+
+impl QueryParams {
+    /// The parameters of `uri`, which may be any of `known`.
+    pub fn parse(uri: &Uri, known: &[&str]) -> Result<QueryParams, AdminError> {
+        let pairs: Vec<(String, String)> = Query::try_from_uri(uri)
+            .map(|Query(pairs)| pairs)
+            .map_err(|err| AdminError::BadQuery(BTreeMap::from([("query".to_owned(), err.body_text())])))?;
+        let mut params = QueryParams { given: BTreeMap::new(), problems: BTreeMap::new() };
+        for (name, value) in pairs {
+            if !known.contains(&name.as_str()) {
+                let names = match known.split_last() {
+                    Some((last, [])) => last.to_string(),
+                    Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+                    None => "none".to_owned(),
+                };
+                params.problems.insert(name, format!("is not a parameter of this route; use {names}"));
+            } else if params.given.contains_key(&name) {
+                params.problems.insert(name, "is given more than once".to_owned());
+            } else {
+                params.given.insert(name, value);
+            }
+        }
+        Ok(params)
+    }
+
+    pub fn text(&self, name: &str) -> Option<String> {
+        self.given.get(name).cloned()
+    }
+
+    /// An RFC 3339 instant.
+    pub fn instant(&mut self, name: &str) -> Option<DateTime<Utc>> {
+        let text = self.given.get(name)?;
+        match DateTime::parse_from_rfc3339(text) {
+            Ok(instant) => Some(instant.with_timezone(&Utc)),
+            Err(_) => {
+                self.problems
+                    .insert(name.to_owned(), "must be an RFC 3339 time such as 2030-12-31T23:59:59Z".to_owned());
+                None
+            }
+        }
+    }
+
+    /// A whole number from `min` to `max`.
+    pub fn number(&mut self, name: &str, min: usize, max: usize) -> Option<usize> {
+        let text = self.given.get(name)?;
+        match text.parse::<usize>() {
+            Ok(number) if (min..=max).contains(&number) => Some(number),
+            _ => {
+                self.problems.insert(name.to_owned(), format!("must be a whole number from {min} to {max}"));
+                None
+            }
+        }
+    }
+
+    /// Every problem found, as one 400.
+    pub fn finish(self) -> Result<(), AdminError> {
+        if self.problems.is_empty() { Ok(()) } else { Err(AdminError::BadQuery(self.problems)) }
+    }
+}
