@@ -171,6 +171,18 @@ async fn click2mail_state(
     Ok(Click2MailState { users })
 }
 
+#[derive(sqlx::FromRow)]
+struct MethodRow {
+    id: i64,
+    account_id: String,
+    kind: String,
+    number_masked: String,
+    card_brand: Option<String>,
+    expiration: Option<String>,
+    routing_number: Option<String>,
+    is_active: bool,
+}
+
 async fn hostway_state(conn: &mut SqliteConnection, filter: &SnapshotFilter) -> Result<HostwayState, sqlx::Error> {
     let accounts: Vec<(String, bool, Option<i64>, bool)> = sqlx::query_as(
         "SELECT id, allow_offline, default_payment_method, offline_is_default FROM hostway_accounts \
@@ -180,14 +192,14 @@ async fn hostway_state(conn: &mut SqliteConnection, filter: &SnapshotFilter) -> 
     .fetch_all(&mut *conn)
     .await?;
     // Deleted methods too: a payment names its method even after the method is gone.
-    let methods: Vec<(i64, String, String, String, Option<String>, Option<String>, Option<String>, bool)> =
-        sqlx::query_as(
-            "SELECT id, account_id, kind, number_masked, card_brand, expiration, routing_number, deleted_at IS NULL \
+    let methods: Vec<MethodRow> = sqlx::query_as(
+        "SELECT id, account_id, kind, number_masked, card_brand, expiration, routing_number, \
+             deleted_at IS NULL AS is_active \
              FROM hostway_payment_methods WHERE ?1 IS NULL OR account_id = ?1 ORDER BY id",
-        )
-        .bind(&filter.account)
-        .fetch_all(&mut *conn)
-        .await?;
+    )
+    .bind(&filter.account)
+    .fetch_all(&mut *conn)
+    .await?;
     let since = filter.since.map(timestamp);
     let payments: Vec<(String, i64, i64, String, String)> = sqlx::query_as(
         "SELECT account_id, payment_method_id, amount_cents, status, created_at FROM hostway_payments \
@@ -200,7 +212,8 @@ async fn hostway_state(conn: &mut SqliteConnection, filter: &SnapshotFilter) -> 
 
     let mut ids: BTreeMap<i64, String> = BTreeMap::new();
     let mut active: BTreeMap<String, Vec<PaymentMethodState>> = BTreeMap::new();
-    for (id, account_id, kind, number_masked, card_brand, expiration, routing_number, is_active) in methods {
+    for MethodRow { id, account_id, kind, number_masked, card_brand, expiration, routing_number, is_active } in methods
+    {
         let kind = MethodKind::try_from(kind).map_err(|err| sqlx::Error::Decode(err.into()))?;
         let method_id = crate::vendors::hostway::method_id(kind, id);
         ids.insert(id, method_id.clone());

@@ -3,6 +3,7 @@
 //! "no filter"; a malformed value is named with a hint. Every problem is named at once.
 
 use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 
 use axum::extract::Query;
 use axum::http::Uri;
@@ -30,10 +31,15 @@ impl QueryParams {
                     None => "none".to_owned(),
                 };
                 params.problems.insert(name, format!("is not a parameter of this route; use {names}"));
-            } else if params.given.contains_key(&name) {
-                params.problems.insert(name, "is given more than once".to_owned());
             } else {
-                params.given.insert(name, value);
+                match params.given.entry(name) {
+                    Entry::Occupied(given) => {
+                        params.problems.insert(given.key().clone(), "is given more than once".to_owned());
+                    }
+                    Entry::Vacant(free) => {
+                        free.insert(value);
+                    }
+                }
             }
         }
         Ok(params)
