@@ -7,6 +7,7 @@ pub mod connection;
 pub mod form;
 pub mod glob;
 pub mod options;
+pub mod outcome;
 pub mod path;
 pub mod request_body;
 pub mod xml;

@@ -22,8 +22,9 @@ use crate::AppState;
 use crate::http::auth::BasicCredentials;
 use crate::http::form::{self, decode_multipart, percent_decode};
 use crate::http::glob::glob_matches;
+use crate::http::outcome::Declined;
 use crate::http::request_body::media_type;
-use crate::sandbox::faults::{DropKind, Dropped};
+use crate::sandbox::faults::{DropKind, Dropped, Injected};
 
 /// How much of each request and response body an entry keeps.
 pub const BODY_KEPT_BYTES: usize = 2048;
@@ -47,9 +48,89 @@ pub struct Entry {
     pub status: u16,
     /// How a fault dropped the connection, if it did: `reset` or `empty`.
     pub dropped: Option<DropKind>,
+    /// What became of the request, in one word: see [`Outcome`].
+    pub outcome: Outcome,
     pub duration_ms: f64,
     pub request_body: String,
     pub response_body: String,
+}
+
+/// What became of a request, as the journal's `outcome` says it and filters on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Answered with success (2xx, 3xx).
+    Ok,
+    /// The card rules declined the payment.
+    Declined,
+    /// Refused as malformed or unacceptable: 400, 405, 408, 413, 414, 415, 431.
+    Invalid,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    Conflict,
+    /// A fault rule or header chose the status.
+    Fault,
+    /// A fault dropped the connection: no response was sent.
+    Dropped,
+    /// The client went away before it was answered, during an injected delay or otherwise.
+    Abandoned,
+    /// A 5xx of the sandbox's own.
+    Error,
+}
+
+impl Outcome {
+    pub const NAMES: [&str; 11] = [
+        "ok",
+        "declined",
+        "invalid",
+        "unauthorized",
+        "forbidden",
+        "not_found",
+        "conflict",
+        "fault",
+        "dropped",
+        "abandoned",
+        "error",
+    ];
+
+    pub fn parse(name: &str) -> Option<Outcome> {
+        let all = [
+            Outcome::Ok,
+            Outcome::Declined,
+            Outcome::Invalid,
+            Outcome::Unauthorized,
+            Outcome::Forbidden,
+            Outcome::NotFound,
+            Outcome::Conflict,
+            Outcome::Fault,
+            Outcome::Dropped,
+            Outcome::Abandoned,
+            Outcome::Error,
+        ];
+        Outcome::NAMES.iter().position(|known| *known == name).map(|at| all[at])
+    }
+
+    fn of(response: &axum::http::response::Parts) -> Outcome {
+        if response.extensions.get::<Dropped>().is_some() {
+            return Outcome::Dropped;
+        }
+        if response.extensions.get::<Injected>().is_some() {
+            return Outcome::Fault;
+        }
+        if response.extensions.get::<Declined>().is_some() {
+            return Outcome::Declined;
+        }
+        match response.status.as_u16() {
+            0..=399 => Outcome::Ok,
+            401 => Outcome::Unauthorized,
+            403 => Outcome::Forbidden,
+            404 => Outcome::NotFound,
+            409 => Outcome::Conflict,
+            500.. => Outcome::Error,
+            _ => Outcome::Invalid,
+        }
+    }
 }
 
 /// Which entries a query wants; every field that is set must match.
@@ -61,6 +142,7 @@ pub struct Filter {
     pub user: Option<String>,
     pub status: Option<u16>,
     pub since: Option<DateTime<Utc>>,
+    pub outcome: Option<Outcome>,
 }
 
 impl Filter {
@@ -70,6 +152,7 @@ impl Filter {
             && self.user.as_ref().is_none_or(|user| entry.user.as_ref() == Some(user))
             && self.status.is_none_or(|status| status == entry.status)
             && self.since.is_none_or(|since| entry.at >= since)
+            && self.outcome.is_none_or(|outcome| outcome == entry.outcome)
     }
 }
 
@@ -149,14 +232,7 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
         }
         _ => mask_body(Sender::Client, content_type.as_deref(), &request_bytes),
     };
-    let response = next.run(Request::from_parts(parts, Body::from(request_bytes))).await;
-
-    let (parts, body) = response.into_parts();
-    let dropped = parts.extensions.get::<Dropped>().map(|Dropped(kind)| *kind);
-    let response_bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
-    let response_type = parts.headers.get(CONTENT_TYPE).and_then(|value| value.to_str().ok());
-    let response_body = mask_body(Sender::Sandbox, response_type, &response_bytes);
-    state.journal.push(Entry {
+    let entry = Entry {
         id: 0,
         time: at.to_rfc3339_opts(SecondsFormat::Millis, true),
         at,
@@ -164,13 +240,54 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
         path: cut(mask_card_numbers(&path)),
         query,
         user,
-        status: if dropped.is_some() { 0 } else { parts.status.as_u16() },
-        dropped,
-        duration_ms: (started.elapsed().as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0,
+        status: 0,
+        dropped: None,
+        outcome: Outcome::Abandoned,
+        duration_ms: 0.0,
         request_body,
-        response_body,
-    });
+        response_body: String::new(),
+    };
+    // Should the client go away first, this future is dropped unfinished, and the guard
+    // journals the request as abandoned.
+    let mut unanswered = Unanswered { journal: &state.journal, entry: Some(entry), started };
+    let response = next.run(Request::from_parts(parts, Body::from(request_bytes))).await;
+
+    let (parts, body) = response.into_parts();
+    let response_bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+    if let Some(mut entry) = unanswered.entry.take() {
+        entry.dropped = parts.extensions.get::<Dropped>().map(|Dropped(kind)| *kind);
+        entry.outcome = Outcome::of(&parts);
+        // A dropped connection was sent nothing.
+        if entry.dropped.is_none() {
+            let response_type = parts.headers.get(CONTENT_TYPE).and_then(|value| value.to_str().ok());
+            entry.status = parts.status.as_u16();
+            entry.response_body = mask_body(Sender::Sandbox, response_type, &response_bytes);
+        }
+        entry.duration_ms = milliseconds(started);
+        state.journal.push(entry);
+    }
     Response::from_parts(parts, Body::from(response_bytes))
+}
+
+fn milliseconds(since: Instant) -> f64 {
+    (since.elapsed().as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0
+}
+
+/// A journal entry still waiting for its response; dropped unanswered, it is journaled as
+/// abandoned.
+struct Unanswered<'a> {
+    journal: &'a Journal,
+    entry: Option<Entry>,
+    started: Instant,
+}
+
+impl Drop for Unanswered<'_> {
+    fn drop(&mut self) {
+        if let Some(mut entry) = self.entry.take() {
+            entry.duration_ms = milliseconds(self.started);
+            self.journal.push(entry);
+        }
+    }
 }
 
 /// Whose body it is: what a client sends may hold a CVV anywhere; what the sandbox answers
@@ -426,6 +543,7 @@ mod tests {
             user: Some("u".into()),
             status,
             dropped: None,
+            outcome: Outcome::Ok,
             duration_ms: 0.0,
             request_body: String::new(),
             response_body: String::new(),

@@ -246,3 +246,66 @@ async fn a_rule_drops_connections_and_the_journal_says_so() {
         .collect();
     assert_eq!(summary, [(json!(200), json!(null)), (json!(0), json!("reset"))]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_journal_says_what_became_of_each_request() {
+    use paymock::sandbox::journal::{Filter, Outcome};
+
+    let app = TestApp::new().await;
+    let served = app.serve().await;
+    let base = format!("http://{}", served.address);
+    let http = reqwest::Client::new();
+    let credit = || http.get(format!("{base}/molpro/credit")).basic_auth(USERNAME, Some(PASSWORD));
+
+    assert_eq!(credit().send().await.unwrap().status(), 200);
+    assert_eq!(credit().header("X-Paymock-Fault", "503").send().await.unwrap().status(), 503);
+    assert!(credit().header("X-Paymock-Fault", "reset").send().await.is_err());
+    let declined = http
+        .post(format!("{base}/molpro/credit/purchase"))
+        .basic_auth(USERNAME, Some(PASSWORD))
+        .form(&example_with("billingNumber", "4000000000000002"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(declined.status(), 200);
+    assert_eq!(http.get(format!("{base}/molpro/credit")).send().await.unwrap().status(), 401);
+    // A client that gives up during an injected delay.
+    let impatient = credit().header("X-Paymock-Delay", "10000").timeout(std::time::Duration::from_millis(200)).send();
+    assert!(impatient.await.unwrap_err().is_timeout());
+
+    let outcome_of = |outcome| app.state.journal.find(&Filter { outcome: Some(outcome), ..Default::default() }, 10);
+    // The abandoned request is journaled once the server notices the client is gone.
+    let mut abandoned = outcome_of(Outcome::Abandoned);
+    for _ in 0..500 {
+        if !abandoned.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        abandoned = outcome_of(Outcome::Abandoned);
+    }
+    assert_eq!(abandoned.len(), 1, "{:#?}", app.state.journal.find(&Filter::default(), 10));
+    assert_eq!((abandoned[0].status, abandoned[0].response_body.as_str()), (0, ""));
+
+    let dropped = outcome_of(Outcome::Dropped);
+    assert_eq!(dropped.len(), 1);
+    assert_eq!((dropped[0].status, dropped[0].response_body.as_str()), (0, ""), "nothing was sent");
+    for (outcome, status) in
+        [(Outcome::Ok, 200), (Outcome::Fault, 503), (Outcome::Declined, 200), (Outcome::Unauthorized, 401)]
+    {
+        let entries = outcome_of(outcome);
+        assert_eq!(entries.iter().map(|entry| entry.status).collect::<Vec<_>>(), [status], "{outcome:?}");
+    }
+
+    // The control plane filters on it.
+    let reply = http.get(format!("{base}/__admin/requests?outcome=dropped")).send().await.unwrap();
+    let body: serde_json::Value = reply.json().await.unwrap();
+    assert_eq!(body["requests"].as_array().unwrap().len(), 1);
+    assert_eq!(body["requests"][0]["outcome"], "dropped");
+    let reply = http.get(format!("{base}/__admin/requests/count?outcome=lost")).send().await.unwrap();
+    assert_eq!(reply.status(), 400);
+    let body: serde_json::Value = reply.json().await.unwrap();
+    assert_eq!(
+        body["details"]["outcome"],
+        "must be one of ok, declined, invalid, unauthorized, forbidden, not_found, conflict, fault, dropped, abandoned, error"
+    );
+}

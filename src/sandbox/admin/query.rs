@@ -74,6 +74,10 @@ impl QueryParams {
         }
     }
 
+    pub fn add_problem(&mut self, name: &str, hint: String) {
+        self.problems.insert(name.to_owned(), hint);
+    }
+
     /// Every problem found, as one 400.
     pub fn finish(self) -> Result<(), AdminError> {
         if self.problems.is_empty() { Ok(()) } else { Err(AdminError::BadQuery(self.problems)) }

@@ -1,72 +1,53 @@
 //! The request journal's routes: `GET /__admin/requests` (newest first),
 //! `GET /__admin/requests/count`, `DELETE /__admin/requests`. Both reads take the same
 //! filters as query parameters: `method`, `path` (a glob), `user`, `status`, `since`
-//! (RFC 3339), and for the list `limit` (default 100). An unknown or repeated parameter is
+//! (RFC 3339), `outcome`, and for the list `limit` (default 100). An unknown or repeated parameter is
 //! refused, so that a typo never reads as "no filter".
 
-use std::collections::BTreeMap;
-
-use axum::extract::{OriginalUri, Query, State};
+use axum::extract::{OriginalUri, State};
 use axum::http::StatusCode;
 use axum::response::Json;
-use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use super::error::AdminError;
+use super::query::QueryParams;
 use crate::AppState;
-use crate::sandbox::journal::Filter;
+use crate::sandbox::journal::{Filter, Outcome};
 
 /// The filters both reads take.
-const FILTERS: [&str; 5] = ["method", "path", "user", "status", "since"];
+const FILTERS: [&str; 6] = ["method", "path", "user", "status", "since", "outcome"];
 
 /// The filter, and the limit when `takes_limit`, with every unknown, repeated or malformed
 /// query parameter named.
 fn parse(uri: &axum::http::Uri, takes_limit: bool) -> Result<(Filter, usize), AdminError> {
-    let pairs: Vec<(String, String)> = Query::try_from_uri(uri)
-        .map(|Query(pairs)| pairs)
-        .map_err(|err| AdminError::BadQuery(BTreeMap::from([("query".to_owned(), err.body_text())])))?;
-    let mut problems = BTreeMap::new();
-    let mut given: BTreeMap<&str, &str> = BTreeMap::new();
-    for (name, value) in &pairs {
-        let known = FILTERS.contains(&name.as_str()) || (takes_limit && name == "limit");
-        if !known {
-            let names = if takes_limit {
-                "method, path, user, status, since or limit"
-            } else {
-                "method, path, user, status or since"
-            };
-            problems.insert(name.clone(), format!("is not a parameter of this route; use {names}"));
-        } else if given.insert(name, value).is_some() {
-            problems.insert(name.clone(), "is given more than once".to_owned());
-        }
-    }
-    let status = given.get("status").and_then(|text| match text.parse::<u16>() {
+    let known: Vec<&str> = FILTERS.iter().copied().chain(takes_limit.then_some("limit")).collect();
+    let mut params = QueryParams::parse(uri, &known)?;
+    let status = params.text("status").and_then(|text| match text.parse::<u16>() {
         Ok(status) if (100..=599).contains(&status) => Some(status),
         _ => {
-            problems.insert("status".to_owned(), "must be an HTTP status such as 409".to_owned());
+            params.add_problem("status", "must be an HTTP status such as 409".to_owned());
             None
         }
     });
-    let since = given.get("since").and_then(|text| match DateTime::parse_from_rfc3339(text) {
-        Ok(since) => Some(since.with_timezone(&Utc)),
-        Err(_) => {
-            problems.insert("since".to_owned(), "must be an RFC 3339 time such as 2030-12-31T23:59:59Z".to_owned());
-            None
+    let since = params.instant("since");
+    let limit = params.number("limit", 0, usize::MAX).unwrap_or(100);
+    let outcome = params.text("outcome").and_then(|name| {
+        let outcome = Outcome::parse(&name);
+        if outcome.is_none() {
+            params.add_problem("outcome", format!("must be one of {}", Outcome::NAMES.join(", ")));
         }
+        outcome
     });
-    let limit = match given.get("limit").map(|text| text.parse::<usize>()) {
-        None => 100,
-        Some(Ok(limit)) => limit,
-        Some(Err(_)) => {
-            problems.insert("limit".to_owned(), "must be a whole number".to_owned());
-            0
-        }
+    let filter = Filter {
+        method: params.text("method"),
+        path: params.text("path"),
+        user: params.text("user"),
+        status,
+        since,
+        outcome,
     };
-    if !problems.is_empty() {
-        return Err(AdminError::BadQuery(problems));
-    }
-    let text = |name: &str| given.get(name).map(|value| value.to_string());
-    Ok((Filter { method: text("method"), path: text("path"), user: text("user"), status, since }, limit))
+    params.finish()?;
+    Ok((filter, limit))
 }
 
 pub async fn list(State(state): State<AppState>, OriginalUri(uri): OriginalUri) -> Result<Json<Value>, AdminError> {

@@ -79,6 +79,9 @@ impl IntoResponse for CreditReply {
     /// [`negotiate`] can render it again as JSON.
     fn into_response(self) -> Response {
         let mut response = (self.http_status, Xml(&self.credit)).into_response();
+        if self.credit.status == STATUS_NOT_AUTHORIZED {
+            response.extensions_mut().insert(crate::http::outcome::Declined);
+        }
         response.extensions_mut().insert(self.credit);
         response
     }
