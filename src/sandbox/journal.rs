@@ -311,13 +311,12 @@ fn mask_body(sender: Sender, content_type: Option<&str>, bytes: &[u8]) -> String
             // A charset paymock cannot read was refused; shown as UTF-8 here.
             mask_form(&text, content_type.and_then(|content_type| form::charset(content_type).ok()).unwrap_or(UTF_8))
         }
-        (Sender::Client, Some(json)) if json.ends_with("json") => match serde_json::from_slice::<Value>(bytes) {
-            Ok(mut value) => {
-                mask_json(&mut value);
-                mask_card_numbers(&value.to_string())
+        (Sender::Client, Some(json)) if json.ends_with("json") => {
+            match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+                Ok(_) => mask_card_numbers(&mask_json_text(&text)),
+                Err(_) => mask_digit_runs(&text, 3),
             }
-            Err(_) => mask_digit_runs(&text, 3),
-        },
+        }
         (Sender::Client, _) => mask_digit_runs(&text, 3),
     };
     cut(masked)
@@ -388,25 +387,120 @@ fn mask_pairs(pairs: impl Iterator<Item = (String, String)>) -> String {
     mask_card_numbers(&pairs.collect::<Vec<_>>().join("&"))
 }
 
-fn mask_json(value: &mut Value) {
-    match value {
-        Value::Object(object) => {
-            for (name, field) in object.iter_mut() {
-                match (name.as_str(), &field) {
-                    (name, _) if CVV_FIELDS.contains(&name) => *field = Value::String("***".into()),
-                    (name, Value::String(number)) if NUMBER_FIELDS.contains(&name) => {
-                        *field = Value::String(mask_number_field(number));
+/// Valid JSON text with the values of CVV fields replaced by `"***"` and those of number
+/// fields masked, and nothing else changed: keys keep their order and repeats, numbers their
+/// spelling (`25.50`), whitespace its place. The journal shows what the client sent.
+fn mask_json_text(text: &str) -> String {
+    /// Where the scanner is: in an object (expecting a key, or the value of the last key read)
+    /// or an array.
+    enum Scope {
+        Object { key: Option<String>, expecting_key: bool },
+        Array,
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut scopes: Vec<Scope> = Vec::new();
+    // While a CVV field's whole object or array value is being left out: the depth it started at.
+    let mut hiding: Option<usize> = None;
+    let mut chars = text.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        let field = match scopes.last() {
+            Some(Scope::Object { key: Some(key), expecting_key: false }) => Some(key.clone()),
+            _ => None,
+        };
+        let is_cvv = field.as_deref().is_some_and(|name| CVV_FIELDS.contains(&name));
+        let is_number = field.as_deref().is_some_and(|name| NUMBER_FIELDS.contains(&name));
+        match c {
+            '"' => {
+                let mut end = at + 1;
+                let mut escaped = false;
+                for (i, c) in chars.by_ref() {
+                    end = i + c.len_utf8();
+                    match c {
+                        _ if escaped => escaped = false,
+                        '\\' => escaped = true,
+                        '"' => break,
+                        _ => {}
                     }
-                    (name, Value::Number(number)) if NUMBER_FIELDS.contains(&name) => {
-                        *field = Value::String(mask_number_field(&number.to_string()));
+                }
+                let raw = &text[at..end];
+                let decoded: String = serde_json::from_str(raw).unwrap_or_default();
+                match scopes.last_mut() {
+                    Some(Scope::Object { key, expecting_key }) if *expecting_key => {
+                        *key = Some(decoded);
+                        if hiding.is_none() {
+                            out.push_str(raw);
+                        }
+                        continue;
                     }
-                    _ => mask_json(field),
+                    _ => {}
+                }
+                if hiding.is_some() {
+                    continue;
+                }
+                if is_cvv {
+                    out.push_str("\"***\"");
+                } else if is_number {
+                    out.push_str(&Value::String(mask_number_field(&decoded)).to_string());
+                } else {
+                    out.push_str(raw);
+                }
+            }
+            '{' | '[' => {
+                if is_cvv && hiding.is_none() {
+                    hiding = Some(scopes.len());
+                    out.push_str("\"***\"");
+                }
+                scopes.push(if c == '{' { Scope::Object { key: None, expecting_key: true } } else { Scope::Array });
+                if hiding.is_none() {
+                    out.push(c);
+                }
+            }
+            '}' | ']' => {
+                scopes.pop();
+                if hiding.is_none() {
+                    out.push(c);
+                } else if hiding == Some(scopes.len()) {
+                    hiding = None;
+                }
+            }
+            ':' | ',' => {
+                if let Some(Scope::Object { expecting_key, .. }) = scopes.last_mut() {
+                    *expecting_key = c == ',';
+                }
+                if hiding.is_none() {
+                    out.push(c);
+                }
+            }
+            c if c.is_ascii_whitespace() => {
+                if hiding.is_none() {
+                    out.push(c);
+                }
+            }
+            _ => {
+                // A number, true, false or null: read it whole.
+                let mut end = at + c.len_utf8();
+                while let Some(&(i, next)) = chars.peek() {
+                    if matches!(next, ',' | '}' | ']' | ':') || next.is_ascii_whitespace() {
+                        break;
+                    }
+                    end = i + next.len_utf8();
+                    chars.next();
+                }
+                if hiding.is_some() {
+                    continue;
+                }
+                let raw = &text[at..end];
+                if is_cvv {
+                    out.push_str("\"***\"");
+                } else if is_number {
+                    out.push_str(&Value::String(mask_number_field(raw)).to_string());
+                } else {
+                    out.push_str(raw);
                 }
             }
         }
-        Value::Array(items) => items.iter_mut().for_each(mask_json),
-        _ => {}
     }
+    out
 }
 
 /// Masks anything that looks like a card number — 12 to 19 digits, perhaps grouped by single
@@ -486,7 +580,15 @@ mod tests {
         let json = br#"{"accountNumber":"378282246310005","verificationNumber":"1234","routingNumber":"011000015"}"#;
         assert_eq!(
             mask_body(Sender::Client, Some("application/json"), json),
-            r#"{"accountNumber":"378282*****0005","routingNumber":"011000015","verificationNumber":"***"}"#
+            r#"{"accountNumber":"378282*****0005","verificationNumber":"***","routingNumber":"011000015"}"#
+        );
+        // Otherwise as sent: key order, repeated keys, the spelling of numbers, whitespace.
+        let json = br#"{ "amount": 25.50, "amount": 1e2, "note": "a \"b\" c", "verificationNumber": {"x": [1, 2]},
+                         "card": {"accountNumber": 4111111111111111, "verificationNumber": "123"}, "ok": [true, null] }"#;
+        assert_eq!(
+            mask_body(Sender::Client, Some("application/json"), json),
+            r#"{ "amount": 25.50, "amount": 1e2, "note": "a \"b\" c", "verificationNumber": "***",
+                         "card": {"accountNumber": "411111******1111", "verificationNumber": "***"}, "ok": [true, null] }"#
         );
         let escaped = br#"{"accountNumber":"\u00341111111111111111"}"#;
         assert_eq!(
