@@ -94,7 +94,7 @@ fn with_layers(router: Router<AppState>, state: &AppState) -> Router<AppState> {
             TraceLayer::new_for_http()
                 // The path only, card numbers masked: a query string may carry a card number.
                 .make_span_with(|request: &Request| {
-                    let path = journal::mask_card_numbers(request.uri().path());
+                    let path = domain::mask::mask_card_numbers(request.uri().path());
                     tracing::info_span!("request", method = %request.method(), path = %path)
                 })
                 .on_response(move |response: &Response, latency: Duration, _: &tracing::Span| {

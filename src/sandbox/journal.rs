@@ -19,6 +19,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::AppState;
+use crate::domain::mask::{CVV_FIELDS, NUMBER_FIELDS, mask_card_numbers, mask_digit_runs, mask_number_field};
 use crate::http::auth::BasicCredentials;
 use crate::http::form::{self, decode_multipart, percent_decode};
 use crate::http::glob::glob_matches;
@@ -220,34 +221,6 @@ fn cut(mut text: String) -> String {
     text
 }
 
-/// Names whose values are CVVs.
-const CVV_FIELDS: [&str; 2] = ["billingCvv", "verificationNumber"];
-
-/// Names whose values are card or bank account numbers, however a client writes them.
-const NUMBER_FIELDS: [&str; 2] = ["billingNumber", "accountNumber"];
-
-/// The value of one of [`NUMBER_FIELDS`]: masked as any card number is when it looks like
-/// one, and otherwise with every digit but the last four replaced, whatever separates them
-/// (`4111.1111.1111.1111` is kept as `****.****.****.1111`).
-fn mask_number_field(value: &str) -> String {
-    let masked = mask_card_numbers(value);
-    if masked != value {
-        return masked;
-    }
-    let digits = value.bytes().filter(u8::is_ascii_digit).count();
-    let mut seen = 0;
-    value
-        .chars()
-        .map(|c| {
-            if !c.is_ascii_digit() {
-                return c;
-            }
-            seen += 1;
-            if seen + 4 > digits { c } else { '*' }
-        })
-        .collect()
-}
-
 /// A form or query string in `encoding`, decoded pair by pair so that no escape hides a
 /// number, with CVVs replaced and card numbers masked.
 fn mask_form(form: &str, encoding: &'static Encoding) -> String {
@@ -290,65 +263,6 @@ fn mask_json(value: &mut Value) {
         Value::Array(items) => items.iter_mut().for_each(mask_json),
         _ => {}
     }
-}
-
-/// Masks anything that looks like a card number — 12 to 19 digits, perhaps grouped by single
-/// spaces or hyphens — to its first six and last four digits: `411111******1111`. A longer
-/// run keeps only its last four digits, since a card number may be part of it.
-pub fn mask_card_numbers(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = String::with_capacity(text.len());
-    let mut at = 0;
-    while at < bytes.len() {
-        if !bytes[at].is_ascii_digit() {
-            let next = text[at..].chars().next().map_or(1, char::len_utf8);
-            out.push_str(&text[at..at + next]);
-            at += next;
-            continue;
-        }
-        // The longest run of digits with single separators between them.
-        let mut end = at;
-        let mut digits = String::new();
-        while end < bytes.len() {
-            if bytes[end].is_ascii_digit() {
-                digits.push(bytes[end] as char);
-                end += 1;
-            } else if matches!(bytes[end], b' ' | b'-') && bytes.get(end + 1).is_some_and(u8::is_ascii_digit) {
-                end += 1;
-            } else {
-                break;
-            }
-        }
-        if (12..=19).contains(&digits.len()) {
-            let hidden = digits.len() - 10;
-            out.push_str(&format!("{}{}{}", &digits[..6], "*".repeat(hidden), &digits[digits.len() - 4..]));
-        } else if digits.len() > 19 {
-            // Longer than any card number, but one may be inside it: all but the last four go.
-            out.push_str(&format!("{}{}", "*".repeat(digits.len() - 4), &digits[digits.len() - 4..]));
-        } else {
-            out.push_str(&text[at..end]);
-        }
-        at = end;
-    }
-    out
-}
-
-/// Masks every run of at least `min` digits entirely.
-fn mask_digit_runs(text: &str, min: usize) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut run = String::new();
-    for c in text.chars().chain(std::iter::once('\0')) {
-        if c.is_ascii_digit() {
-            run.push(c);
-            continue;
-        }
-        out.push_str(&if run.len() >= min { "*".repeat(run.len()) } else { std::mem::take(&mut run) });
-        run.clear();
-        if c != '\0' {
-            out.push(c);
-        }
-    }
-    out
 }
 
 #[cfg(test)]
