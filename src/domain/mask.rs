@@ -1,5 +1,61 @@
-//! What of a client's input may be shown again, in the request journal and the logs: card
-//! numbers masked to their first six and last four digits, and CVV fields hidden.
+//! What of a client's input may be shown again: card numbers masked to their first six and
+//! last four digits, and CVV fields hidden. One rule wherever the input ends up — the
+//! request journal, a log line, or a reply that names what it was sent (a decline reason, a
+//! 400 hint, a 404 naming a path or id). [`Masked`] carries client text into messages.
+
+use std::fmt;
+
+/// Text a client sent, as a message may show it: card numbers masked as
+/// [`mask_card_numbers`] does. Errors hold client input only as `Masked`, so that no
+/// reason, message or hint can show a card number whole, in a reply, the journal or a log.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Masked(String);
+
+impl Masked {
+    pub fn new(text: &str) -> Masked {
+        Masked(mask_card_numbers(text))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for Masked {
+    fn from(text: &str) -> Masked {
+        Masked::new(text)
+    }
+}
+
+impl From<String> for Masked {
+    fn from(text: String) -> Masked {
+        Masked::new(&text)
+    }
+}
+
+impl From<&String> for Masked {
+    fn from(text: &String) -> Masked {
+        Masked::new(text)
+    }
+}
+
+impl fmt::Display for Masked {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl serde::Serialize for Masked {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl fmt::Debug for Masked {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
 
 /// Masks anything that looks like a card number — 12 to 19 digits, perhaps grouped by single
 /// spaces or hyphens — to its first six and last four digits: `411111******1111`. A longer
@@ -86,4 +142,19 @@ pub fn mask_number_field(value: &str) -> String {
             if seen + 4 > digits { c } else { '*' }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masked_text_hides_card_numbers_and_keeps_the_rest() {
+        let masked = Masked::new("postal code 4111111111111111 is not well formed for US (AVS)");
+        assert_eq!(masked.to_string(), "postal code 411111******1111 is not well formed for US (AVS)");
+        assert_eq!(format!("{masked:?}"), r#""postal code 411111******1111 is not well formed for US (AVS)""#);
+        assert_eq!(Masked::from("/accounts/1001/paymentInfo/cc-7").as_str(), "/accounts/1001/paymentInfo/cc-7");
+        // Masking what is already masked changes nothing.
+        assert_eq!(Masked::new(masked.as_str()), masked);
+    }
 }

@@ -19,7 +19,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::AppState;
-use crate::domain::mask::{CVV_FIELDS, NUMBER_FIELDS, mask_card_numbers, mask_digit_runs, mask_number_field};
+use crate::domain::mask::{CVV_FIELDS, Masked, NUMBER_FIELDS, mask_card_numbers, mask_digit_runs, mask_number_field};
 use crate::http::auth::BasicCredentials;
 use crate::http::form::{self, decode_multipart, percent_decode};
 use crate::http::glob::glob_matches;
@@ -130,7 +130,7 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
     }
     let started = Instant::now();
     let at = state.clock.now();
-    let method = request.method().to_string();
+    let method = Masked::new(request.method().as_str()).to_string();
     let query = request.uri().query().map(|query| cut(mask_form(query, UTF_8)));
     let user = BasicCredentials::from_headers(request.headers()).ok().map(|credentials| cut(credentials.username));
     let content_type = request.headers().get(CONTENT_TYPE).and_then(|value| value.to_str().ok()).map(str::to_owned);

@@ -232,6 +232,8 @@ async fn no_card_number_or_cvv_reaches_the_database_the_journal_or_the_logs() {
         assert_eq!(reply.unwrap().status(), 204);
     }
 
+    let echoes = send_what_the_server_echoes(&http, &server.base_url).await;
+
     let journal = http.get(url("/__admin/requests")).send().await.unwrap().text().await.unwrap();
     let journaled: Value = serde_json::from_str(&journal).unwrap();
     assert!(journaled["requests"].as_array().unwrap().len() > purchases, "the journal kept the session");
@@ -251,14 +253,107 @@ async fn no_card_number_or_cvv_reaches_the_database_the_journal_or_the_logs() {
     assert!(server.stop().success());
     let logs = server.log_seen.join("\n");
     assert!(logs.contains("/molpro/credit/purchase"), "the logs cover the session at debug level");
+    assert!(logs.contains("postal code 411111******1111 is not well formed"), "the logs hold the decline reasons");
     assert_no_card_data("the logs", logs.as_bytes());
     let bytes = std::fs::read(&database).unwrap();
     assert_no_card_data("paymock.db after the stop", &bytes);
     eprintln!(
-        "{purchases} purchases, {} saved methods: {} log lines, {} KiB of database and {} KiB of journal scanned",
+        "{purchases} purchases, {} saved methods, {echoes} echoing replies: {} log lines, {} KiB of database and \
+         {} KiB of journal scanned",
         methods["list"].as_array().unwrap().len(),
         server.log_seen.len(),
         bytes.len() / 1024,
         journal.len() / 1024
     );
+}
+
+/// Sends a card number in every field whose value the server names back in a reason,
+/// message or hint: a decline reason, a 400 hint, a 404 naming a path or id, a 405 naming a
+/// method, a control-plane message, a fault header. Each reply must show it masked, or not
+/// at all; the caller then scans the journal and the logs. Returns how many were sent.
+async fn send_what_the_server_echoes(http: &reqwest::Client, base_url: &str) -> usize {
+    const NUMBER: &str = "4111111111111111";
+    let url = |path: &str| format!("{base_url}{path}");
+    let custom_method = reqwest::Method::from_bytes(NUMBER.as_bytes()).unwrap();
+    let form = |zip: &'static str| serde_urlencoded::to_string(example_with("billingZip", zip)).unwrap();
+    let postal_code = card_with(json!({"billingAddress": {"street1": "1 Main St", "city": "Chicago",
+        "postalCode": NUMBER, "countryCode": "US"}}));
+    let multipart = format!("--b\r\ncontent-disposition: form-data; name=\"{NUMBER}\"\r\n\r\nthe body stops here");
+    let c2m = |builder: reqwest::RequestBuilder| builder.basic_auth(USERNAME, Some(PASSWORD));
+    let hw = |builder: reqwest::RequestBuilder| builder.basic_auth(OWNER.0, Some(OWNER.1));
+    let purchase = || c2m(http.post(url("/molpro/credit/purchase")));
+    let cases: Vec<(&str, reqwest::RequestBuilder, u16)> = vec![
+        (
+            "billingZip, named by the AVS decline",
+            purchase().header("content-type", "application/x-www-form-urlencoded").body(form(NUMBER)),
+            200,
+        ),
+        ("a Click2Mail path", c2m(http.get(url(&format!("/molpro/{NUMBER}")))), 404),
+        ("a Click2Mail method", c2m(http.request(custom_method.clone(), url("/molpro/credit"))), 405),
+        (
+            "a form's charset",
+            purchase()
+                .header("content-type", format!("application/x-www-form-urlencoded; charset={NUMBER}"))
+                .body(form("34567")),
+            400,
+        ),
+        ("an ignored body's media type", purchase().header("content-type", format!("text/x{NUMBER}")).body("x"), 400),
+        (
+            "a multipart field name",
+            purchase().header("content-type", "multipart/form-data; boundary=b").body(multipart),
+            400,
+        ),
+        ("an account id", hw(http.get(url(&format!("/accounts/{NUMBER}/paymentInfo")))), 404),
+        ("a payment info id", hw(http.get(url(&format!("/accounts/1001/paymentInfo/{NUMBER}")))), 404),
+        ("a Hostway path", hw(http.get(url(&format!("/accounts/{NUMBER}")))), 404),
+        ("a Hostway method", hw(http.request(custom_method.clone(), url("/accounts/1001/paymentInfo"))), 405),
+        (
+            "a Hostway media type",
+            hw(http.post(url("/accounts/1001/paymentInfo")))
+                .header("content-type", format!("text/x{NUMBER}"))
+                .body("{}"),
+            415,
+        ),
+        (
+            "postalCode, named by the AVS decline",
+            hw(http.post(url("/accounts/1001/paymentInfo")))
+                .header("content-type", "application/json")
+                .body(postal_code.to_string()),
+            409,
+        ),
+        (
+            "a default link",
+            hw(http.put(url("/accounts/1001/paymentInfo/default")))
+                .header("content-type", "application/json")
+                .body(json!({ "paymentInfo": format!("/accounts/{NUMBER}/paymentInfo/cc-1") }).to_string()),
+            400,
+        ),
+        ("a path no API has", http.get(url(&format!("/{NUMBER}"))), 404),
+        (
+            "a Click2Mail user to top up",
+            http.put(url(&format!("/__admin/click2mail/users/{NUMBER}/balance"))).body(r#"{"balance": "1.00"}"#),
+            404,
+        ),
+        ("a journal query parameter", http.get(url(&format!("/__admin/requests?{NUMBER}=1"))), 400),
+        ("a fault id", http.delete(url(&format!("/__admin/faults/{NUMBER}"))), 404),
+        (
+            "an account a role names",
+            http.post(url("/__admin/hostway/users"))
+                .body(json!({"username": "echo", "password": "pw", "roles": {NUMBER: ["owner"]}}).to_string()),
+            400,
+        ),
+        ("an admin method", http.request(custom_method, url("/__admin/faults")), 405),
+        ("a delay header", c2m(http.get(url("/molpro/credit"))).header("x-paymock-delay", NUMBER), 400),
+        ("a fault header", hw(http.get(url("/accounts/1001/paymentInfo"))).header("x-paymock-fault", NUMBER), 400),
+    ];
+    let sent = cases.len();
+    for (what, request, status) in cases {
+        let reply = request.send().await.unwrap();
+        assert_eq!(reply.status(), status, "{what}");
+        let body = reply.text().await.unwrap();
+        assert_no_card_data(&format!("the reply about {what}"), body.as_bytes());
+        let names_it = !["a default link", "a delay header", "a fault header"].contains(&what);
+        assert_eq!(body.contains("411111******1111"), names_it, "{what}: {body}");
+    }
+    sent
 }

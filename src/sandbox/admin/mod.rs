@@ -45,7 +45,7 @@ pub fn router(state: AppState) -> Router<AppState> {
 }
 
 async fn method_not_allowed(method: axum::http::Method) -> AdminError {
-    AdminError::MethodNotAllowed(method)
+    AdminError::MethodNotAllowed(method.as_str().into())
 }
 
 #[derive(Debug, Serialize)]

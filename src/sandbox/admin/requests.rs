@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 
 use super::error::AdminError;
 use crate::AppState;
+use crate::domain::mask::Masked;
 use crate::sandbox::journal::Filter;
 
 /// The filters both reads take.
@@ -22,12 +23,14 @@ const FILTERS: [&str; 5] = ["method", "path", "user", "status", "since"];
 /// The filter, and the limit when `takes_limit`, with every unknown, repeated or malformed
 /// query parameter named.
 fn parse(uri: &axum::http::Uri, takes_limit: bool) -> Result<(Filter, usize), AdminError> {
-    let pairs: Vec<(String, String)> = Query::try_from_uri(uri)
-        .map(|Query(pairs)| pairs)
-        .map_err(|err| AdminError::BadQuery(BTreeMap::from([("query".to_owned(), err.body_text())])))?;
+    let pairs: Vec<(String, String)> = Query::try_from_uri(uri).map(|Query(pairs)| pairs).map_err(|err| {
+        AdminError::BadQuery(BTreeMap::from([("query".to_owned(), Masked::new(&err.body_text()).to_string())]))
+    })?;
     let mut problems = BTreeMap::new();
     let mut given: BTreeMap<&str, &str> = BTreeMap::new();
     for (name, value) in &pairs {
+        // A name that is not a parameter is shown back, so masked.
+        let shown = || Masked::new(name).to_string();
         let known = FILTERS.contains(&name.as_str()) || (takes_limit && name == "limit");
         if !known {
             let names = if takes_limit {
@@ -35,9 +38,9 @@ fn parse(uri: &axum::http::Uri, takes_limit: bool) -> Result<(Filter, usize), Ad
             } else {
                 "method, path, user, status or since"
             };
-            problems.insert(name.clone(), format!("is not a parameter of this route; use {names}"));
+            problems.insert(shown(), format!("is not a parameter of this route; use {names}"));
         } else if given.insert(name, value).is_some() {
-            problems.insert(name.clone(), "is given more than once".to_owned());
+            problems.insert(shown(), "is given more than once".to_owned());
         }
     }
     let status = given.get("status").and_then(|text| match text.parse::<u16>() {

@@ -23,6 +23,7 @@ pub use self::reply::negotiate;
 use self::reply::{CreditReply, STATUS_PATH};
 use crate::AppState;
 use crate::domain::cards::Use;
+use crate::domain::mask::Masked;
 use crate::domain::money::Cents;
 use crate::http::auth::{AuthError, BasicCredentials};
 use crate::http::base_url::BaseUrl;
@@ -76,7 +77,8 @@ async fn purchase(
     let approval = match state.fixtures.test_cards.authorize(&request.card(), Use::Charge, now) {
         Ok(approval) => approval,
         Err(decline) => {
-            tracing::debug!(user = %customer.username, card = %request.number.masked(), %decline, "credit purchase not authorized");
+            let user = Masked::new(&customer.username);
+            tracing::debug!(%user, card = %request.number.masked(), %decline, "credit purchase not authorized");
             return Ok(CreditReply::not_authorized(&decline.to_string(), status_url));
         }
     };
@@ -89,7 +91,8 @@ async fn purchase(
     };
     match state.store.record_purchase(purchase).await? {
         PurchaseResult::Recorded { balance } => {
-            tracing::debug!(user = %customer.username, amount = %request.amount, %balance, card = %request.number.masked(), "credit purchased");
+            let user = Masked::new(&customer.username);
+            tracing::debug!(%user, amount = %request.amount, %balance, card = %request.number.masked(), "credit purchased");
             Ok(CreditReply::purchased(status_url))
         }
         PurchaseResult::BalanceLimit => {
@@ -116,9 +119,9 @@ pub fn fault_reply(status: StatusCode, reason: &str) -> Response {
 }
 
 pub async fn not_found(OriginalUri(uri): OriginalUri) -> Click2MailError {
-    Click2MailError::NotFound(uri.path().to_owned())
+    Click2MailError::NotFound(uri.path().into())
 }
 
 async fn method_not_allowed(request: Request) -> Click2MailError {
-    Click2MailError::MethodNotAllowed(request.method().clone())
+    Click2MailError::MethodNotAllowed(request.method().as_str().into())
 }
