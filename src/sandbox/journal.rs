@@ -43,6 +43,7 @@ pub struct Entry {
     pub method: String,
     pub path: String,
     pub query: Option<String>,
+    /// The Basic username sent, masked as any text is: a username may be a card number.
     pub user: Option<String>,
     /// 0 when a fault dropped the connection.
     pub status: u16,
@@ -59,6 +60,7 @@ pub struct Filter {
     pub method: Option<String>,
     /// A glob: `*` matches any run of characters.
     pub path: Option<String>,
+    /// As the client sent it or as the journal shows it: it is masked before it is compared.
     pub user: Option<String>,
     pub status: Option<u16>,
     pub since: Option<DateTime<Utc>>,
@@ -68,7 +70,7 @@ impl Filter {
     fn matches(&self, entry: &Entry) -> bool {
         self.method.as_ref().is_none_or(|method| method.eq_ignore_ascii_case(&entry.method))
             && self.path.as_ref().is_none_or(|pattern| glob_matches(pattern, &entry.path))
-            && self.user.as_ref().is_none_or(|user| entry.user.as_ref() == Some(user))
+            && self.user.as_deref().is_none_or(|user| entry.user.as_deref() == Some(Masked::new(user).as_str()))
             && self.status.is_none_or(|status| status == entry.status)
             && self.since.is_none_or(|since| entry.at >= since)
     }
@@ -132,7 +134,9 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
     let at = state.clock.now();
     let method = Masked::new(request.method().as_str()).to_string();
     let query = request.uri().query().map(|query| cut(mask_form(query, UTF_8)));
-    let user = BasicCredentials::from_headers(request.headers()).ok().map(|credentials| cut(credentials.username));
+    let user = BasicCredentials::from_headers(request.headers())
+        .ok()
+        .map(|credentials| cut(Masked::new(&credentials.username).to_string()));
     let content_type = request.headers().get(CONTENT_TYPE).and_then(|value| value.to_str().ok()).map(str::to_owned);
 
     let (parts, body) = request.into_parts();

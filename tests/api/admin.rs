@@ -346,6 +346,44 @@ async fn the_journal_shows_what_the_client_sent_masked() {
 }
 
 #[tokio::test]
+async fn a_username_that_is_a_card_number_is_masked_in_the_journal() {
+    let app = TestApp::new().await;
+    let seeded = json!({"username": "4242424242424242", "password": "pw", "balance": "1.00"});
+    assert_eq!(app.send(admin(Method::POST, "/click2mail/users", Some(seeded))).await.status, StatusCode::CREATED);
+    // Whether or not it authenticates, however it is grouped, and inside a longer name.
+    for (username, status) in [
+        ("4242424242424242", StatusCode::OK),
+        ("4111111111111111", StatusCode::UNAUTHORIZED),
+        ("4111 1111 1111 1111", StatusCode::UNAUTHORIZED),
+        ("card-5555555555554444", StatusCode::UNAUTHORIZED),
+    ] {
+        let reply = app
+            .send(
+                get("/molpro/credit").header(header::AUTHORIZATION, basic(username, "pw")).body(Body::empty()).unwrap(),
+            )
+            .await;
+        assert_eq!(reply.status, status, "{username}");
+    }
+    let journal = app.send(admin(Method::GET, "/requests", None)).await;
+    let users: Vec<Value> =
+        json_of(&journal)["requests"].as_array().unwrap().iter().map(|entry| entry["user"].clone()).collect();
+    assert_eq!(
+        users,
+        [
+            json!("card-555555******4444"),
+            json!("411111******1111"),
+            json!("411111******1111"),
+            json!("424242******4242")
+        ]
+    );
+    // A filter may name the user as the client sent it, or as the journal shows it.
+    for (user, found) in [("4242424242424242", 1), ("424242******4242", 1), ("4111111111111111", 2), ("4111", 0)] {
+        let reply = app.send(admin(Method::GET, &format!("/requests/count?user={user}"), None)).await;
+        assert_eq!(json_of(&reply)["count"], json!(found), "{user}");
+    }
+}
+
+#[tokio::test]
 async fn hostway_bodies_and_query_strings_are_masked_in_the_journal() {
     let app = TestApp::new().await;
     let card = json!({

@@ -329,6 +329,7 @@ async fn send_what_the_server_echoes(http: &reqwest::Client, base_url: &str) -> 
             400,
         ),
         ("a path no API has", http.get(url(&format!("/{NUMBER}"))), 404),
+        ("a username", http.get(url("/molpro/credit")).basic_auth(NUMBER, Some("pw")), 401),
         (
             "a Click2Mail user to top up",
             http.put(url(&format!("/__admin/click2mail/users/{NUMBER}/balance"))).body(r#"{"balance": "1.00"}"#),
@@ -352,7 +353,7 @@ async fn send_what_the_server_echoes(http: &reqwest::Client, base_url: &str) -> 
         assert_eq!(reply.status(), status, "{what}");
         let body = reply.text().await.unwrap();
         assert_no_card_data(&format!("the reply about {what}"), body.as_bytes());
-        let names_it = !["a default link", "a delay header", "a fault header"].contains(&what);
+        let names_it = !["a default link", "a username", "a delay header", "a fault header"].contains(&what);
         assert_eq!(body.contains("411111******1111"), names_it, "{what}: {body}");
     }
     sent
