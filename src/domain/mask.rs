@@ -116,8 +116,20 @@ pub fn mask_digit_runs(text: &str, min: usize) -> String {
     out
 }
 
-/// Names whose values are CVVs.
-pub const CVV_FIELDS: [&str; 2] = ["billingCvv", "verificationNumber"];
+/// Whether a field of this name holds a CVV, which is then shown as `***`: the vendors' own
+/// names (`billingCvv`, `verificationNumber`) and those clients commonly use besides (`cvv`,
+/// `cvc`, `cvv2`, `cvc2`, `cvn`, `csc`, `securityCode`, and any name ending in one of `cvv`,
+/// `cvc`, `cvv2`, `cvc2`, `securityCode` or `verificationNumber`, such as `cardCvv`). Case,
+/// `_` and `-` do not count, and of a nested name only the innermost part does: `card[cvc]`,
+/// `card.CVC` and `card_cvc` are all CVV fields.
+pub fn is_cvv_field(name: &str) -> bool {
+    const NAMES: [&str; 2] = ["cvn", "csc"];
+    const ENDINGS: [&str; 6] = ["cvv", "cvc", "cvv2", "cvc2", "securitycode", "verificationnumber"];
+    let innermost = name.trim_end_matches(']').rsplit(['[', '.']).next().unwrap_or(name);
+    let normal: String =
+        innermost.chars().filter(|c| !matches!(c, '_' | '-' | ' ')).map(|c| c.to_ascii_lowercase()).collect();
+    NAMES.contains(&normal.as_str()) || ENDINGS.iter().any(|ending| normal.ends_with(ending))
+}
 
 /// Names whose values are card or bank account numbers, however a client writes them.
 pub const NUMBER_FIELDS: [&str; 2] = ["billingNumber", "accountNumber"];
@@ -147,6 +159,36 @@ pub fn mask_number_field(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cvv_fields_go_by_their_common_names() {
+        for name in [
+            "billingCvv",
+            "verificationNumber",
+            "cvv",
+            "CVV",
+            "Cvc",
+            "cvv2",
+            "CVC2",
+            "cvn",
+            "csc",
+            "securityCode",
+            "security_code",
+            "card-security-code",
+            "card[cvc]",
+            "card[CVV]",
+            "payment[card][cvc]",
+            "card.cvc",
+            "cardCvv",
+            "card_cvc",
+            "creditCardVerificationNumber",
+        ] {
+            assert!(is_cvv_field(name), "{name}");
+        }
+        for name in ["", "billingNumber", "accountNumber", "card[number]", "cvvs", "cvcode", "description", "csc[x]"] {
+            assert!(!is_cvv_field(name), "{name}");
+        }
+    }
 
     #[test]
     fn masked_text_hides_card_numbers_and_keeps_the_rest() {

@@ -19,7 +19,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::AppState;
-use crate::domain::mask::{CVV_FIELDS, Masked, NUMBER_FIELDS, mask_card_numbers, mask_digit_runs, mask_number_field};
+use crate::domain::mask::{Masked, NUMBER_FIELDS, is_cvv_field, mask_card_numbers, mask_digit_runs, mask_number_field};
 use crate::http::auth::BasicCredentials;
 use crate::http::form::{self, decode_multipart, percent_decode};
 use crate::http::glob::glob_matches;
@@ -239,7 +239,7 @@ fn mask_form(form: &str, encoding: &'static Encoding) -> String {
 fn mask_pairs(pairs: impl Iterator<Item = (String, String)>) -> String {
     let pairs = pairs.map(|(name, value)| {
         let value = match name.as_str() {
-            name if CVV_FIELDS.contains(&name) => "***".to_owned(),
+            name if is_cvv_field(name) => "***".to_owned(),
             name if NUMBER_FIELDS.contains(&name) => mask_number_field(&value),
             _ => value,
         };
@@ -253,7 +253,7 @@ fn mask_json(value: &mut Value) {
         Value::Object(object) => {
             for (name, field) in object.iter_mut() {
                 match (name.as_str(), &field) {
-                    (name, _) if CVV_FIELDS.contains(&name) => *field = Value::String("***".into()),
+                    (name, _) if is_cvv_field(name) => *field = Value::String("***".into()),
                     (name, Value::String(number)) if NUMBER_FIELDS.contains(&name) => {
                         *field = Value::String(mask_number_field(number));
                     }

@@ -383,6 +383,75 @@ async fn a_username_that_is_a_card_number_is_masked_in_the_journal() {
     }
 }
 
+/// Names clients use for a CVV besides the vendors' own, as they are written in forms, query
+/// strings, multipart fields and JSON.
+const CVV_NAMES: [&str; 11] = [
+    "cvv",
+    "CVV",
+    "cvc",
+    "CVC2",
+    "securityCode",
+    "security_code",
+    "card[cvc]",
+    "card[CVV]",
+    "cardCvv",
+    "card.cvc",
+    "billingcvv",
+];
+
+#[tokio::test]
+async fn cvvs_under_common_names_are_masked_in_the_journal_wherever_they_are_sent() {
+    let app = TestApp::new().await;
+    let cvv = "7319";
+    let fields: Vec<(&str, &str)> = CVV_NAMES.iter().map(|name| (*name, cvv)).collect();
+    let query = serde_urlencoded::to_string(&fields).unwrap();
+    let authorized =
+        |builder: axum::http::request::Builder| builder.header(header::AUTHORIZATION, basic(USERNAME, PASSWORD));
+    // A form body, a query string, multipart fields, and JSON (ignored by Click2Mail, read by Hostway).
+    app.send(authorized(purchase_post()).body(Body::from(query.clone())).unwrap()).await;
+    app.send(authorized(get(&format!("/molpro/credit?{query}"))).body(Body::empty()).unwrap()).await;
+    let boundary = "b0undary";
+    let mut multipart = String::new();
+    for (name, value) in &fields {
+        multipart
+            .push_str(&format!("--{boundary}\r\ncontent-disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"));
+    }
+    multipart.push_str(&format!("--{boundary}--\r\n"));
+    let content_type = format!("multipart/form-data; boundary={boundary}");
+    let request = authorized(Request::post("/molpro/credit/purchase").header(header::HOST, HOST));
+    app.send(request.header(header::CONTENT_TYPE, content_type).body(Body::from(multipart)).unwrap()).await;
+    let mut json = serde_json::Map::new();
+    for name in CVV_NAMES {
+        json.insert(name.to_owned(), json!(cvv));
+    }
+    json.insert("card".to_owned(), json!({"cvc": 7319, "Cvv2": "7319", "number": "x"}));
+    let json = Value::Object(json).to_string();
+    let request = authorized(Request::post("/molpro/credit/purchase").header(header::HOST, HOST));
+    app.send(request.header(header::CONTENT_TYPE, "application/json").body(Body::from(json.clone())).unwrap()).await;
+    let save = Request::post("/accounts/1001/paymentInfo")
+        .header(header::HOST, HOST)
+        .header(header::AUTHORIZATION, basic("acme-owner", "Owner-Pass-1"))
+        .header(header::CONTENT_TYPE, "application/json");
+    app.send(save.body(Body::from(json)).unwrap()).await;
+
+    let reply = app.send(admin(Method::GET, "/requests", None)).await;
+    assert!(!reply.body.contains(cvv), "{}", reply.body);
+    let requests = json_of(&reply)["requests"].as_array().unwrap().clone();
+    assert_eq!(requests.len(), 5);
+    let hidden: Vec<String> = CVV_NAMES.iter().map(|name| format!("{name}=***")).collect();
+    let hidden = hidden.join("&");
+    for (entry, field) in [(4, "requestBody"), (3, "query"), (2, "requestBody")] {
+        assert_eq!(requests[entry][field], json!(hidden), "{entry} {field}");
+    }
+    for entry in [1, 0] {
+        let sent: Value = serde_json::from_str(requests[entry]["requestBody"].as_str().unwrap()).unwrap();
+        for name in CVV_NAMES {
+            assert_eq!(sent[name], json!("***"), "{entry} {name}");
+        }
+        assert_eq!(sent["card"], json!({"cvc": "***", "Cvv2": "***", "number": "x"}), "{entry}");
+    }
+}
+
 #[tokio::test]
 async fn hostway_bodies_and_query_strings_are_masked_in_the_journal() {
     let app = TestApp::new().await;
