@@ -54,7 +54,7 @@ impl FromRequestParts<AppState> for Customer {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let credentials = BasicCredentials::from_headers(&parts.headers)?;
         let user = state.store.click2mail_user(&credentials.username).await?;
-        credentials.verify(user.as_ref().map(|user| user.password.as_str()))?;
+        credentials.verify(user.as_ref().map(|user| &user.password_hash))?;
         request_body::failure(&parts.extensions)?;
         let balance = user.map_or(Cents::ZERO, |user| user.balance);
         Ok(Customer { username: credentials.username, balance })

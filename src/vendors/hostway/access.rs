@@ -66,7 +66,7 @@ impl<N: Need> FromRequestParts<AppState> for Authorized<N> {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let credentials = BasicCredentials::from_headers(&parts.headers)?;
         let user = state.store.hostway_user(&credentials.username).await?;
-        credentials.verify(user.as_ref().map(|user| user.password.as_str()))?;
+        credentials.verify(user.as_ref().map(|user| &user.password_hash))?;
         let is_sales_agent = user.is_some_and(|user| user.is_sales_agent);
 
         let path = match OriginalUri::from_request_parts(parts, state).await {
