@@ -61,6 +61,9 @@ pub struct AppState {
     pub read_timeout: Duration,
     /// `--access-log`: one INFO line per request when on, DEBUG when off.
     pub access_log: bool,
+    /// `--fault-headers`: whether a request's `X-Paymock-Delay` and `X-Paymock-Fault` headers
+    /// inject faults; when off they are ignored.
+    pub fault_headers: bool,
 }
 
 /// The whole sandbox as one router. Paths are made canonical before anything routes them

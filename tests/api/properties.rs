@@ -604,6 +604,7 @@ impl Sandbox {
                 faults: Arc::default(),
                 read_timeout: Duration::from_secs(10),
                 access_log: true,
+                fault_headers: true,
             }
         });
         Sandbox { runtime, router: app(state.clone()), state }
