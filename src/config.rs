@@ -75,6 +75,12 @@ pub struct Config {
     #[arg(long, env = "PAYMOCK_ACCESS_LOG", value_name = "ON_OFF", value_enum, default_value_t = Switch::On)]
     pub access_log: Switch,
 
+    /// Whether a request's own X-Paymock-Delay and X-Paymock-Fault headers inject faults
+    /// without the admin token; off ignores them, serving the request as if it had none.
+    /// Fault rules set through the control plane apply either way
+    #[arg(long, env = "PAYMOCK_FAULT_HEADERS", value_name = "ON_OFF", value_enum, default_value_t = Switch::On)]
+    pub fault_headers: Switch,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -251,6 +257,7 @@ mod tests {
         assert_eq!(config.public_url, None);
         assert_eq!(config.log_format, LogFormat::Text);
         assert_eq!(config.access_log, Switch::On);
+        assert_eq!(config.fault_headers, Switch::On);
         assert_eq!(config.read_timeout, Duration::from_secs(30));
     }
 
@@ -269,6 +276,8 @@ mod tests {
             "always",
             "--access-log",
             "off",
+            "--fault-headers",
+            "off",
         ])
         .unwrap();
         assert_eq!(config.database, Database::Memory);
@@ -277,6 +286,7 @@ mod tests {
         assert_eq!(config.read_timeout, Duration::from_millis(250));
         assert_eq!(config.load_fixtures, FixtureLoading::Always);
         assert_eq!(config.access_log, Switch::Off);
+        assert_eq!(config.fault_headers, Switch::Off);
 
         for args in [
             ["--listen", "localhost"],
@@ -287,6 +297,7 @@ mod tests {
             ["--public-url", "http://x/?q"],
             ["--fixtures", "/no/such/dir"],
             ["--log-format", "xml"],
+            ["--fault-headers", "no"],
             ["--database", ""],
             ["--read-timeout", "0"],
             ["--read-timeout", "1e-10"],

@@ -28,6 +28,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::domain::clock::Clock;
+use crate::domain::mask::Masked;
 use crate::http::{connection, request_body};
 use crate::sandbox::faults::Faults;
 use crate::sandbox::fixtures::Fixtures;
@@ -60,6 +61,9 @@ pub struct AppState {
     pub read_timeout: Duration,
     /// `--access-log`: one INFO line per request when on, DEBUG when off.
     pub access_log: bool,
+    /// `--fault-headers`: whether a request's `X-Paymock-Delay` and `X-Paymock-Fault` headers
+    /// inject faults; when off they are ignored.
+    pub fault_headers: bool,
 }
 
 /// The whole sandbox as one router. Paths are made canonical before anything routes them
@@ -94,8 +98,9 @@ fn with_layers(router: Router<AppState>, state: &AppState) -> Router<AppState> {
             TraceLayer::new_for_http()
                 // The path only, card numbers masked: a query string may carry a card number.
                 .make_span_with(|request: &Request| {
-                    let path = journal::mask_card_numbers(request.uri().path());
-                    tracing::info_span!("request", method = %request.method(), path = %path)
+                    let method = Masked::new(request.method().as_str());
+                    let path = Masked::new(request.uri().path());
+                    tracing::info_span!("request", %method, %path)
                 })
                 .on_response(move |response: &Response, latency: Duration, _: &tracing::Span| {
                     log_response(response, latency, access_log)
@@ -139,7 +144,7 @@ async fn no_such_route(method: Method, uri: OriginalUri) -> Response {
     if uri.path().starts_with("/accounts/") {
         return hostway::not_found(uri).await.into_response();
     }
-    let message = format!("no route for {method} {}", uri.path());
+    let message = Masked::new(&format!("no route for {method} {}", uri.path()));
     (StatusCode::NOT_FOUND, Json(serde_json::json!({ "error": message }))).into_response()
 }
 

@@ -96,6 +96,7 @@ async fn run(config: Config) -> Result<(), Failure> {
         faults: Arc::default(),
         read_timeout: config.read_timeout,
         access_log: config.access_log == Switch::On,
+        fault_headers: config.fault_headers == Switch::On,
     };
     tracing::info!("{}", start_up_summary(&state, address, database, loaded));
     let (stopping, stop_asked) = tokio::sync::oneshot::channel();

@@ -4,13 +4,16 @@
 //! them shows the full number or CVV through `Debug`, so they cannot leak into a log line by
 //! accident. [`TestCards::authorize`] then runs the checks in the contract's order — Luhn,
 //! brand, declared type, CVV length, expiry, test-card outcome, AVS — and names the first
-//! that fails as a [`Decline`], which each vendor renders in its own envelope.
+//! that fails as a [`Decline`], which each vendor renders in its own envelope. A decline that
+//! names what the client sent holds it [`Masked`].
 
 use std::collections::HashMap;
 use std::fmt;
 
 use chrono::{DateTime, Datelike, Utc};
 use serde::Deserialize;
+
+use crate::domain::mask::Masked;
 
 /// A card network, told from the leading digits of the number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
@@ -319,8 +322,10 @@ pub enum Decline {
     BlackListed,
     #[error("billing street address must start with a house number (AVS)")]
     AvsStreet,
+    /// The postal code is the client's, and so masked: a card number sent in its place is not
+    /// shown back whole.
     #[error("postal code {postal_code} is not well formed for {country} (AVS)")]
-    AvsPostalCode { postal_code: String, country: String },
+    AvsPostalCode { postal_code: Masked, country: String },
 }
 
 impl TestCards {
@@ -395,7 +400,7 @@ fn check_address(address: &BillingAddress<'_>, registered_postal_code: Option<&s
     if let Some(postal_code) = address.postal_code
         && !postal_code_is_well_formed(&country, postal_code)
     {
-        return Err(Decline::AvsPostalCode { postal_code: postal_code.to_owned(), country });
+        return Err(Decline::AvsPostalCode { postal_code: postal_code.into(), country });
     }
     if let Some(registered) = registered_postal_code {
         let matches = address.postal_code.is_some_and(|given| same_postal_code(&country, given, registered));
@@ -638,6 +643,11 @@ mod tests {
                 "{bad}"
             );
         }
+        let card_number_for_a_zip = check_address(&address("1 Main", Some("4111111111111111"), None), None);
+        assert_eq!(
+            card_number_for_a_zip.unwrap_err().to_string(),
+            "postal code 411111******1111 is not well formed for US (AVS)"
+        );
         assert_eq!(check_address(&address("10 Downing St", Some("SW1A 2AA"), Some("GB")), None), Ok(()));
         assert!(check_address(&address("10 Downing St", Some("-"), Some("GB")), None).is_err());
         assert_eq!(check_address(&address("1 Main", Some("60606-0001"), None), Some("60606")), Ok(()));

@@ -1,9 +1,11 @@
 //! HTTP Basic authentication, shared by both vendors: reading the `Authorization` header and
-//! checking a password. Each vendor turns an [`AuthError`] into its own 401 reply.
+//! checking a password against its stored hash. Each vendor turns an [`AuthError`] into its
+//! own 401 reply.
 
 use axum::http::{HeaderMap, header::AUTHORIZATION};
 use base64::{Engine, engine::general_purpose::STANDARD};
-use sha2::{Digest, Sha256};
+
+use crate::domain::password::PasswordHash;
 
 /// Credentials as the client sent them; nothing is checked against the store yet.
 #[derive(Clone)]
@@ -44,16 +46,13 @@ impl BasicCredentials {
         Ok(BasicCredentials { username: username.to_owned(), password: password.to_owned() })
     }
 
-    /// Checks the password against the stored one, `None` when the user does not exist.
-    /// Both cases do the same work: each side is hashed to 32 bytes and the digests are
-    /// compared in full, so the time taken does not depend on where the passwords differ or
-    /// on whether the user exists. Hashing takes a little longer per 64 bytes of password.
-    pub fn verify(&self, stored_password: Option<&str>) -> Result<(), AuthError> {
-        const NO_SUCH_USER: &str = "\u{0}no such user\u{0}";
-        let given = Sha256::digest(self.password.as_bytes());
-        let expected = Sha256::digest(stored_password.unwrap_or(NO_SUCH_USER).as_bytes());
-        let matches = constant_time_eq(&given, &expected);
-        if matches && stored_password.is_some() { Ok(()) } else { Err(AuthError::WrongCredentials) }
+    /// Checks the password against the user's stored hash, `None` when the user does not
+    /// exist. Both cases do the same work: without a user the password is checked against a
+    /// stand-in hash, so the time taken does not depend on whether the user exists, nor (see
+    /// [`PasswordHash::matches`]) on where the passwords differ.
+    pub fn verify(&self, stored: Option<&PasswordHash>) -> Result<(), AuthError> {
+        let matches = stored.unwrap_or_else(|| PasswordHash::stand_in()).matches(&self.password);
+        if matches && stored.is_some() { Ok(()) } else { Err(AuthError::WrongCredentials) }
     }
 }
 
@@ -61,17 +60,6 @@ impl std::fmt::Debug for BasicCredentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BasicCredentials").field("username", &self.username).finish_non_exhaustive()
     }
-}
-
-/// Whether two byte strings are equal, in time that does not depend on where they differ.
-pub fn constant_time_eq(given: &[u8], expected: &[u8]) -> bool {
-    let mut difference = given.len() ^ expected.len();
-    for i in 0..given.len().max(expected.len()) {
-        let a = given.get(i).copied().unwrap_or(0);
-        let b = expected.get(i).copied().unwrap_or(0);
-        difference |= usize::from(a ^ b);
-    }
-    std::hint::black_box(difference) == 0
 }
 
 #[cfg(test)]
@@ -93,10 +81,11 @@ mod tests {
         // base64("awesomeuser:gReAt/PaSsWoRd123")
         let credentials = parse(Some("Basic YXdlc29tZXVzZXI6Z1JlQXQvUGFTc1dvUmQxMjM=")).unwrap();
         assert_eq!(credentials.username, "awesomeuser");
-        assert_eq!(credentials.verify(Some("gReAt/PaSsWoRd123")), Ok(()));
+        assert_eq!(credentials.verify(Some(&PasswordHash::new("gReAt/PaSsWoRd123"))), Ok(()));
         // A colon in the password belongs to the password.
         let credentials = parse(Some("basic dTpwOnE=")).unwrap();
-        assert_eq!((credentials.username.as_str(), credentials.verify(Some("p:q"))), ("u", Ok(())));
+        let verified = credentials.verify(Some(&PasswordHash::new("p:q")));
+        assert_eq!((credentials.username.as_str(), verified), ("u", Ok(())));
     }
 
     #[test]
@@ -115,10 +104,11 @@ mod tests {
     #[test]
     fn wrong_passwords_and_unknown_users_fail_alike() {
         let credentials = parse(Some("Basic dTpw")).unwrap(); // "u:p"
-        assert_eq!(credentials.verify(Some("q")), Err(AuthError::WrongCredentials));
-        assert_eq!(credentials.verify(Some("pp")), Err(AuthError::WrongCredentials));
-        assert_eq!(credentials.verify(Some("")), Err(AuthError::WrongCredentials));
+        for stored in ["q", "pp", ""] {
+            assert_eq!(credentials.verify(Some(&PasswordHash::new(stored))), Err(AuthError::WrongCredentials));
+        }
         assert_eq!(credentials.verify(None), Err(AuthError::WrongCredentials));
+        assert_eq!(parse(Some("Basic dTo=")).unwrap().verify(None), Err(AuthError::WrongCredentials)); // "u:"
         assert_eq!(format!("{credentials:?}"), r#"BasicCredentials { username: "u", .. }"#);
     }
 }

@@ -2,6 +2,10 @@
 //! the control plane, and per-request headers (`X-Paymock-Delay: <ms>`,
 //! `X-Paymock-Fault: <status>|reset|empty`). A fault delays the answer, replaces it with a
 //! status in the vendor's own envelope (or a given body), or drops the connection.
+//!
+//! The headers need no admin token: they change only the request that carries them, so a
+//! client can only hurt itself, and test suites send them without one. `--fault-headers off`
+//! ignores them, and the request is served as if it had none.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -161,8 +165,8 @@ fn header_action(request: &Request) -> Result<Option<Action>, String> {
     Ok(asked.then_some(action))
 }
 
-/// Middleware on the vendor APIs: applies the request's fault headers, or else the first
-/// matching rule.
+/// Middleware on the vendor APIs: applies the request's fault headers (unless
+/// `--fault-headers off`), or else the first matching rule.
 pub async fn inject(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
     let vendor = if path.starts_with("/molpro") {
@@ -172,7 +176,15 @@ pub async fn inject(State(state): State<AppState>, request: Request, next: Next)
     } else {
         return next.run(request).await;
     };
-    let action = match header_action(&request) {
+    let asked_by_headers = if state.fault_headers {
+        header_action(&request)
+    } else {
+        if request.headers().contains_key("x-paymock-delay") || request.headers().contains_key("x-paymock-fault") {
+            tracing::debug!("X-Paymock-* headers ignored: --fault-headers is off");
+        }
+        Ok(None)
+    };
+    let action = match asked_by_headers {
         Ok(Some(action)) => Some(action),
         // Most requests meet no rule at all; they skip decoding the credentials.
         Ok(None) if state.faults.is_empty() => None,

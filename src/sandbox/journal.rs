@@ -19,6 +19,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::AppState;
+use crate::domain::mask::{Masked, NUMBER_FIELDS, is_cvv_field, mask_card_numbers, mask_digit_runs, mask_number_field};
 use crate::http::auth::BasicCredentials;
 use crate::http::form::{self, decode_multipart, percent_decode};
 use crate::http::glob::glob_matches;
@@ -43,6 +44,7 @@ pub struct Entry {
     pub method: String,
     pub path: String,
     pub query: Option<String>,
+    /// The Basic username sent, masked as any text is: a username may be a card number.
     pub user: Option<String>,
     /// 0 when a fault dropped the connection.
     pub status: u16,
@@ -139,6 +141,7 @@ pub struct Filter {
     pub method: Option<String>,
     /// A glob: `*` matches any run of characters.
     pub path: Option<String>,
+    /// As the client sent it or as the journal shows it: it is masked before it is compared.
     pub user: Option<String>,
     pub status: Option<u16>,
     pub since: Option<DateTime<Utc>>,
@@ -149,7 +152,7 @@ impl Filter {
     fn matches(&self, entry: &Entry) -> bool {
         self.method.as_ref().is_none_or(|method| method.eq_ignore_ascii_case(&entry.method))
             && self.path.as_ref().is_none_or(|pattern| glob_matches(pattern, &entry.path))
-            && self.user.as_ref().is_none_or(|user| entry.user.as_ref() == Some(user))
+            && self.user.as_deref().is_none_or(|user| entry.user.as_deref() == Some(Masked::new(user).as_str()))
             && self.status.is_none_or(|status| status == entry.status)
             && self.since.is_none_or(|since| entry.at >= since)
             && self.outcome.is_none_or(|outcome| outcome == entry.outcome)
@@ -212,9 +215,11 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
     }
     let started = Instant::now();
     let at = state.clock.now();
-    let method = request.method().to_string();
+    let method = Masked::new(request.method().as_str()).to_string();
     let query = request.uri().query().map(|query| cut(mask_form(query, UTF_8)));
-    let user = BasicCredentials::from_headers(request.headers()).ok().map(|credentials| cut(credentials.username));
+    let user = BasicCredentials::from_headers(request.headers())
+        .ok()
+        .map(|credentials| cut(Masked::new(&credentials.username).to_string()));
     let content_type = request.headers().get(CONTENT_TYPE).and_then(|value| value.to_str().ok()).map(str::to_owned);
 
     let (parts, body) = request.into_parts();
@@ -336,34 +341,6 @@ fn cut(mut text: String) -> String {
     text
 }
 
-/// Names whose values are CVVs.
-const CVV_FIELDS: [&str; 2] = ["billingCvv", "verificationNumber"];
-
-/// Names whose values are card or bank account numbers, however a client writes them.
-const NUMBER_FIELDS: [&str; 2] = ["billingNumber", "accountNumber"];
-
-/// The value of one of [`NUMBER_FIELDS`]: masked as any card number is when it looks like
-/// one, and otherwise with every digit but the last four replaced, whatever separates them
-/// (`4111.1111.1111.1111` is kept as `****.****.****.1111`).
-fn mask_number_field(value: &str) -> String {
-    let masked = mask_card_numbers(value);
-    if masked != value {
-        return masked;
-    }
-    let digits = value.bytes().filter(u8::is_ascii_digit).count();
-    let mut seen = 0;
-    value
-        .chars()
-        .map(|c| {
-            if !c.is_ascii_digit() {
-                return c;
-            }
-            seen += 1;
-            if seen + 4 > digits { c } else { '*' }
-        })
-        .collect()
-}
-
 /// A form or query string in `encoding`, decoded pair by pair so that no escape hides a
 /// number, with CVVs replaced and card numbers masked.
 fn mask_form(form: &str, encoding: &'static Encoding) -> String {
@@ -378,7 +355,7 @@ fn mask_form(form: &str, encoding: &'static Encoding) -> String {
 fn mask_pairs(pairs: impl Iterator<Item = (String, String)>) -> String {
     let pairs = pairs.map(|(name, value)| {
         let value = match name.as_str() {
-            name if CVV_FIELDS.contains(&name) => "***".to_owned(),
+            name if is_cvv_field(name) => "***".to_owned(),
             name if NUMBER_FIELDS.contains(&name) => mask_number_field(&value),
             _ => value,
         };
@@ -407,7 +384,7 @@ fn mask_json_text(text: &str) -> String {
             Some(Scope::Object { key: Some(key), expecting_key: false }) => Some(key.clone()),
             _ => None,
         };
-        let is_cvv = field.as_deref().is_some_and(|name| CVV_FIELDS.contains(&name));
+        let is_cvv = field.as_deref().is_some_and(is_cvv_field);
         let is_number = field.as_deref().is_some_and(|name| NUMBER_FIELDS.contains(&name));
         match c {
             '"' => {
@@ -498,65 +475,6 @@ fn mask_json_text(text: &str) -> String {
                     out.push_str(raw);
                 }
             }
-        }
-    }
-    out
-}
-
-/// Masks anything that looks like a card number — 12 to 19 digits, perhaps grouped by single
-/// spaces or hyphens — to its first six and last four digits: `411111******1111`. A longer
-/// run keeps only its last four digits, since a card number may be part of it.
-pub fn mask_card_numbers(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = String::with_capacity(text.len());
-    let mut at = 0;
-    while at < bytes.len() {
-        if !bytes[at].is_ascii_digit() {
-            let next = text[at..].chars().next().map_or(1, char::len_utf8);
-            out.push_str(&text[at..at + next]);
-            at += next;
-            continue;
-        }
-        // The longest run of digits with single separators between them.
-        let mut end = at;
-        let mut digits = String::new();
-        while end < bytes.len() {
-            if bytes[end].is_ascii_digit() {
-                digits.push(bytes[end] as char);
-                end += 1;
-            } else if matches!(bytes[end], b' ' | b'-') && bytes.get(end + 1).is_some_and(u8::is_ascii_digit) {
-                end += 1;
-            } else {
-                break;
-            }
-        }
-        if (12..=19).contains(&digits.len()) {
-            let hidden = digits.len() - 10;
-            out.push_str(&format!("{}{}{}", &digits[..6], "*".repeat(hidden), &digits[digits.len() - 4..]));
-        } else if digits.len() > 19 {
-            // Longer than any card number, but one may be inside it: all but the last four go.
-            out.push_str(&format!("{}{}", "*".repeat(digits.len() - 4), &digits[digits.len() - 4..]));
-        } else {
-            out.push_str(&text[at..end]);
-        }
-        at = end;
-    }
-    out
-}
-
-/// Masks every run of at least `min` digits entirely.
-fn mask_digit_runs(text: &str, min: usize) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut run = String::new();
-    for c in text.chars().chain(std::iter::once('\0')) {
-        if c.is_ascii_digit() {
-            run.push(c);
-            continue;
-        }
-        out.push_str(&if run.len() >= min { "*".repeat(run.len()) } else { std::mem::take(&mut run) });
-        run.clear();
-        if c != '\0' {
-            out.push(c);
         }
     }
     out

@@ -7,13 +7,14 @@ use super::writer::Write;
 use super::{Store, timestamp};
 use crate::domain::cards::Brand;
 use crate::domain::money::Cents;
+use crate::domain::password::PasswordHash;
 use crate::sandbox::fixtures::Click2MailFixtures;
 use chrono::{DateTime, Utc};
 
-/// What authenticating and reading a balance need.
+/// What authenticating and reading a balance need: the password only as its hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Click2MailUser {
-    pub password: String,
+    pub password_hash: PasswordHash,
     pub balance: Cents,
 }
 
@@ -48,12 +49,12 @@ pub enum PurchaseResult {
 }
 
 impl Store {
-    /// The user's password and balance, from memory.
+    /// The user's password hash and balance, from memory.
     pub async fn click2mail_user(&self, username: &str) -> Result<Option<Click2MailUser>, sqlx::Error> {
         Ok(self.model().click2mail_users.get(username).cloned())
     }
 
-    /// Adds a user; false when the username is taken.
+    /// Adds a user, keeping only a hash of the password; false when the username is taken.
     pub async fn create_click2mail_user(
         &self,
         username: &str,
@@ -61,7 +62,8 @@ impl Store {
         balance: Cents,
         now: DateTime<Utc>,
     ) -> Result<bool, sqlx::Error> {
-        let user = NewUser { username: username.into(), password: password.into(), balance, at: timestamp(now) };
+        let password_hash = PasswordHash::new(password);
+        let user = NewUser { username: username.into(), password_hash, balance, at: timestamp(now) };
         self.writer.write(user).await
     }
 
@@ -111,7 +113,7 @@ impl Store {
 
 struct NewUser {
     username: String,
-    password: String,
+    password_hash: PasswordHash,
     balance: Cents,
     at: String,
 }
@@ -121,11 +123,11 @@ impl Write for NewUser {
 
     async fn apply(&self, conn: &mut SqliteConnection) -> Result<bool, sqlx::Error> {
         let inserted = sqlx::query(
-            "INSERT INTO click2mail_users (username, password, balance_cents, created_at) VALUES (?1, ?2, ?3, ?4) \
-             ON CONFLICT (username) DO NOTHING",
+            "INSERT INTO click2mail_users (username, password_hash, balance_cents, created_at) \
+             VALUES (?1, ?2, ?3, ?4) ON CONFLICT (username) DO NOTHING",
         )
         .bind(&self.username)
-        .bind(&self.password)
+        .bind(self.password_hash.to_string())
         .bind(self.balance.get())
         .bind(&self.at)
         .execute(conn)
@@ -135,7 +137,7 @@ impl Write for NewUser {
 
     fn mirror(&self, inserted: &mut bool, model: &mut Model) {
         if *inserted {
-            let user = Click2MailUser { password: self.password.clone(), balance: self.balance };
+            let user = Click2MailUser { password_hash: self.password_hash.clone(), balance: self.balance };
             model.click2mail_users.insert(self.username.clone(), user);
         }
     }
@@ -214,8 +216,9 @@ impl Write for RecordPurchase {
     }
 }
 
-/// Adds the fixtures' users, or updates the password of those that exist; a balance already
-/// there is kept, as it is the sum of that user's purchases and top-ups.
+/// Adds the fixtures' users, or updates the password of those that exist (hashed, under a
+/// new salt); a balance already there is kept, as it is the sum of that user's purchases and
+/// top-ups.
 pub(super) async fn upsert_fixtures(
     conn: &mut SqliteConnection,
     fixtures: &Click2MailFixtures,
@@ -223,11 +226,11 @@ pub(super) async fn upsert_fixtures(
 ) -> Result<(), sqlx::Error> {
     for user in &fixtures.users {
         sqlx::query(
-            "INSERT INTO click2mail_users (username, password, balance_cents, created_at) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (username) DO UPDATE SET password = excluded.password",
+            "INSERT INTO click2mail_users (username, password_hash, balance_cents, created_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash",
         )
         .bind(&user.username)
-        .bind(&user.password)
+        .bind(PasswordHash::new(&user.password).to_string())
         .bind(user.balance.get())
         .bind(now)
         .execute(&mut *conn)

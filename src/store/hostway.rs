@@ -10,11 +10,13 @@ use super::writer::Write;
 use super::{Store, timestamp};
 use crate::domain::cards::mask_all_but_last_four;
 use crate::domain::money::Cents;
+use crate::domain::password::PasswordHash;
 use crate::sandbox::fixtures::HostwayFixtures;
 
+/// What authenticating a Hostway user needs: the password only as its hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HostwayUser {
-    pub password: String,
+    pub password_hash: PasswordHash,
     pub is_sales_agent: bool,
 }
 
@@ -548,7 +550,7 @@ impl Store {
         self.writer.write(NewAccount { id: id.into(), allow_offline, at: timestamp(now) }).await
     }
 
-    /// Adds a user with their roles, all or nothing.
+    /// Adds a user with their roles, all or nothing, keeping only a hash of the password.
     pub async fn create_hostway_user(
         &self,
         username: &str,
@@ -559,7 +561,7 @@ impl Store {
     ) -> Result<CreateUserResult, sqlx::Error> {
         let user = NewUser {
             username: username.into(),
-            user: HostwayUser { password: password.into(), is_sales_agent },
+            user: HostwayUser { password_hash: PasswordHash::new(password), is_sales_agent },
             roles: roles.to_vec(),
             at: timestamp(now),
         };
@@ -646,11 +648,11 @@ impl Write for NewUser {
             }
         }
         let inserted = sqlx::query(
-            "INSERT INTO hostway_users (username, password, is_sales_agent, created_at) VALUES (?1, ?2, ?3, ?4) \
-             ON CONFLICT (username) DO NOTHING",
+            "INSERT INTO hostway_users (username, password_hash, is_sales_agent, created_at) \
+             VALUES (?1, ?2, ?3, ?4) ON CONFLICT (username) DO NOTHING",
         )
         .bind(&self.username)
-        .bind(&self.user.password)
+        .bind(self.user.password_hash.to_string())
         .bind(self.user.is_sales_agent)
         .bind(&self.at)
         .execute(&mut *conn)
@@ -686,8 +688,9 @@ impl Write for NewUser {
 }
 
 /// Adds the fixtures' accounts and users, or updates those that exist: whether an account
-/// allows offline (an offline default goes when it no longer does), a user's password, agency
-/// and roles, which become exactly the file's. Payment methods and payments are kept.
+/// allows offline (an offline default goes when it no longer does), a user's password (hashed,
+/// under a new salt), agency and roles, which become exactly the file's. Payment methods and
+/// payments are kept.
 pub(super) async fn upsert_fixtures(
     conn: &mut SqliteConnection,
     fixtures: &HostwayFixtures,
@@ -707,12 +710,12 @@ pub(super) async fn upsert_fixtures(
     }
     for user in &fixtures.users {
         sqlx::query(
-            "INSERT INTO hostway_users (username, password, is_sales_agent, created_at) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (username) DO UPDATE SET password = excluded.password,
+            "INSERT INTO hostway_users (username, password_hash, is_sales_agent, created_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash,
                  is_sales_agent = excluded.is_sales_agent",
         )
         .bind(&user.username)
-        .bind(&user.password)
+        .bind(PasswordHash::new(&user.password).to_string())
         .bind(user.sales_agent)
         .bind(now)
         .execute(&mut *conn)

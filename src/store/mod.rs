@@ -35,6 +35,7 @@ pub use self::snapshot::{
 pub use self::writer::WriteCounts;
 use self::writer::{Write, Writer};
 use crate::domain::fingerprint::FingerprintKey;
+use crate::domain::password::PasswordHash;
 use crate::sandbox::fixtures::Fixtures;
 
 /// Where the store lives.
@@ -118,11 +119,15 @@ impl Store {
             // Every acknowledged write survives a crash or power loss.
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
+            // What is deleted or rewritten is overwritten with zeros, not left in free space:
+            // the plain-text passwords of an older database (see `hash_set_aside_passwords`).
+            .pragma("secure_delete", "on")
             .busy_timeout(Duration::from_secs(10));
         // Connections are local and go bad only with the process; a ping before each use
         // would cost the writer a round trip per batch.
         let pool = pool_options.test_before_acquire(false).connect_with(options).await.map_err(StoreError::Open)?;
         sqlx::migrate!().run(&pool).await.map_err(StoreError::Migrate)?;
+        hash_set_aside_passwords(&pool).await.map_err(StoreError::Open)?;
         let fingerprint_key = fingerprint_key(&pool).await.map_err(StoreError::Open)?;
         let model = Arc::new(RwLock::new(Model::load(&pool).await.map_err(StoreError::Open)?));
         let (writer, _task) = Writer::start(pool.clone(), Arc::clone(&model));
@@ -266,6 +271,48 @@ async fn fingerprint_key(pool: &SqlitePool) -> Result<FingerprintKey, sqlx::Erro
         .ok_or_else(|| sqlx::Error::Protocol("the stored fingerprint key is malformed".into()))
 }
 
+/// Finishes migration 0005 on a database made before it: hashes each password the migration
+/// set aside in plain text into its user's `password_hash`, and drops them, in one
+/// transaction. Their bytes are overwritten (`secure_delete`), and the write-ahead log, whose
+/// earlier frames still hold them, is emptied into the database. Does nothing once done.
+async fn hash_set_aside_passwords(pool: &SqlitePool) -> Result<(), sqlx::Error> {
+    let pending: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'passwords_to_hash'")
+            .fetch_optional(pool)
+            .await?;
+    if pending.is_none() {
+        return Ok(());
+    }
+    let mut transaction = pool.begin().await?;
+    let set_aside: Vec<(String, String, String)> =
+        sqlx::query_as("SELECT user_table, username, password FROM passwords_to_hash")
+            .fetch_all(&mut *transaction)
+            .await?;
+    for (user_table, username, password) in &set_aside {
+        // The migration's CHECK allows only these two tables.
+        let update = if user_table == "hostway_users" {
+            "UPDATE hostway_users SET password_hash = ?1 WHERE username = ?2"
+        } else {
+            "UPDATE click2mail_users SET password_hash = ?1 WHERE username = ?2"
+        };
+        sqlx::query(update)
+            .bind(PasswordHash::new(password).to_string())
+            .bind(username)
+            .execute(&mut *transaction)
+            .await?;
+    }
+    sqlx::query("DROP TABLE passwords_to_hash").execute(&mut *transaction).await?;
+    transaction.commit().await?;
+    let (busy, _, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)").fetch_one(pool).await?;
+    if busy != 0 {
+        tracing::warn!("the write-ahead log could not be emptied; it still holds the passwords hashed just now");
+    }
+    if !set_aside.is_empty() {
+        tracing::info!(users = set_aside.len(), "passwords kept in plain text by an earlier version are now hashed");
+    }
+    Ok(())
+}
+
 /// Why the database could not be opened.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -401,7 +448,8 @@ mod tests {
         );
 
         let kept = store.click2mail_user("awesomeuser").await.unwrap().unwrap();
-        assert_eq!((kept.password.as_str(), kept.balance), ("new-pw", Cents::new(10_00)));
+        assert!(kept.password_hash.matches("new-pw") && !kept.password_hash.matches("gReAt/PaSsWoRd123"));
+        assert_eq!(kept.balance, Cents::new(10_00));
         let added = store.click2mail_user("newcomer").await.unwrap().unwrap();
         assert_eq!(added.balance, Cents::new(5_00));
         assert_eq!(store.click2mail_purchases("awesomeuser").await.unwrap().len(), 1);
@@ -413,7 +461,7 @@ mod tests {
         assert_eq!(account.default, DefaultMethod::None);
         assert!(store.hostway_account("1001").await.unwrap().is_some());
         assert!(store.hostway_account("2001").await.unwrap().unwrap().allow_offline);
-        assert_eq!(store.hostway_user("acme-owner").await.unwrap().unwrap().password, "pw2");
+        assert!(store.hostway_user("acme-owner").await.unwrap().unwrap().password_hash.matches("pw2"));
         assert_eq!(store.hostway_roles("acme-owner", "2001").await.unwrap(), ["sitecontrol_account_owner"]);
         assert_eq!(store.hostway_roles("acme-owner", "1001").await.unwrap(), Vec::<String>::new());
         assert!(store.hostway_user("sales-agent").await.unwrap().is_some());
@@ -431,7 +479,7 @@ mod tests {
                 .unwrap();
         assert_eq!(accounts, [("1001".into(), false, None), ("1002".into(), true, None)]);
         let users: Vec<(String, String, bool)> =
-            sqlx::query_as("SELECT username, password, is_sales_agent FROM hostway_users ORDER BY username")
+            sqlx::query_as("SELECT username, password_hash, is_sales_agent FROM hostway_users ORDER BY username")
                 .fetch_all(&store.pool)
                 .await
                 .unwrap();
@@ -440,7 +488,12 @@ mod tests {
             ("acme-owner", "Owner-Pass-1", false),
             ("sales-agent", "Agent-Pass-1", true),
         ];
-        assert_eq!(users, expected.map(|(u, p, a)| (u.to_owned(), p.to_owned(), a)));
+        assert_eq!(users.len(), expected.len());
+        for ((username, stored, agent), (expected_username, password, expected_agent)) in users.iter().zip(expected) {
+            assert_eq!((username.as_str(), *agent), (expected_username, expected_agent));
+            assert!(!stored.contains(password), "{username}: {stored}");
+            assert!(PasswordHash::parse(stored).unwrap().matches(password), "{username}");
+        }
         let roles: Vec<(String, String, String)> =
             sqlx::query_as("SELECT username, account_id, role FROM hostway_user_roles ORDER BY username, account_id")
                 .fetch_all(&store.pool)
@@ -506,6 +559,12 @@ mod tests {
         assert_eq!(mirrored.hostway_users["new"].roles["2001"], ["a-role", "b-role"]);
         assert_eq!(mirrored.hostway_accounts["2001"].methods.keys().collect::<Vec<_>>(), [&2]);
         assert_eq!(mirrored.hostway_accounts["1001"].account.default, DefaultMethod::Saved(3));
+        // It holds password hashes, never a password.
+        let held = format!("{mirrored:?}");
+        for password in ["gReAt/PaSsWoRd123", "Owner-Pass-1", "Member-Pass-1", "Agent-Pass-1"] {
+            assert!(!held.contains(password), "{password}");
+        }
+        assert!(mirrored.hostway_users["new"].user.password_hash.matches("pw"));
     }
 
     /// The design the benchmark relies on, checked by counting rather than timing: reads

@@ -1,8 +1,9 @@
-//! What every request reads, held in memory: credentials, Click2Mail balances, Hostway roles,
-//! accounts and their active payment methods. It is loaded from the database at start-up and
-//! kept in step by the [writer](super::writer), the only thing that changes the database, so
-//! reads cost no SQL and no work that grows with the data. Purchase and payment histories are
-//! not held here; they are read from the database when asked for.
+//! What every request reads, held in memory: credentials (password hashes, never passwords),
+//! Click2Mail balances, Hostway roles, accounts and their active payment methods. It is loaded
+//! from the database at start-up and kept in step by the [writer](super::writer), the only
+//! thing that changes the database, so reads cost no SQL and no work that grows with the data.
+//! Purchase and payment histories are not held here; they are read from the database when
+//! asked for.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -11,7 +12,9 @@ use sqlx::SqlitePool;
 
 use super::click2mail::Click2MailUser;
 use super::hostway::{DefaultMethod, HostwayAccount, HostwayUser, PaymentMethodRecord};
+use crate::domain::mask::Masked;
 use crate::domain::money::Cents;
+use crate::domain::password::PasswordHash;
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Model {
@@ -39,15 +42,18 @@ impl Model {
         let mut model = Model::default();
 
         let users: Vec<(String, String, i64)> =
-            sqlx::query_as("SELECT username, password, balance_cents FROM click2mail_users").fetch_all(pool).await?;
-        for (username, password, balance) in users {
-            model.click2mail_users.insert(username, Click2MailUser { password, balance: Cents::new(balance) });
+            sqlx::query_as("SELECT username, password_hash, balance_cents FROM click2mail_users")
+                .fetch_all(pool)
+                .await?;
+        for (username, password_hash, balance) in users {
+            let password_hash = stored_hash(&username, &password_hash)?;
+            model.click2mail_users.insert(username, Click2MailUser { password_hash, balance: Cents::new(balance) });
         }
 
         let users: Vec<(String, String, bool)> =
-            sqlx::query_as("SELECT username, password, is_sales_agent FROM hostway_users").fetch_all(pool).await?;
-        for (username, password, is_sales_agent) in users {
-            let user = HostwayUser { password, is_sales_agent };
+            sqlx::query_as("SELECT username, password_hash, is_sales_agent FROM hostway_users").fetch_all(pool).await?;
+        for (username, password_hash, is_sales_agent) in users {
+            let user = HostwayUser { password_hash: stored_hash(&username, &password_hash)?, is_sales_agent };
             model.hostway_users.insert(username, HostwayUserEntry { user, roles: HashMap::new() });
         }
         let roles: Vec<(String, String, String)> =
@@ -88,6 +94,14 @@ impl Model {
         }
         Ok(model)
     }
+}
+
+/// A user's password hash as the database holds it; one that does not read is an error, as
+/// that user could never log in.
+fn stored_hash(username: &str, stored: &str) -> Result<PasswordHash, sqlx::Error> {
+    PasswordHash::parse(stored).ok_or_else(|| {
+        sqlx::Error::Protocol(format!("the stored password hash of user {} is malformed", Masked::new(username)))
+    })
 }
 
 #[derive(sqlx::FromRow)]

@@ -346,6 +346,113 @@ async fn the_journal_shows_what_the_client_sent_masked() {
 }
 
 #[tokio::test]
+async fn a_username_that_is_a_card_number_is_masked_in_the_journal() {
+    let app = TestApp::new().await;
+    let seeded = json!({"username": "4242424242424242", "password": "pw", "balance": "1.00"});
+    assert_eq!(app.send(admin(Method::POST, "/click2mail/users", Some(seeded))).await.status, StatusCode::CREATED);
+    // Whether or not it authenticates, however it is grouped, and inside a longer name.
+    for (username, status) in [
+        ("4242424242424242", StatusCode::OK),
+        ("4111111111111111", StatusCode::UNAUTHORIZED),
+        ("4111 1111 1111 1111", StatusCode::UNAUTHORIZED),
+        ("card-5555555555554444", StatusCode::UNAUTHORIZED),
+    ] {
+        let reply = app
+            .send(
+                get("/molpro/credit").header(header::AUTHORIZATION, basic(username, "pw")).body(Body::empty()).unwrap(),
+            )
+            .await;
+        assert_eq!(reply.status, status, "{username}");
+    }
+    let journal = app.send(admin(Method::GET, "/requests", None)).await;
+    let users: Vec<Value> =
+        json_of(&journal)["requests"].as_array().unwrap().iter().map(|entry| entry["user"].clone()).collect();
+    assert_eq!(
+        users,
+        [
+            json!("card-555555******4444"),
+            json!("411111******1111"),
+            json!("411111******1111"),
+            json!("424242******4242")
+        ]
+    );
+    // A filter may name the user as the client sent it, or as the journal shows it.
+    for (user, found) in [("4242424242424242", 1), ("424242******4242", 1), ("4111111111111111", 2), ("4111", 0)] {
+        let reply = app.send(admin(Method::GET, &format!("/requests/count?user={user}"), None)).await;
+        assert_eq!(json_of(&reply)["count"], json!(found), "{user}");
+    }
+}
+
+/// Names clients use for a CVV besides the vendors' own, as they are written in forms, query
+/// strings, multipart fields and JSON.
+const CVV_NAMES: [&str; 11] = [
+    "cvv",
+    "CVV",
+    "cvc",
+    "CVC2",
+    "securityCode",
+    "security_code",
+    "card[cvc]",
+    "card[CVV]",
+    "cardCvv",
+    "card.cvc",
+    "billingcvv",
+];
+
+#[tokio::test]
+async fn cvvs_under_common_names_are_masked_in_the_journal_wherever_they_are_sent() {
+    let app = TestApp::new().await;
+    let cvv = "7319";
+    let fields: Vec<(&str, &str)> = CVV_NAMES.iter().map(|name| (*name, cvv)).collect();
+    let query = serde_urlencoded::to_string(&fields).unwrap();
+    let authorized =
+        |builder: axum::http::request::Builder| builder.header(header::AUTHORIZATION, basic(USERNAME, PASSWORD));
+    // A form body, a query string, multipart fields, and JSON (ignored by Click2Mail, read by Hostway).
+    app.send(authorized(purchase_post()).body(Body::from(query.clone())).unwrap()).await;
+    app.send(authorized(get(&format!("/molpro/credit?{query}"))).body(Body::empty()).unwrap()).await;
+    let boundary = "b0undary";
+    let mut multipart = String::new();
+    for (name, value) in &fields {
+        multipart
+            .push_str(&format!("--{boundary}\r\ncontent-disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"));
+    }
+    multipart.push_str(&format!("--{boundary}--\r\n"));
+    let content_type = format!("multipart/form-data; boundary={boundary}");
+    let request = authorized(Request::post("/molpro/credit/purchase").header(header::HOST, HOST));
+    app.send(request.header(header::CONTENT_TYPE, content_type).body(Body::from(multipart)).unwrap()).await;
+    let mut json = serde_json::Map::new();
+    for name in CVV_NAMES {
+        json.insert(name.to_owned(), json!(cvv));
+    }
+    json.insert("card".to_owned(), json!({"cvc": 7319, "Cvv2": "7319", "number": "x"}));
+    let json = Value::Object(json).to_string();
+    let request = authorized(Request::post("/molpro/credit/purchase").header(header::HOST, HOST));
+    app.send(request.header(header::CONTENT_TYPE, "application/json").body(Body::from(json.clone())).unwrap()).await;
+    let save = Request::post("/accounts/1001/paymentInfo")
+        .header(header::HOST, HOST)
+        .header(header::AUTHORIZATION, basic("acme-owner", "Owner-Pass-1"))
+        .header(header::CONTENT_TYPE, "application/json");
+    app.send(save.body(Body::from(json)).unwrap()).await;
+
+    let reply = app.send(admin(Method::GET, "/requests", None)).await;
+    assert!(!reply.body.contains(cvv), "{}", reply.body);
+    let requests = json_of(&reply)["requests"].as_array().unwrap().clone();
+    assert_eq!(requests.len(), 5);
+    let hidden: Vec<String> = CVV_NAMES.iter().map(|name| format!("{name}=***")).collect();
+    let hidden = hidden.join("&");
+    for (entry, field) in [(4, "requestBody"), (3, "query"), (2, "requestBody")] {
+        assert_eq!(requests[entry][field], json!(hidden), "{entry} {field}");
+    }
+    for entry in [1, 0] {
+        let sent: Value = serde_json::from_str(requests[entry]["requestBody"].as_str().unwrap()).unwrap();
+        for name in CVV_NAMES {
+            assert_eq!(sent[name], json!("***"), "{entry} {name}");
+        }
+        assert_eq!(sent["card"], json!({"cvc": "***", "Cvv2": "***", "number": "x"}), "{entry}");
+    }
+}
+
+#[tokio::test]
 async fn hostway_bodies_and_query_strings_are_masked_in_the_journal() {
     let app = TestApp::new().await;
     let card = json!({

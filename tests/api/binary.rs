@@ -27,6 +27,7 @@ pub fn paymock() -> Command {
         "PAYMOCK_ADDRESS_FILE",
         "PAYMOCK_LOAD_FIXTURES",
         "PAYMOCK_ACCESS_LOG",
+        "PAYMOCK_FAULT_HEADERS",
     ] {
         command.env_remove(variable);
     }
@@ -241,6 +242,7 @@ fn help_shows_every_flag_and_its_environment_variable() {
         ("--address-file <PATH>", "PAYMOCK_ADDRESS_FILE"),
         ("--load-fixtures <WHEN>", "PAYMOCK_LOAD_FIXTURES"),
         ("--access-log <ON_OFF>", "PAYMOCK_ACCESS_LOG"),
+        ("--fault-headers <ON_OFF>", "PAYMOCK_FAULT_HEADERS"),
     ] {
         assert!(help.contains(flag), "{flag} in {help}");
         assert!(help.contains(&format!("[env: {variable}=")), "{variable} in {help}");

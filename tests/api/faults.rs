@@ -67,6 +67,41 @@ async fn a_rule_answers_its_status_in_each_vendors_envelope_for_its_times() {
 }
 
 #[tokio::test]
+async fn with_fault_headers_off_the_headers_are_ignored_and_rules_still_apply() {
+    let app = TestApp::new().await.with_fault_headers(false);
+    for headers in [
+        [("X-Paymock-Fault", "503"), ("X-Paymock-Delay", "1")],
+        [("X-Paymock-Fault", "reset"), ("x-paymock-fault", "reset")],
+        [("X-Paymock-Fault", "empty"), ("X-Paymock-Delay", "0")],
+        // What would be refused with a 400 is not even read.
+        [("X-Paymock-Fault", "teapot"), ("X-Paymock-Delay", "soon")],
+    ] {
+        let mut request = get("/molpro/credit").header(header::AUTHORIZATION, basic(USERNAME, PASSWORD));
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        let reply = app.send(request.body(Body::empty()).unwrap()).await;
+        assert_eq!((reply.status, reply.body), (StatusCode::OK, balance_xml("0.00")), "{headers:?}");
+    }
+    let mut list = hostway_list();
+    list.headers_mut().insert("x-paymock-fault", "409".parse().unwrap());
+    let reply = app.send(list).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let journal: Value = serde_json::from_str(&app.send(admin(Method::GET, "/requests", None)).await.body).unwrap();
+    let statuses: Vec<&Value> = journal["requests"].as_array().unwrap().iter().map(|entry| &entry["status"]).collect();
+    assert_eq!(statuses, [&json!(200); 5], "served as if the headers were absent");
+
+    // Rules are the control plane's, and still apply.
+    app.send(admin(Method::POST, "/faults", Some(json!({"action": {"status": 503}, "times": 1})))).await;
+    let reply = app.send(credit(Some(("X-Paymock-Fault", "200")))).await;
+    assert_eq!(
+        (reply.status, reply.body),
+        (StatusCode::SERVICE_UNAVAILABLE, error_xml(-1, "Fault injected by paymock: HTTP 503.", &[]))
+    );
+    assert_eq!(app.send(credit(Some(("X-Paymock-Fault", "503")))).await.body, balance_xml("0.00"));
+}
+
+#[tokio::test]
 async fn a_rule_may_carry_its_own_body_and_rules_can_be_listed_and_removed() {
     let app = TestApp::new().await;
     let rule =

@@ -72,6 +72,7 @@ impl TestApp {
             faults: Arc::default(),
             read_timeout: Duration::from_secs(10),
             access_log: true,
+            fault_headers: true,
         };
         TestApp { router: app(state.clone()), state }
     }
@@ -93,6 +94,13 @@ impl TestApp {
     /// The same sandbox, as if started with `--admin-token token`.
     pub fn with_admin_token(mut self, token: &str) -> TestApp {
         self.state.admin_token = Some(Arc::from(token));
+        self.router = app(self.state.clone());
+        self
+    }
+
+    /// The same sandbox, as if started with `--fault-headers on` or `off`.
+    pub fn with_fault_headers(mut self, on: bool) -> TestApp {
+        self.state.fault_headers = on;
         self.router = app(self.state.clone());
         self
     }

@@ -19,10 +19,11 @@ use paymock::domain::cards::{
     BillingAddress, Brand, Card, CardNumber, Cvv, Decline, Expiry, Outcome, TestCards, Use, mask_all_but_last_four,
 };
 use paymock::domain::clock::Clock;
+use paymock::domain::mask::mask_card_numbers;
 use paymock::domain::money::{AmountError, Cents};
 use paymock::http::form::percent_decode;
 use paymock::sandbox::fixtures::Fixtures;
-use paymock::sandbox::journal::{Filter, Journal, mask_card_numbers};
+use paymock::sandbox::journal::{Filter, Journal};
 use paymock::store::Store;
 use paymock::{AppState, app};
 use proptest::prelude::*;
@@ -603,6 +604,7 @@ impl Sandbox {
                 faults: Arc::default(),
                 read_timeout: Duration::from_secs(10),
                 access_log: true,
+                fault_headers: true,
             }
         });
         Sandbox { runtime, router: app(state.clone()), state }

@@ -232,6 +232,8 @@ async fn no_card_number_or_cvv_reaches_the_database_the_journal_or_the_logs() {
         assert_eq!(reply.unwrap().status(), 204);
     }
 
+    let echoes = send_what_the_server_echoes(&http, &server.base_url).await;
+
     let journal = http.get(url("/__admin/requests")).send().await.unwrap().text().await.unwrap();
     let journaled: Value = serde_json::from_str(&journal).unwrap();
     assert!(journaled["requests"].as_array().unwrap().len() > purchases, "the journal kept the session");
@@ -251,14 +253,245 @@ async fn no_card_number_or_cvv_reaches_the_database_the_journal_or_the_logs() {
     assert!(server.stop().success());
     let logs = server.log_seen.join("\n");
     assert!(logs.contains("/molpro/credit/purchase"), "the logs cover the session at debug level");
+    assert!(logs.contains("postal code 411111******1111 is not well formed"), "the logs hold the decline reasons");
     assert_no_card_data("the logs", logs.as_bytes());
     let bytes = std::fs::read(&database).unwrap();
     assert_no_card_data("paymock.db after the stop", &bytes);
     eprintln!(
-        "{purchases} purchases, {} saved methods: {} log lines, {} KiB of database and {} KiB of journal scanned",
+        "{purchases} purchases, {} saved methods, {echoes} echoing replies: {} log lines, {} KiB of database and \
+         {} KiB of journal scanned",
         methods["list"].as_array().unwrap().len(),
         server.log_seen.len(),
         bytes.len() / 1024,
         journal.len() / 1024
     );
+}
+
+/// Sends a card number in every field whose value the server names back in a reason,
+/// message or hint: a decline reason, a 400 hint, a 404 naming a path or id, a 405 naming a
+/// method, a control-plane message, a fault header. Each reply must show it masked, or not
+/// at all; the caller then scans the journal and the logs. Returns how many were sent.
+async fn send_what_the_server_echoes(http: &reqwest::Client, base_url: &str) -> usize {
+    const NUMBER: &str = "4111111111111111";
+    let url = |path: &str| format!("{base_url}{path}");
+    let custom_method = reqwest::Method::from_bytes(NUMBER.as_bytes()).unwrap();
+    let form = |zip: &'static str| serde_urlencoded::to_string(example_with("billingZip", zip)).unwrap();
+    let postal_code = card_with(json!({"billingAddress": {"street1": "1 Main St", "city": "Chicago",
+        "postalCode": NUMBER, "countryCode": "US"}}));
+    let multipart = format!("--b\r\ncontent-disposition: form-data; name=\"{NUMBER}\"\r\n\r\nthe body stops here");
+    let c2m = |builder: reqwest::RequestBuilder| builder.basic_auth(USERNAME, Some(PASSWORD));
+    let hw = |builder: reqwest::RequestBuilder| builder.basic_auth(OWNER.0, Some(OWNER.1));
+    let purchase = || c2m(http.post(url("/molpro/credit/purchase")));
+    let cases: Vec<(&str, reqwest::RequestBuilder, u16)> = vec![
+        (
+            "billingZip, named by the AVS decline",
+            purchase().header("content-type", "application/x-www-form-urlencoded").body(form(NUMBER)),
+            200,
+        ),
+        ("a Click2Mail path", c2m(http.get(url(&format!("/molpro/{NUMBER}")))), 404),
+        ("a Click2Mail method", c2m(http.request(custom_method.clone(), url("/molpro/credit"))), 405),
+        (
+            "a form's charset",
+            purchase()
+                .header("content-type", format!("application/x-www-form-urlencoded; charset={NUMBER}"))
+                .body(form("34567")),
+            400,
+        ),
+        ("an ignored body's media type", purchase().header("content-type", format!("text/x{NUMBER}")).body("x"), 400),
+        (
+            "a multipart field name",
+            purchase().header("content-type", "multipart/form-data; boundary=b").body(multipart),
+            400,
+        ),
+        ("an account id", hw(http.get(url(&format!("/accounts/{NUMBER}/paymentInfo")))), 404),
+        ("a payment info id", hw(http.get(url(&format!("/accounts/1001/paymentInfo/{NUMBER}")))), 404),
+        ("a Hostway path", hw(http.get(url(&format!("/accounts/{NUMBER}")))), 404),
+        ("a Hostway method", hw(http.request(custom_method.clone(), url("/accounts/1001/paymentInfo"))), 405),
+        (
+            "a Hostway media type",
+            hw(http.post(url("/accounts/1001/paymentInfo")))
+                .header("content-type", format!("text/x{NUMBER}"))
+                .body("{}"),
+            415,
+        ),
+        (
+            "postalCode, named by the AVS decline",
+            hw(http.post(url("/accounts/1001/paymentInfo")))
+                .header("content-type", "application/json")
+                .body(postal_code.to_string()),
+            409,
+        ),
+        (
+            "a default link",
+            hw(http.put(url("/accounts/1001/paymentInfo/default")))
+                .header("content-type", "application/json")
+                .body(json!({ "paymentInfo": format!("/accounts/{NUMBER}/paymentInfo/cc-1") }).to_string()),
+            400,
+        ),
+        ("a path no API has", http.get(url(&format!("/{NUMBER}"))), 404),
+        ("a username", http.get(url("/molpro/credit")).basic_auth(NUMBER, Some("pw")), 401),
+        (
+            "a Click2Mail user to top up",
+            http.put(url(&format!("/__admin/click2mail/users/{NUMBER}/balance"))).body(r#"{"balance": "1.00"}"#),
+            404,
+        ),
+        ("a journal query parameter", http.get(url(&format!("/__admin/requests?{NUMBER}=1"))), 400),
+        ("a fault id", http.delete(url(&format!("/__admin/faults/{NUMBER}"))), 404),
+        (
+            "an account a role names",
+            http.post(url("/__admin/hostway/users"))
+                .body(json!({"username": "echo", "password": "pw", "roles": {NUMBER: ["owner"]}}).to_string()),
+            400,
+        ),
+        ("an admin method", http.request(custom_method, url("/__admin/faults")), 405),
+        ("a delay header", c2m(http.get(url("/molpro/credit"))).header("x-paymock-delay", NUMBER), 400),
+        ("a fault header", hw(http.get(url("/accounts/1001/paymentInfo"))).header("x-paymock-fault", NUMBER), 400),
+    ];
+    let sent = cases.len();
+    for (what, request, status) in cases {
+        let reply = request.send().await.unwrap();
+        assert_eq!(reply.status(), status, "{what}");
+        let body = reply.text().await.unwrap();
+        assert_no_card_data(&format!("the reply about {what}"), body.as_bytes());
+        let names_it = !["a default link", "a username", "a delay header", "a fault header"].contains(&what);
+        assert_eq!(body.contains("411111******1111"), names_it, "{what}: {body}");
+    }
+    sent
+}
+
+/// Every password of the built-in fixtures, with its user and the path that user reads.
+fn fixture_logins() -> Vec<(String, String, &'static str)> {
+    let fixtures = paymock::sandbox::fixtures::Fixtures::builtin().unwrap();
+    let click2mail = fixtures.click2mail.users.iter().map(|user| (user, "/molpro/credit"));
+    let mut logins: Vec<_> =
+        click2mail.map(|(user, path)| (user.username.clone(), user.password.clone(), path)).collect();
+    for user in &fixtures.hostway.users {
+        logins.push((user.username.clone(), user.password.clone(), "/accounts/1001/paymentInfo"));
+    }
+    logins
+}
+
+/// Fails if the database file or its write-ahead log holds any of `passwords`.
+#[track_caller]
+fn assert_no_password_in_the_files(database: &std::path::Path, passwords: &[String], when: &str) {
+    for suffix in ["", "-wal"] {
+        let Ok(bytes) = std::fs::read(format!("{}{suffix}", database.display())) else { continue };
+        for password in passwords {
+            let found = bytes.windows(password.len()).any(|window| window == password.as_bytes());
+            assert!(!found, "paymock.db{suffix} {when} holds the password {password}");
+        }
+    }
+}
+
+/// Logs in as each user on the path that user may read; each must get a 200.
+async fn log_in_as_each(http: &reqwest::Client, base_url: &str, logins: &[(String, String, &str)]) {
+    for (username, password, path) in logins {
+        let reply = http.get(format!("{base_url}{path}")).basic_auth(username, Some(password)).send().await.unwrap();
+        assert_eq!(reply.status(), 200, "{username} on {path}");
+    }
+}
+
+#[tokio::test]
+async fn no_password_reaches_the_database_or_the_state_in_plain_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("paymock.db");
+    let http = reqwest::Client::new();
+    let mut logins = fixture_logins();
+    let mut server = Server::start(&database);
+    let url = |path: &str| format!("{}{path}", server.base_url);
+    let seeded = [
+        ("/__admin/click2mail/users", json!({"username": "seeded-c2m", "password": "Seeded-C2M-Pass-7"})),
+        (
+            "/__admin/hostway/users",
+            json!({"username": "seeded-hw", "password": "Seeded-HW-Pass-8", "roles": {"1001": ["member"]}}),
+        ),
+    ];
+    for (path, user) in &seeded {
+        let reply = http.post(url(path)).body(user.to_string()).send().await.unwrap();
+        assert_eq!(reply.status(), 201, "{path}");
+    }
+    logins.push(("seeded-c2m".into(), "Seeded-C2M-Pass-7".into(), "/molpro/credit"));
+    logins.push(("seeded-hw".into(), "Seeded-HW-Pass-8".into(), "/accounts/1001/paymentInfo"));
+    let passwords: Vec<String> = logins.iter().map(|(_, password, _)| password.clone()).collect();
+
+    log_in_as_each(&http, &server.base_url, &logins).await;
+    assert!(std::path::Path::new(&format!("{}-wal", database.display())).exists(), "a write-ahead log to scan");
+    assert_no_password_in_the_files(&database, &passwords, "while serving");
+    let state = http.get(url("/__admin/state")).send().await.unwrap().text().await.unwrap();
+    for password in &passwords {
+        assert!(!state.contains(password.as_str()), "/__admin/state holds {password}");
+    }
+    assert!(server.stop().success());
+    assert_no_password_in_the_files(&database, &passwords, "after the stop");
+
+    // Loaded again over the same database, the fixtures' passwords are hashed again, and every
+    // user still logs in.
+    let mut server = Server::start_with(&database, "info", &["--load-fixtures", "always"]);
+    assert!(server.log_seen.iter().any(|line| line.contains("fixtures applied over it")));
+    log_in_as_each(&http, &server.base_url, &logins).await;
+    assert_no_password_in_the_files(&database, &passwords, "after the fixtures were loaded again");
+    assert!(server.stop().success());
+    assert_no_password_in_the_files(&database, &passwords, "after the second stop");
+}
+
+/// A database made before passwords were hashed: the schema of the first four migrations,
+/// with a user of each vendor and their passwords in plain text, and a balance.
+async fn a_database_with_plain_text_passwords(database: &std::path::Path) {
+    use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+
+    let options =
+        SqliteConnectOptions::new().filename(database).create_if_missing(true).journal_mode(SqliteJournalMode::Wal);
+    let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await.unwrap();
+    let mut before_hashing = sqlx::migrate!();
+    before_hashing.migrations =
+        before_hashing.migrations.iter().filter(|migration| migration.version <= 4).cloned().collect::<Vec<_>>().into();
+    before_hashing.run(&pool).await.unwrap();
+    let at = "2026-11-01T00:00:00.000Z";
+    for statement in [
+        "INSERT INTO paymock_meta (key, value) VALUES ('fixtures_loaded_at', ?1)",
+        "INSERT INTO click2mail_users (username, password, balance_cents, created_at) \
+         VALUES ('awesomeuser', 'Old-Plain-Pass-3', 2500, ?1)",
+        "INSERT INTO hostway_accounts (id, allow_offline, created_at) VALUES ('1001', 0, ?1)",
+        "INSERT INTO hostway_users (username, password, is_sales_agent, created_at) \
+         VALUES ('acme-owner', 'Old-Plain-Pass-4', 0, ?1)",
+        "INSERT INTO hostway_user_roles (username, account_id, role) \
+         VALUES ('acme-owner', '1001', 'sitecontrol_account_owner')",
+    ] {
+        sqlx::query(statement).bind(at).execute(&pool).await.unwrap();
+    }
+    pool.close().await;
+}
+
+#[tokio::test]
+async fn a_database_with_plain_text_passwords_has_them_hashed_when_opened() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("paymock.db");
+    a_database_with_plain_text_passwords(&database).await;
+    let passwords = ["Old-Plain-Pass-3".to_owned(), "Old-Plain-Pass-4".to_owned()];
+    let before = std::fs::read(&database).unwrap();
+    assert!(before.windows(16).any(|window| window == b"Old-Plain-Pass-3"), "the old file holds the password");
+
+    let http = reqwest::Client::new();
+    let mut server = Server::start(&database);
+    assert!(server.log_seen.iter().any(|line| line.contains("existing database: state kept")));
+    assert!(server.log_seen.iter().any(|line| line.contains("are now hashed")), "{:?}", server.log_seen);
+    let logins = [
+        ("awesomeuser".to_owned(), passwords[0].clone(), "/molpro/credit"),
+        ("acme-owner".to_owned(), passwords[1].clone(), "/accounts/1001/paymentInfo"),
+    ];
+    log_in_as_each(&http, &server.base_url, &logins).await;
+    let balance = http.get(format!("{}/molpro/credit", server.base_url)).basic_auth("awesomeuser", Some(&passwords[0]));
+    assert!(balance.send().await.unwrap().text().await.unwrap().contains("<balance>25.00</balance>"));
+    let wrong =
+        http.get(format!("{}/molpro/credit", server.base_url)).basic_auth("awesomeuser", Some("gReAt/PaSsWoRd123"));
+    assert_eq!(wrong.send().await.unwrap().status(), 401, "the old password, not the fixture's, is the one kept");
+    assert_no_password_in_the_files(&database, &passwords, "once opened");
+    assert!(server.stop().success());
+    assert_no_password_in_the_files(&database, &passwords, "after the stop");
+
+    // Opened again, there is nothing left to hash.
+    let mut server = Server::start(&database);
+    assert!(!server.log_seen.iter().any(|line| line.contains("are now hashed")));
+    log_in_as_each(&http, &server.base_url, &logins).await;
+    assert!(server.stop().success());
 }

@@ -1,5 +1,7 @@
 //! The control plane's one error type, answered as `{"error": "<message>", "details":
-//! {"<field>": "<hint>"}}`; `details` names every field a 400 is about.
+//! {"<field>": "<hint>"}}`; `details` names every field a 400 is about. What the client sent
+//! is named only [`Masked`]: in a message through the variants' types, in a hint through
+//! [`AdminError::bad_field`].
 
 use std::collections::BTreeMap;
 
@@ -8,6 +10,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Json, Response};
 use serde::Serialize;
 
+use crate::domain::mask::Masked;
 use crate::http::request_body::{self, BodyError};
 
 #[derive(Serialize)]
@@ -22,21 +25,22 @@ pub enum AdminError {
     Unauthorized,
     #[error("The request body has missing or malformed fields: {}.", .0.keys().map(String::as_str).collect::<Vec<_>>().join(", "))]
     BadRequest(BTreeMap<String, String>),
-    /// Query parameters that are unknown, repeated or malformed, each with a hint.
+    /// Query parameters that are unknown, repeated or malformed, each with a hint; the names
+    /// are the client's, masked.
     #[error("The query string has unknown, repeated or malformed parameters: {}.", .0.keys().map(String::as_str).collect::<Vec<_>>().join(", "))]
     BadQuery(BTreeMap<String, String>),
-    /// A whole sentence.
+    /// A whole sentence, masked whole.
     #[error("{0}")]
-    NotFound(String),
-    /// A whole sentence.
+    NotFound(Masked),
+    /// A whole sentence, masked whole.
     #[error("{0}")]
-    Conflict(String),
+    Conflict(Masked),
     #[error("The request body is larger than {} KiB.", crate::BODY_LIMIT_BYTES / 1024)]
     PayloadTooLarge,
     #[error("The request body did not arrive within {0}.")]
     BodyTimedOut(String),
     #[error("Method {0} is not allowed on this route.")]
-    MethodNotAllowed(axum::http::Method),
+    MethodNotAllowed(Masked),
     /// Never shown to the client; logged.
     #[error("Internal error.")]
     Store(#[from] sqlx::Error),
@@ -53,8 +57,10 @@ impl From<BodyError> for AdminError {
 }
 
 impl AdminError {
+    /// A 400 about one field. The hint is masked, as it may name what the client sent.
     pub fn bad_field(field: &str, hint: impl Into<String>) -> AdminError {
-        AdminError::BadRequest(BTreeMap::from([(field.to_owned(), hint.into())]))
+        let hint = Masked::new(&hint.into()).as_str().to_owned();
+        AdminError::BadRequest(BTreeMap::from([(field.to_owned(), hint)]))
     }
 }
 

@@ -113,5 +113,9 @@ pub async fn clear(State(state): State<AppState>) -> StatusCode {
 
 pub async fn remove(State(state): State<AppState>, Path(id): Path<String>) -> Result<StatusCode, AdminError> {
     let removed = id.parse().is_ok_and(|id| state.faults.remove(id));
-    if removed { Ok(StatusCode::NO_CONTENT) } else { Err(AdminError::NotFound(format!("There is no fault {id}."))) }
+    if removed {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(AdminError::NotFound(format!("There is no fault {id}.").into()))
+    }
 }

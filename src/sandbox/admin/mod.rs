@@ -46,7 +46,7 @@ pub fn router(state: AppState) -> Router<AppState> {
 }
 
 async fn method_not_allowed(method: axum::http::Method) -> AdminError {
-    AdminError::MethodNotAllowed(method)
+    AdminError::MethodNotAllowed(method.as_str().into())
 }
 
 #[derive(Debug, Serialize)]
@@ -84,7 +84,7 @@ async fn require_token(State(state): State<AppState>, request: Request, next: Ne
     let given =
         given.and_then(|value| value.split_once(' ')).filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"));
     let given = given.map(|(_, token)| token.trim());
-    if given.is_some_and(|given| crate::http::auth::constant_time_eq(given.as_bytes(), token.as_bytes())) {
+    if given.is_some_and(|given| crate::domain::password::constant_time_eq(given.as_bytes(), token.as_bytes())) {
         next.run(request).await
     } else {
         AdminError::Unauthorized.into_response()

@@ -10,6 +10,7 @@ use axum::http::Uri;
 use chrono::{DateTime, Utc};
 
 use super::error::AdminError;
+use crate::domain::mask::Masked;
 
 pub struct QueryParams {
     given: BTreeMap<String, String>,
@@ -19,12 +20,14 @@ pub struct QueryParams {
 impl QueryParams {
     /// The parameters of `uri`, which may be any of `known`.
     pub fn parse(uri: &Uri, known: &[&str]) -> Result<QueryParams, AdminError> {
-        let pairs: Vec<(String, String)> = Query::try_from_uri(uri)
-            .map(|Query(pairs)| pairs)
-            .map_err(|err| AdminError::BadQuery(BTreeMap::from([("query".to_owned(), err.body_text())])))?;
+        let pairs: Vec<(String, String)> = Query::try_from_uri(uri).map(|Query(pairs)| pairs).map_err(|err| {
+            AdminError::BadQuery(BTreeMap::from([("query".to_owned(), Masked::new(&err.body_text()).to_string())]))
+        })?;
         let mut params = QueryParams { given: BTreeMap::new(), problems: BTreeMap::new() };
         for (name, value) in pairs {
+            // A name that is not a parameter is shown back, so masked.
             if !known.contains(&name.as_str()) {
+                let name = Masked::new(&name).to_string();
                 let names = match known.split_last() {
                     Some((last, [])) => last.to_string(),
                     Some((last, rest)) => format!("{} or {last}", rest.join(", ")),

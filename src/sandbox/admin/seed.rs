@@ -25,7 +25,7 @@ pub async fn click2mail_user(
         return Err(AdminError::bad_field("body", "is incomplete"));
     };
     if !state.store.create_click2mail_user(&username, &password, balance, state.clock.now()).await? {
-        return Err(AdminError::Conflict(format!("Click2Mail user {username} already exists.")));
+        return Err(AdminError::Conflict(format!("Click2Mail user {username} already exists.").into()));
     }
     Ok((StatusCode::CREATED, Json(json!({ "username": username, "balance": balance.to_string() }))))
 }
@@ -40,7 +40,7 @@ pub async fn click2mail_balance(
     body.finish()?;
     let balance = balance.unwrap_or(Cents::ZERO);
     if !state.store.set_click2mail_balance(&username, balance).await? {
-        return Err(AdminError::NotFound(format!("Click2Mail user {username} does not exist.")));
+        return Err(AdminError::NotFound(format!("Click2Mail user {username} does not exist.").into()));
     }
     Ok(Json(json!({ "username": username, "balance": balance.to_string() })))
 }
@@ -55,7 +55,7 @@ pub async fn hostway_account(
     body.finish()?;
     let Some(id) = id else { return Err(AdminError::bad_field("id", "is required")) };
     if !state.store.create_hostway_account(&id, allow_offline, state.clock.now()).await? {
-        return Err(AdminError::Conflict(format!("Hostway account {id} already exists.")));
+        return Err(AdminError::Conflict(format!("Hostway account {id} already exists.").into()));
     }
     Ok((StatusCode::CREATED, Json(json!({ "id": id, "allowOffline": allow_offline }))))
 }
@@ -76,7 +76,7 @@ pub async fn hostway_user(
     match state.store.create_hostway_user(&username, &password, agent, &roles, state.clock.now()).await? {
         CreateUserResult::Created => {}
         CreateUserResult::UsernameTaken => {
-            return Err(AdminError::Conflict(format!("Hostway user {username} already exists.")));
+            return Err(AdminError::Conflict(format!("Hostway user {username} already exists.").into()));
         }
         CreateUserResult::UnknownAccount(account) => {
             return Err(AdminError::bad_field("roles", format!("account {account} does not exist")));

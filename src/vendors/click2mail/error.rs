@@ -1,11 +1,13 @@
 //! Everything that stops a Click2Mail request short of a `<credit>` answer with status 0 or
-//! 2, each rendered as the vendor's own `<credit>` document with an HTTP error status.
+//! 2, each rendered as the vendor's own `<credit>` document with an HTTP error status. What
+//! the client sent is named only [`Masked`].
 
 use axum::http::header::WWW_AUTHENTICATE;
-use axum::http::{HeaderValue, Method, StatusCode};
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::reply::{Credit, CreditReply, STATUS_AUTHENTICATION_FAILED, STATUS_BAD_REQUEST, STATUS_INTERNAL_ERROR};
+use crate::domain::mask::Masked;
 use crate::http::auth::AuthError;
 use crate::http::request_body::{self, BodyError};
 
@@ -15,7 +17,7 @@ pub enum Click2MailError {
     Unauthorized(#[from] AuthError),
     /// With the media type of a body that was ignored, for a hint where parameters are read.
     #[error("One of the required parameters is missing.{}", ignored_hint(.ignored_body))]
-    MissingParameters { names: Vec<&'static str>, ignored_body: Option<String> },
+    MissingParameters { names: Vec<&'static str>, ignored_body: Option<Masked> },
     /// The body is JSON text sent as a form, and so parameters are missing.
     #[error(
         "The request body is JSON, not a form: send the parameters as application/x-www-form-urlencoded name=value pairs, such as billingName=Jane+Doe&billingAmount=10.00."
@@ -28,21 +30,21 @@ pub enum Click2MailError {
     #[error("The request body did not arrive within {0}.")]
     BodyTimedOut(String),
     #[error("charset {0} is not supported: send the form as UTF-8, ISO-8859-1 or windows-1252.")]
-    UnsupportedCharset(String),
+    UnsupportedCharset(Masked),
     #[error("The multipart/form-data body is malformed: {0}.")]
-    MalformedMultipart(String),
+    MalformedMultipart(Masked),
     #[error("The request body is larger than {} KiB.", crate::BODY_LIMIT_BYTES / 1024)]
     PayloadTooLarge,
     #[error("There is no {0} endpoint.")]
-    NotFound(String),
+    NotFound(Masked),
     #[error("Method {0} is not allowed on this endpoint.")]
-    MethodNotAllowed(Method),
+    MethodNotAllowed(Masked),
     /// Never shown to the client; logged.
     #[error("Internal error.")]
     Store(#[from] sqlx::Error),
 }
 
-fn ignored_hint(ignored_body: &Option<String>) -> String {
+fn ignored_hint(ignored_body: &Option<Masked>) -> String {
     match ignored_body {
         Some(media_type) => format!(
             " The {media_type} body was ignored: parameters are read from the query string and from form bodies \

@@ -23,6 +23,7 @@ pub use self::reply::negotiate;
 use self::reply::{CreditReply, STATUS_PATH};
 use crate::AppState;
 use crate::domain::cards::Use;
+use crate::domain::mask::Masked;
 use crate::domain::money::Cents;
 use crate::http::auth::{AuthError, BasicCredentials};
 use crate::http::base_url::BaseUrl;
@@ -53,7 +54,7 @@ impl FromRequestParts<AppState> for Customer {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let credentials = BasicCredentials::from_headers(&parts.headers)?;
         let user = state.store.click2mail_user(&credentials.username).await?;
-        credentials.verify(user.as_ref().map(|user| user.password.as_str()))?;
+        credentials.verify(user.as_ref().map(|user| &user.password_hash))?;
         request_body::failure(&parts.extensions)?;
         let balance = user.map_or(Cents::ZERO, |user| user.balance);
         Ok(Customer { username: credentials.username, balance })
@@ -76,7 +77,8 @@ async fn purchase(
     let approval = match state.fixtures.test_cards.authorize(&request.card(), Use::Charge, now) {
         Ok(approval) => approval,
         Err(decline) => {
-            tracing::debug!(user = %customer.username, card = %request.number.masked(), %decline, "credit purchase not authorized");
+            let user = Masked::new(&customer.username);
+            tracing::debug!(%user, card = %request.number.masked(), %decline, "credit purchase not authorized");
             return Ok(CreditReply::not_authorized(&decline.to_string(), status_url));
         }
     };
@@ -89,7 +91,8 @@ async fn purchase(
     };
     match state.store.record_purchase(purchase).await? {
         PurchaseResult::Recorded { balance } => {
-            tracing::debug!(user = %customer.username, amount = %request.amount, %balance, card = %request.number.masked(), "credit purchased");
+            let user = Masked::new(&customer.username);
+            tracing::debug!(%user, amount = %request.amount, %balance, card = %request.number.masked(), "credit purchased");
             Ok(CreditReply::purchased(status_url))
         }
         PurchaseResult::BalanceLimit => {
@@ -116,9 +119,9 @@ pub fn fault_reply(status: StatusCode, reason: &str) -> Response {
 }
 
 pub async fn not_found(OriginalUri(uri): OriginalUri) -> Click2MailError {
-    Click2MailError::NotFound(uri.path().to_owned())
+    Click2MailError::NotFound(uri.path().into())
 }
 
 async fn method_not_allowed(request: Request) -> Click2MailError {
-    Click2MailError::MethodNotAllowed(request.method().clone())
+    Click2MailError::MethodNotAllowed(request.method().as_str().into())
 }

@@ -14,6 +14,7 @@ use encoding_rs::UTF_8;
 use super::error::Click2MailError;
 use crate::AppState;
 use crate::domain::cards::{BillingAddress, Brand, Card, CardNumber, Cvv, Expiry};
+use crate::domain::mask::Masked;
 use crate::domain::money::Cents;
 use crate::http::form;
 use crate::http::request_body;
@@ -47,7 +48,7 @@ pub struct FormParams {
     json_labelled_as_form: bool,
     /// The media type of a body that was ignored as carrying no form fields: when parameters
     /// are then missing, the client is told where they are read from.
-    ignored_body: Option<String>,
+    ignored_body: Option<Masked>,
 }
 
 impl std::fmt::Debug for FormParams {
@@ -75,17 +76,17 @@ impl FromRequest<AppState> for FormParams {
         match media_type.as_deref() {
             Some("application/x-www-form-urlencoded") => {
                 let encoding = form::charset(content_type.as_deref().unwrap_or(""))
-                    .map_err(Click2MailError::UnsupportedCharset)?;
+                    .map_err(|charset| Click2MailError::UnsupportedCharset(charset.into()))?;
                 let text = body.trim_ascii_start();
                 params.json_labelled_as_form = text.starts_with(b"{") || text.starts_with(b"[");
                 params.pairs.extend(form::decode_urlencoded(&body, encoding));
             }
             Some("multipart/form-data") => {
                 let fields = form::decode_multipart(body, content_type.as_deref().unwrap_or("")).await;
-                params.pairs.extend(fields.map_err(Click2MailError::MalformedMultipart)?);
+                params.pairs.extend(fields.map_err(|reason| Click2MailError::MalformedMultipart(reason.into()))?);
             }
-            Some("") | None => params.ignored_body = Some("(none)".to_owned()),
-            Some(other) => params.ignored_body = Some(other.to_owned()),
+            Some("") | None => params.ignored_body = Some("(none)".into()),
+            Some(other) => params.ignored_body = Some(other.into()),
         }
         Ok(params)
     }

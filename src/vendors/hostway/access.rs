@@ -66,7 +66,7 @@ impl<N: Need> FromRequestParts<AppState> for Authorized<N> {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let credentials = BasicCredentials::from_headers(&parts.headers)?;
         let user = state.store.hostway_user(&credentials.username).await?;
-        credentials.verify(user.as_ref().map(|user| user.password.as_str()))?;
+        credentials.verify(user.as_ref().map(|user| &user.password_hash))?;
         let is_sales_agent = user.is_some_and(|user| user.is_sales_agent);
 
         let path = match OriginalUri::from_request_parts(parts, state).await {
@@ -77,12 +77,12 @@ impl<N: Need> FromRequestParts<AppState> for Authorized<N> {
         let account_id = params
             .as_ref()
             .and_then(|params| params.iter().find(|(name, _)| *name == "account").map(|(_, value)| value.to_owned()))
-            .ok_or(HostwayError::NotFound(path))?;
+            .ok_or_else(|| HostwayError::NotFound(path.into()))?;
         let account = state
             .store
             .hostway_account(&account_id)
             .await?
-            .ok_or_else(|| HostwayError::AccountNotFound(account_id.clone()))?;
+            .ok_or_else(|| HostwayError::AccountNotFound(account_id.as_str().into()))?;
 
         let roles = state.store.hostway_roles(&credentials.username, &account_id).await?;
         if !N::allows(is_sales_agent, &roles) {

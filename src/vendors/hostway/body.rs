@@ -29,7 +29,8 @@ impl FromRequest<AppState> for JsonBody {
                 || (media_type.starts_with("application/") && media_type.ends_with("+json"))
         });
         if !is_json {
-            return Err(HostwayError::UnsupportedMediaType(request_body::content_type_shown(request.headers())));
+            let shown = request_body::content_type_shown(request.headers());
+            return Err(HostwayError::UnsupportedMediaType(shown.into()));
         }
         let bytes = request_body::read(request).await?;
         let value = serde_json::from_slice(&bytes)

@@ -1,15 +1,18 @@
 //! Everything that stops a Hostway request short of success, rendered as the Hostway API
 //! does: `401` as plain text with a Basic challenge, every other error as the JSON envelope
 //! `{"<kind>": {"guid", "message", "code", "details"}}`, where `details` maps each field a
-//! 400 is about to a hint (and is empty otherwise).
+//! 400 is about to a hint (and is empty otherwise). What the client sent is named only
+//! [`Masked`]: in a message through the variants' types, in a hint through
+//! [`HostwayError::bad_field`].
 
 use std::collections::BTreeMap;
 
 use axum::http::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
-use axum::http::{HeaderValue, Method, StatusCode};
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Json, Response};
 use serde::Serialize;
 
+use crate::domain::mask::Masked;
 use crate::http::auth::AuthError;
 use crate::http::request_body::{self, BodyError};
 
@@ -18,12 +21,12 @@ pub enum HostwayError {
     #[error("{0}")]
     Unauthorized(#[from] AuthError),
     #[error("Account {0} does not exist.")]
-    AccountNotFound(String),
+    AccountNotFound(Masked),
     /// A whole sentence, as the client sees it.
     #[error("{0}")]
     Forbidden(&'static str),
     #[error("Content-Type {0} is not supported: send application/json.")]
-    UnsupportedMediaType(String),
+    UnsupportedMediaType(Masked),
     #[error("The request body is larger than {} KiB.", crate::BODY_LIMIT_BYTES / 1024)]
     PayloadTooLarge,
     #[error("The request body did not arrive within {0}.")]
@@ -32,18 +35,18 @@ pub enum HostwayError {
     #[error("The request body has missing or malformed fields: {}.", field_list(.0))]
     BadRequest(BTreeMap<String, String>),
     #[error("Payment info {0} does not exist on this account.")]
-    PaymentInfoNotFound(String),
+    PaymentInfoNotFound(Masked),
     #[error(
         "Account {0} has no default payment info yet: save a payment method, or choose one with PUT …/paymentInfo/default."
     )]
-    NoDefaultYet(String),
-    /// A whole sentence, as the client sees it.
+    NoDefaultYet(Masked),
+    /// A whole sentence, as the client sees it, masked whole.
     #[error("{0}")]
-    Conflict(String),
+    Conflict(Masked),
     #[error("There is no {0} resource.")]
-    NotFound(String),
+    NotFound(Masked),
     #[error("Method {0} is not allowed on this resource.")]
-    MethodNotAllowed(Method),
+    MethodNotAllowed(Masked),
     /// Never shown to the client; logged.
     #[error("Internal error.")]
     Store(#[from] sqlx::Error),
@@ -67,9 +70,10 @@ impl From<BodyError> for HostwayError {
 }
 
 impl HostwayError {
-    /// A 400 about one field.
+    /// A 400 about one field. The hint is masked, as it may name what the client sent.
     pub fn bad_field(field: &str, hint: impl Into<String>) -> HostwayError {
-        HostwayError::BadRequest(BTreeMap::from([(field.to_owned(), hint.into())]))
+        let hint = Masked::new(&hint.into()).as_str().to_owned();
+        HostwayError::BadRequest(BTreeMap::from([(field.to_owned(), hint)]))
     }
 
     fn status_and_kind(&self) -> (StatusCode, &'static str) {

@@ -32,6 +32,7 @@ use crate::http::options::allow;
 use chrono::{DateTime, Utc};
 
 use crate::domain::cards::{BillingAddress, Card, Expiry, Outcome, Use};
+use crate::domain::mask::Masked;
 use crate::store::{
     DefaultMethod, DefaultResult, DeleteResult, MethodKind, NewPaymentMethod, PaymentMethodRecord, PaymentResult,
     SaveResult,
@@ -81,7 +82,7 @@ impl FromRequestParts<AppState> for MethodInPath {
 
 impl MethodInPath {
     fn not_found(&self) -> HostwayError {
-        HostwayError::PaymentInfoNotFound(self.text.clone())
+        HostwayError::PaymentInfoNotFound(self.text.as_str().into())
     }
 
     /// The kind and id this names, or 404 when it is no method id at all.
@@ -129,7 +130,7 @@ async fn show_default(
     base_url: BaseUrl,
 ) -> Result<Json<PaymentInfo>, HostwayError> {
     let links = Links::new(&base_url, &access.account_id);
-    let none = || HostwayError::NoDefaultYet(access.account_id.clone());
+    let none = || HostwayError::NoDefaultYet(access.account_id.as_str().into());
     match access.account.default {
         DefaultMethod::None => Err(none()),
         DefaultMethod::Offline => Ok(Json(links.offline_item())),
@@ -162,7 +163,8 @@ async fn create(
     let (kind, number_masked) = (new.kind, new.number_masked.clone());
     match state.store.save_payment_method(new).await? {
         SaveResult::Saved { id } => {
-            tracing::debug!(account = account_id, method = %method_id(kind, id), number = %number_masked, "payment info saved");
+            let account = Masked::new(account_id);
+            tracing::debug!(%account, method = %method_id(kind, id), number = %number_masked, "payment info saved");
             let mut response = StatusCode::CREATED.into_response();
             // The base URL and the account id are sanitised, so this is always a valid header;
             // were it ever not, the method is saved all the same and the 201 stands.
@@ -171,8 +173,8 @@ async fn create(
             }
             Ok(response)
         }
-        SaveResult::Duplicate => Err(HostwayError::Conflict(duplicate.to_owned())),
-        SaveResult::AccountGone => Err(HostwayError::AccountNotFound(account_id.to_owned())),
+        SaveResult::Duplicate => Err(HostwayError::Conflict(duplicate.into())),
+        SaveResult::AccountGone => Err(HostwayError::AccountNotFound(account_id.into())),
     }
 }
 
@@ -199,7 +201,7 @@ fn authorized_card(
         .fixtures
         .test_cards
         .authorize(&checked, Use::Save, now)
-        .map_err(|decline| HostwayError::Conflict(format!("Credit card rejected: {decline}.")))?;
+        .map_err(|decline| HostwayError::Conflict(format!("Credit card rejected: {decline}.").into()))?;
     let number = card.number.digits();
     Ok(NewPaymentMethod {
         card_brand: Some(approval.brand.name().to_owned()),
@@ -238,11 +240,11 @@ async fn delete(
     match state.store.delete_payment_method(&access.account_id, kind, id, state.clock.now()).await? {
         DeleteResult::Deleted => Ok(StatusCode::NO_CONTENT),
         DeleteResult::NotFound => Err(method.not_found()),
-        DeleteResult::AccountGone => Err(HostwayError::AccountNotFound(access.account_id.clone())),
-        DeleteResult::IsDefault => Err(HostwayError::Conflict(format!(
-            "Payment info {} is the account's default: make another method the default first.",
-            method.text
-        ))),
+        DeleteResult::AccountGone => Err(HostwayError::AccountNotFound(access.account_id.as_str().into())),
+        DeleteResult::IsDefault => Err(HostwayError::Conflict(
+            format!("Payment info {} is the account's default: make another method the default first.", method.text)
+                .into(),
+        )),
     }
 }
 
@@ -267,7 +269,7 @@ async fn set_default(
     match state.store.set_default_payment_method(&access.account_id, kind, id).await? {
         DefaultResult::Set => Ok(StatusCode::NO_CONTENT),
         DefaultResult::Refused => Err(not_a_method()),
-        DefaultResult::AccountGone => Err(HostwayError::AccountNotFound(access.account_id.clone())),
+        DefaultResult::AccountGone => Err(HostwayError::AccountNotFound(access.account_id.as_str().into())),
     }
 }
 
@@ -277,11 +279,14 @@ async fn remove_default(
 ) -> Result<StatusCode, HostwayError> {
     match state.store.set_offline_default(&access.account_id).await? {
         DefaultResult::Set => Ok(StatusCode::NO_CONTENT),
-        DefaultResult::Refused => Err(HostwayError::Conflict(format!(
-            "Account {} does not allow the offline payment method, so its default cannot be removed.",
-            access.account_id
-        ))),
-        DefaultResult::AccountGone => Err(HostwayError::AccountNotFound(access.account_id.clone())),
+        DefaultResult::Refused => Err(HostwayError::Conflict(
+            format!(
+                "Account {} does not allow the offline payment method, so its default cannot be removed.",
+                access.account_id
+            )
+            .into(),
+        )),
+        DefaultResult::AccountGone => Err(HostwayError::AccountNotFound(access.account_id.as_str().into())),
     }
 }
 
@@ -298,18 +303,19 @@ async fn pay(
         let expiry = saved.expiration.as_deref().and_then(Expiry::parse);
         let outcome = saved.test_card_outcome.as_deref().and_then(Outcome::from_name);
         let (Some(expiry), Some(outcome)) = (expiry, outcome) else {
-            return Err(HostwayError::Conflict(format!("Payment info {} cannot be charged.", method.text)));
+            return Err(HostwayError::Conflict(format!("Payment info {} cannot be charged.", method.text).into()));
         };
         outcome
             .charge_saved(expiry, now)
-            .map_err(|decline| HostwayError::Conflict(format!("Payment declined: {decline}.")))?;
+            .map_err(|decline| HostwayError::Conflict(format!("Payment declined: {decline}.").into()))?;
     }
     match state.store.record_payment(&access.account_id, saved.id, amount, now).await? {
         PaymentResult::Recorded => {}
         PaymentResult::MethodGone => return Err(method.not_found()),
-        PaymentResult::AccountGone => return Err(HostwayError::AccountNotFound(access.account_id.clone())),
+        PaymentResult::AccountGone => return Err(HostwayError::AccountNotFound(access.account_id.as_str().into())),
     }
-    tracing::debug!(account = %access.account_id, method = %method.text, %amount, "payment recorded, pending");
+    let account = Masked::new(&access.account_id);
+    tracing::debug!(%account, method = %method.text, %amount, "payment recorded, pending");
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -320,9 +326,9 @@ pub fn fault_reply(status: StatusCode, reason: &str) -> Response {
 }
 
 pub async fn not_found(OriginalUri(uri): OriginalUri) -> HostwayError {
-    HostwayError::NotFound(uri.path().to_owned())
+    HostwayError::NotFound(uri.path().into())
 }
 
 async fn method_not_allowed(method: Method) -> HostwayError {
-    HostwayError::MethodNotAllowed(method)
+    HostwayError::MethodNotAllowed(method.as_str().into())
 }
