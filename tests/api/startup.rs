@@ -323,8 +323,11 @@ async fn dropped_connections_and_stalled_clients_are_no_errors_in_the_log() {
     assert!(rest.is_empty(), "no reply to a stalled head");
     assert!(server.stop().success());
 
-    let errors: Vec<&String> =
-        server.log_seen.iter().filter(|line| line.contains(r#""level":"ERROR""#) || line.contains(r#""status":502"#)).collect();
+    let errors: Vec<&String> = server
+        .log_seen
+        .iter()
+        .filter(|line| line.contains(r#""level":"ERROR""#) || line.contains(r#""status":502"#))
+        .collect();
     assert!(errors.is_empty(), "{errors:#?}");
     let dropped_line = server.log_seen.iter().find(|line| line.contains("connection dropped by a fault")).unwrap();
     assert!(dropped_line.contains(r#""level":"DEBUG""#), "{dropped_line}");
