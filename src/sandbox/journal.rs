@@ -22,6 +22,7 @@ use crate::AppState;
 use crate::http::auth::BasicCredentials;
 use crate::http::form::{self, decode_multipart, percent_decode};
 use crate::http::glob::glob_matches;
+use crate::http::json;
 use crate::http::request_body::media_type;
 use crate::sandbox::faults::{DropKind, Dropped};
 
@@ -182,8 +183,9 @@ enum Sender {
 }
 
 /// A body as the journal keeps it. A client's form (shown decoded) and JSON have their CVV
-/// fields replaced by `***`; anything else a client sends has every run of three or more
-/// digits masked, since a CVV in it cannot be told apart. Card numbers are masked everywhere.
+/// fields replaced by `***`; anything else a client sends (JSON that gives a key twice
+/// included, which is shown as sent) has every run of three or more digits masked, since a
+/// CVV in it cannot be told apart. Card numbers are masked everywhere.
 fn mask_body(sender: Sender, content_type: Option<&str>, bytes: &[u8]) -> String {
     let text = String::from_utf8_lossy(bytes);
     let media_type = content_type.map(media_type);
@@ -194,7 +196,7 @@ fn mask_body(sender: Sender, content_type: Option<&str>, bytes: &[u8]) -> String
             // A charset paymock cannot read was refused; shown as UTF-8 here.
             mask_form(&text, content_type.and_then(|content_type| form::charset(content_type).ok()).unwrap_or(UTF_8))
         }
-        (Sender::Client, Some(json)) if json.ends_with("json") => match serde_json::from_slice::<Value>(bytes) {
+        (Sender::Client, Some(json)) if json.ends_with("json") => match json::parse(bytes) {
             Ok(mut value) => {
                 mask_json(&mut value);
                 mask_card_numbers(&value.to_string())

@@ -14,7 +14,7 @@ use crate::hostway::{OWNER, bad_request, card, card_with, envelope, error, reque
 
 /// Which API a route belongs to, and so which envelope its errors come in.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Surface {
+pub enum Surface {
     Click2Mail,
     Hostway,
     Admin,
@@ -22,7 +22,7 @@ enum Surface {
 
 /// Every route that reads a request body, as `(method, path, surface)`. `{pid}` stands for a
 /// payment method saved on account 1001.
-const BODY_ROUTES: [(&str, &str, Surface); 10] = [
+pub const BODY_ROUTES: [(&str, &str, Surface); 10] = [
     ("POST", "/molpro/credit/purchase", Surface::Click2Mail),
     ("POST", "/accounts/1001/paymentInfo", Surface::Hostway),
     ("PUT", "/accounts/1001/paymentInfo/default", Surface::Hostway),
@@ -36,7 +36,7 @@ const BODY_ROUTES: [(&str, &str, Surface); 10] = [
 ];
 
 /// A sandbox with one card saved on account 1001; returns it with that card's id.
-async fn app_with_a_saved_card() -> (TestApp, String) {
+pub async fn app_with_a_saved_card() -> (TestApp, String) {
     let app = TestApp::new().await;
     let reply = app.send(hostway_request(Method::POST, "/accounts/1001/paymentInfo", Some(&card()))).await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
@@ -50,7 +50,7 @@ fn hostway_request(method: Method, path: &str, body: Option<&Value>) -> Request<
 }
 
 /// A request to one of [`BODY_ROUTES`], authenticated for its surface.
-fn body_request(
+pub fn body_request(
     method: &str,
     path: &str,
     surface: Surface,
@@ -70,7 +70,7 @@ fn body_request(
 }
 
 /// The media type each surface reads.
-fn media_type(surface: Surface) -> &'static str {
+pub fn media_type(surface: Surface) -> &'static str {
     match surface {
         Surface::Click2Mail => "application/x-www-form-urlencoded",
         Surface::Hostway | Surface::Admin => "application/json",
@@ -79,7 +79,7 @@ fn media_type(surface: Surface) -> &'static str {
 
 /// Checks that `reply` is a 4xx in its surface's own error envelope and returns the status
 /// with the message the client reads.
-fn client_error(surface: Surface, reply: &Reply) -> (StatusCode, String) {
+pub fn client_error(surface: Surface, reply: &Reply) -> (StatusCode, String) {
     assert!(reply.status.is_client_error(), "{} {}", reply.status, reply.body);
     let message = match surface {
         Surface::Click2Mail => {

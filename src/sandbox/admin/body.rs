@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use super::error::AdminError;
 use crate::AppState;
 use crate::domain::money::Cents;
-use crate::http::request_body;
+use crate::http::{json, request_body};
 
 pub struct AdminBody {
     object: Map<String, Value>,
@@ -24,8 +24,10 @@ impl FromRequest<AppState> for AdminBody {
 
     async fn from_request(request: Request, _state: &AppState) -> Result<Self, Self::Rejection> {
         let bytes = request_body::read(request).await?;
-        let value: Value = serde_json::from_slice(&bytes)
-            .map_err(|err| AdminError::bad_field("body", format!("is not valid JSON: {err}")))?;
+        let value = json::parse(&bytes).map_err(|err| {
+            let (field, hint) = err.field_and_hint();
+            AdminError::bad_field(field, hint)
+        })?;
         let Value::Object(object) = value else {
             return Err(AdminError::bad_field("body", "must be a JSON object"));
         };

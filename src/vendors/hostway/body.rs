@@ -12,7 +12,7 @@ use super::error::HostwayError;
 use crate::AppState;
 use crate::domain::cards::{Brand, CardNumber, Cvv, Expiry};
 use crate::domain::money::Cents;
-use crate::http::request_body;
+use crate::http::{json, request_body};
 
 /// A JSON request body: its bytes, for fields that must be read exactly, and its value.
 pub struct JsonBody {
@@ -32,8 +32,10 @@ impl FromRequest<AppState> for JsonBody {
             return Err(HostwayError::UnsupportedMediaType(request_body::content_type_shown(request.headers())));
         }
         let bytes = request_body::read(request).await?;
-        let value = serde_json::from_slice(&bytes)
-            .map_err(|err| HostwayError::bad_field("body", format!("is not valid JSON: {err}")))?;
+        let value = json::parse(&bytes).map_err(|err| {
+            let (field, hint) = err.field_and_hint();
+            HostwayError::bad_field(field, hint)
+        })?;
         Ok(JsonBody { bytes, value })
     }
 }

@@ -1,0 +1,123 @@
+//! One meaning per input: what a client sends is read one way, or refused with a 4xx that
+//! names what could be read two ways. A key given twice, a field nobody reads, a second
+//! spelling of a link or an id, an instant that never was, a body paymock cannot decode.
+
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+use crate::hostile::{Surface, app_with_a_saved_card, body_request, client_error};
+use crate::hostway::{bad_request, envelope};
+
+/// The control plane's 400, naming `details`' fields.
+fn admin_bad_request(details: Value) -> Value {
+    let fields: Vec<String> = details.as_object().unwrap().keys().cloned().collect();
+    json!({"error": format!("The request body has missing or malformed fields: {}.", fields.join(", ")), "details": details})
+}
+
+/// The 400 of a surface's envelope with `details`, compared whole (the Hostway guid aside).
+#[track_caller]
+fn assert_bad_request(surface: Surface, reply: &Reply, details: Value) {
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
+    match surface {
+        Surface::Hostway => assert_eq!(envelope(reply), bad_request(details)),
+        Surface::Admin => assert_eq!(serde_json::from_str::<Value>(&reply.body).unwrap(), admin_bad_request(details)),
+        Surface::Click2Mail => unreachable!("Click2Mail reads no JSON"),
+    }
+}
+
+#[tokio::test]
+async fn a_json_key_given_twice_is_refused_on_every_surface() {
+    let (app, pid) = app_with_a_saved_card().await;
+    let card_with_two_cities = r#"{"paymentInfoType": "credit_card", "accountNumber": "5555555555554444",
+        "cardHolderName": "J", "verificationNumber": "123", "expirationDate": "2030-4",
+        "billingAddress": {"street1": "1 Main St", "city": "Chicago", "city": "Springfield"}}"#;
+    let cases = [
+        (
+            "POST",
+            "/accounts/1001/paymentInfo".to_owned(),
+            r#"{"paymentInfoType": "bogus", "paymentInfoType": "direct_debit",
+                "routingNumber": "011000015", "accountNumber": "123456782332"}"#,
+            "paymentInfoType",
+        ),
+        (
+            "POST",
+            "/accounts/1001/paymentInfo".to_owned(),
+            r#"{"paymentInfoType": "direct_debit", "routingNumber": "123456789",
+                "routingNumber": "011000015", "accountNumber": "123456782332"}"#,
+            "routingNumber",
+        ),
+        ("POST", "/accounts/1001/paymentInfo".to_owned(), card_with_two_cities, "billingAddress.city"),
+        (
+            "PUT",
+            "/accounts/1001/paymentInfo/default".to_owned(),
+            r#"{"paymentInfo": "cc-9", "paymentInfo": "/accounts/1001/paymentInfo/cc-1"}"#,
+            "paymentInfo",
+        ),
+        ("POST", format!("/accounts/1001/paymentInfo/{pid}/payment"), r#"{"amount": 10, "amount": 20}"#, "amount"),
+        (
+            "PUT",
+            "/__admin/clock".to_owned(),
+            r#"{"now": "2030-01-01T00:00:00Z", "now": "2031-01-01T00:00:00Z"}"#,
+            "now",
+        ),
+        ("POST", "/__admin/faults".to_owned(), r#"{"action": {"status": 503, "status": 500}}"#, "action.status"),
+        (
+            "POST",
+            "/__admin/click2mail/users".to_owned(),
+            r#"{"username": "one", "username": "two", "password": "pw"}"#,
+            "username",
+        ),
+        (
+            "PUT",
+            "/__admin/click2mail/users/awesomeuser/balance".to_owned(),
+            r#"{"balance": "5.00", "balance": "50.00"}"#,
+            "balance",
+        ),
+        (
+            "POST",
+            "/__admin/hostway/accounts".to_owned(),
+            r#"{"id": "2001", "allowOffline": false, "allowOffline": true}"#,
+            "allowOffline",
+        ),
+        (
+            "POST",
+            "/__admin/hostway/users".to_owned(),
+            r#"{"username": "u", "password": "pw", "roles": {"1001": ["a"], "1001": ["b"]}}"#,
+            "roles.1001",
+        ),
+    ];
+    for (method, path, body, key) in cases {
+        let surface = if path.starts_with("/__admin") { Surface::Admin } else { Surface::Hostway };
+        let reply = app.send(body_request(method, &path, surface, Some("application/json"), body.into())).await;
+        assert_bad_request(surface, &reply, json!({ key: "is given more than once; give each field once" }));
+    }
+    assert!(app.state.store.payments("1001").await.unwrap().is_empty(), "no payment of 10 or 20");
+    assert_eq!(app.state.store.payment_methods("1001").await.unwrap().len(), 1);
+    assert_eq!(app.balance().await, "0.00");
+    assert!(app.state.faults.list().is_empty());
+    assert_eq!(app.state.clock.now(), instant(NOW));
+    assert!(app.state.store.hostway_account("2001").await.unwrap().is_none());
+    // The journal shows such a body as it was sent, both keys.
+    let journal = app.state.journal.find(&Default::default(), 100);
+    let paid = journal.iter().find(|entry| entry.path.ends_with("/payment")).unwrap();
+    assert_eq!(paid.request_body, r#"{"amount": 10, "amount": 20}"#);
+}
+
+/// The class is checked where a surface reads JSON, whatever the route: an error reads the
+/// same on each of them.
+#[tokio::test]
+async fn a_key_given_twice_reads_the_same_on_each_surface() {
+    let app = TestApp::new().await;
+    for (path, surface) in
+        [("/accounts/1001/paymentInfo", Surface::Hostway), ("/__admin/hostway/accounts", Surface::Admin)]
+    {
+        let body = br#"{"a": {"b": 1, "b": 1}}"#.to_vec();
+        let reply = app.send(body_request("POST", path, surface, Some("application/json"), body)).await;
+        let (status, message) = client_error(surface, &reply);
+        assert_eq!(
+            (status, message.as_str()),
+            (StatusCode::BAD_REQUEST, "The request body has missing or malformed fields: a.b.")
+        );
+    }
+}
