@@ -121,3 +121,88 @@ async fn a_key_given_twice_reads_the_same_on_each_surface() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_field_no_control_plane_route_reads_is_refused_by_name() {
+    let app = TestApp::new().await;
+    let cases = [
+        (
+            "POST",
+            "/__admin/click2mail/users",
+            json!({"username": "new-user", "password": "pw", "balanse": "5.00"}),
+            json!({"balanse": "is not a field of this body; use username, password or balance"}),
+        ),
+        (
+            "PUT",
+            "/__admin/click2mail/users/awesomeuser/balance",
+            json!({"balance": "5.00", "username": "someone-else"}),
+            json!({"username": "is not a field of this body; use balance"}),
+        ),
+        (
+            "POST",
+            "/__admin/hostway/accounts",
+            json!({"id": "2001", "allowOfline": true}),
+            json!({"allowOfline": "is not a field of this body; use id or allowOffline"}),
+        ),
+        // The old spelling of salesAgent is no second name for it.
+        (
+            "POST",
+            "/__admin/hostway/users",
+            json!({"username": "new-user", "password": "pw", "agent": true, "admin": true}),
+            json!({
+                "admin": "is not a field of this body; use username, password, salesAgent or roles",
+                "agent": "is not a field of this body; use username, password, salesAgent or roles",
+            }),
+        ),
+        (
+            "PUT",
+            "/__admin/clock",
+            json!({"now": "2030-01-01T00:00:00Z", "frozen": true}),
+            json!({"frozen": "is not a field of this body; use now"}),
+        ),
+        // A typo in match would otherwise make a rule for every request, that never expires.
+        (
+            "POST",
+            "/__admin/faults",
+            json!({"match": {"paht": "/molpro/credit"}, "action": {"status": 503}}),
+            json!({"match.paht": "is not a field of match; use method, path or user"}),
+        ),
+        (
+            "POST",
+            "/__admin/faults",
+            json!({"action": {"status": 503, "delay": 100}, "time": 1}),
+            json!({
+                "action.delay": "is not a field of action; use delayMs, status, body or drop",
+                "time": "is not a field of this body; use match, action or times",
+            }),
+        ),
+    ];
+    for (method, path, body, details) in cases {
+        let reply = app.send(body_request(method, path, Surface::Admin, None, body.to_string().into())).await;
+        assert_bad_request(Surface::Admin, &reply, details);
+    }
+    assert!(app.state.faults.list().is_empty());
+    assert_eq!(app.state.clock.now(), instant(NOW));
+    assert_eq!(app.balance().await, "0.00");
+    assert!(app.state.store.hostway_account("2001").await.unwrap().is_none());
+    assert!(app.state.store.hostway_user("new-user").await.unwrap().is_none());
+    assert!(app.state.store.click2mail_user("new-user").await.unwrap().is_none());
+}
+
+/// The fixture files and the control plane spell a sales agent the same way, in and out.
+#[tokio::test]
+async fn a_sales_agent_is_spelled_as_the_fixtures_spell_it() {
+    let app = TestApp::new().await;
+    let user = json!({"username": "new-agent", "password": "pw", "salesAgent": true});
+    let reply =
+        app.send(body_request("POST", "/__admin/hostway/users", Surface::Admin, None, user.to_string().into())).await;
+    assert_eq!(
+        (reply.status, reply.body.as_str()),
+        (StatusCode::CREATED, r#"{"roles":{},"salesAgent":true,"username":"new-agent"}"#)
+    );
+    assert!(app.state.store.hostway_user("new-agent").await.unwrap().unwrap().is_sales_agent);
+    let reply = app.send(get("/__admin/state").body(axum::body::Body::empty()).unwrap()).await;
+    let state: Value = serde_json::from_str(&reply.body).unwrap();
+    let agent = state["hostway"]["users"].as_array().unwrap().iter().find(|user| user["username"] == "new-agent");
+    assert_eq!(agent, Some(&json!({"username": "new-agent", "salesAgent": true, "roles": {}})));
+}

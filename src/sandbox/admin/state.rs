@@ -89,7 +89,7 @@ pub async fn state(State(state): State<AppState>) -> Result<Json<Value>, AdminEr
                     list.push(json!(role));
                 }
             }
-            json!({ "username": user.username, "agent": user.is_sales_agent, "roles": roles })
+            json!({ "username": user.username, "salesAgent": user.is_sales_agent, "roles": roles })
         })
         .collect();
 
