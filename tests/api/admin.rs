@@ -116,7 +116,7 @@ async fn a_suite_seeds_its_own_click2mail_user() {
             json!({
                 "balance": "must have at most two decimal places (a JSON number or a decimal string such as \"25.00\")",
                 "password": "is required",
-                "username": "must be at most 100 characters, with no ':' and no control characters"
+                "username": "must be 1 to 64 of A-Z, a-z, 0-9, '.', '_', '@' and '-', and not '.' or '..'"
             }),
         ),
         (

@@ -206,3 +206,117 @@ async fn a_sales_agent_is_spelled_as_the_fixtures_spell_it() {
     let agent = state["hostway"]["users"].as_array().unwrap().iter().find(|user| user["username"] == "new-agent");
     assert_eq!(agent, Some(&json!({"username": "new-agent", "salesAgent": true, "roles": {}})));
 }
+
+/// The link of a method of account 1001 has one spelling: `http(s)://host/…` or the path.
+#[tokio::test]
+async fn a_default_link_is_an_http_link_or_the_path_of_a_method_of_this_account() {
+    let (app, pid) = app_with_a_saved_card().await;
+    let put = |link: &str| {
+        let body = json!({ "paymentInfo": link }).to_string().into_bytes();
+        body_request("PUT", "/accounts/1001/paymentInfo/default", Surface::Hostway, Some("application/json"), body)
+    };
+    let malformed = json!({"paymentInfo": "must be the http:// or https:// link of a payment method, such as \
+        http://paymock.test:8080/accounts/1001/paymentInfo/cc-1, or its path, /accounts/1001/paymentInfo/cc-1"});
+    for link in [
+        format!("javascript:alert(1)//accounts/1001/paymentInfo/{pid}"),
+        format!("mailto:owner@example.com?/accounts/1001/paymentInfo/{pid}"),
+        format!("//evil.example/accounts/1001/paymentInfo/{pid}"),
+        format!("ftp://paymock.test/accounts/1001/paymentInfo/{pid}"),
+        format!("accounts/1001/paymentInfo/{pid}"),
+        format!("../accounts/1001/paymentInfo/{pid}"),
+        format!("/x/../accounts/1001/paymentInfo/{pid}"),
+        format!("http://paymock.test:8080/accounts/1001/paymentInfo/{pid}?default=1"),
+        format!("http:///accounts/1001/paymentInfo/{pid}"),
+        format!(" /accounts/1001/paymentInfo/{pid}"),
+        "not a link".to_owned(),
+    ] {
+        let reply = app.send(put(&link)).await;
+        assert_bad_request(Surface::Hostway, &reply, malformed.clone());
+    }
+    // A well-formed link with a second spelling of the id names no method.
+    for link in ["http://paymock.test:8080/accounts/1001/paymentInfo/cc-01", "/accounts/1001/paymentInfo/cc-01"] {
+        let reply = app.send(put(link)).await;
+        assert_bad_request(Surface::Hostway, &reply, json!({"paymentInfo": "is not a payment method of account 1001"}));
+    }
+    // The one spelling, with or without a host, a --public-url path or a trailing slash.
+    for link in [
+        format!("http://paymock.test:8080/accounts/1001/paymentInfo/{pid}"),
+        format!("https://elsewhere.example/base/accounts/1001/paymentInfo/{pid}/"),
+        format!("/accounts/1001/paymentInfo/{pid}"),
+    ] {
+        assert_eq!(app.send(put(&link)).await.status, StatusCode::NO_CONTENT, "{link}");
+    }
+}
+
+/// `cc-01` and `dd-0001` are not other names for `cc-1` and `dd-1`: 404 wherever a method id
+/// is taken, and nothing is done.
+#[tokio::test]
+async fn a_method_id_with_leading_zeros_names_nothing() {
+    let (app, pid) = app_with_a_saved_card().await;
+    assert_eq!(pid, "cc-1");
+    let debit =
+        json!({"paymentInfoType": "direct_debit", "routingNumber": "011000015", "accountNumber": "123456782332"});
+    let reply = app
+        .send(body_request(
+            "POST",
+            "/accounts/1001/paymentInfo",
+            Surface::Hostway,
+            Some("application/json"),
+            debit.to_string().into(),
+        ))
+        .await;
+    assert_eq!(reply.header("location"), "http://paymock.test:8080/accounts/1001/paymentInfo/dd-2");
+    let payment = br#"{"amount": "10.00"}"#.to_vec();
+    for id in ["cc-01", "cc-001", "dd-02", "dd-0002", "cc-0", "dd-00"] {
+        for (method, path, body) in [
+            ("GET", format!("/accounts/1001/paymentInfo/{id}"), Vec::new()),
+            ("HEAD", format!("/accounts/1001/paymentInfo/{id}"), Vec::new()),
+            ("DELETE", format!("/accounts/1001/paymentInfo/{id}"), Vec::new()),
+            ("POST", format!("/accounts/1001/paymentInfo/{id}/payment"), payment.clone()),
+        ] {
+            let content_type = (!body.is_empty()).then_some("application/json");
+            let reply = app.send(body_request(method, &path, Surface::Hostway, content_type, body)).await;
+            assert_eq!(reply.status, StatusCode::NOT_FOUND, "{method} {path}: {}", reply.body);
+            if method != "HEAD" {
+                let message = format!("Payment info {id} does not exist on this account.");
+                assert_eq!(client_error(Surface::Hostway, &reply), (StatusCode::NOT_FOUND, message));
+            }
+        }
+    }
+    assert_eq!(app.state.store.payment_methods("1001").await.unwrap().len(), 2);
+    assert!(app.state.store.payments("1001").await.unwrap().is_empty());
+}
+
+/// Names of users and accounts follow one rule through the control plane, as through the
+/// fixture files: 1 to 64 of `A-Z a-z 0-9 . _ @ -`, not `.` or `..`.
+#[tokio::test]
+async fn names_made_through_the_control_plane_follow_one_pattern() {
+    let app = TestApp::new().await;
+    let rule = "must be 1 to 64 of A-Z, a-z, 0-9, '.', '_', '@' and '-', and not '.' or '..'";
+    let long = "a".repeat(65);
+    for name in [" 2001", "2001 ", ".", "..", "a b", "a/b", "a:b", "a%41", "é", long.as_str()] {
+        for (path, body, field) in [
+            ("/__admin/hostway/accounts", json!({ "id": name }), "id"),
+            ("/__admin/hostway/users", json!({ "username": name, "password": "pw" }), "username"),
+            ("/__admin/click2mail/users", json!({ "username": name, "password": "pw" }), "username"),
+        ] {
+            let reply = app.send(body_request("POST", path, Surface::Admin, None, body.to_string().into())).await;
+            assert_bad_request(Surface::Admin, &reply, json!({ field: rule }));
+        }
+    }
+    assert_eq!(app.state.store.hostway_accounts().await.unwrap().len(), 2);
+    assert_eq!(app.state.store.hostway_users().await.unwrap().len(), 3);
+    assert_eq!(app.state.store.click2mail_balances().await.unwrap().len(), 1);
+    for name in ["...", "x@example.com", "Suite_7.a-b", &"a".repeat(64)] {
+        let reply = app
+            .send(body_request(
+                "POST",
+                "/__admin/hostway/accounts",
+                Surface::Admin,
+                None,
+                json!({ "id": name }).to_string().into(),
+            ))
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{name}: {}", reply.body);
+    }
+}

@@ -15,6 +15,7 @@ use serde_json::{Map, Value};
 use super::error::AdminError;
 use crate::AppState;
 use crate::domain::money::Cents;
+use crate::domain::names;
 use crate::http::{json, request_body};
 
 pub struct AdminBody {
@@ -87,16 +88,15 @@ impl AdminBody {
         }
     }
 
-    /// A required identifier: a non-empty string (or a whole number, taken as its digits)
-    /// of printable characters, without `:` so that it works in Basic credentials.
+    /// A required name of a user or an account, as [`names`] has it: a string, or a whole
+    /// number taken as its digits.
     pub fn name(&mut self, field: &str) -> Option<String> {
         let name = match self.get(field) {
             Some(Value::Number(number)) if number.is_u64() => Some(number.to_string()),
             _ => self.string(field),
         }?;
-        let usable = name.len() <= 100 && !name.contains(':') && !name.chars().any(char::is_control);
-        if !usable {
-            self.problem(field, "must be at most 100 characters, with no ':' and no control characters");
+        if !names::is_valid(&name) {
+            self.problem(field, names::RULE);
             return None;
         }
         Some(name)
