@@ -320,3 +320,39 @@ async fn names_made_through_the_control_plane_follow_one_pattern() {
         assert_eq!(reply.status, StatusCode::CREATED, "{name}: {}", reply.body);
     }
 }
+
+/// A second of 60 is no instant: chrono reads it as a leap second at any minute, which no
+/// clock shows. The clock and the journal's `since` refuse it, as they refuse the 30th of
+/// February.
+#[tokio::test]
+async fn times_are_real_instants() {
+    let app = TestApp::new().await;
+    let hint = "must be an RFC 3339 time such as 2030-12-31T23:59:59Z";
+    for now in [
+        "2030-12-31T23:59:60Z",
+        "2030-06-30T12:00:60.500Z",
+        "2030-12-31T23:59:60+01:00",
+        "2030-02-30T00:00:00Z",
+        "0001-01-01T00:30:00+01:00",
+    ] {
+        let body = json!({ "now": now }).to_string().into_bytes();
+        let reply = app.send(body_request("PUT", "/__admin/clock", Surface::Admin, None, body)).await;
+        assert_bad_request(Surface::Admin, &reply, json!({ "now": hint }));
+
+        let path = format!("/__admin/requests?since={}", now.replace('+', "%2B"));
+        let reply = app.send(get(&path).body(axum::body::Body::empty()).unwrap()).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{now}");
+        assert_eq!(
+            serde_json::from_str::<Value>(&reply.body).unwrap(),
+            json!({
+                "error": "The query string has unknown, repeated or malformed parameters: since.",
+                "details": {"since": hint},
+            })
+        );
+    }
+    assert_eq!(app.state.clock.now(), instant(NOW));
+    let reply = app
+        .send(get("/__admin/requests/count?since=2030-12-31T23:59:59Z").body(axum::body::Body::empty()).unwrap())
+        .await;
+    assert_eq!((reply.status, reply.body.as_str()), (StatusCode::OK, r#"{"count":0}"#));
+}

@@ -18,11 +18,12 @@ use axum::http::header::AUTHORIZATION;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, post, put};
-use chrono::{DateTime, Datelike, SecondsFormat, Utc};
+use chrono::SecondsFormat;
 use serde::Serialize;
 
 use self::body::AdminBody;
 pub use self::error::AdminError;
+use crate::domain::clock;
 use crate::{AppState, request_body};
 
 pub fn router(state: AppState) -> Router<AppState> {
@@ -118,13 +119,12 @@ async fn clock(State(state): State<AppState>) -> Json<ClockState> {
 /// `{"now": "<RFC 3339>"}` stops the clock there.
 async fn freeze_clock(State(state): State<AppState>, mut body: AdminBody) -> Result<Json<ClockState>, AdminError> {
     let now = body.string("now");
-    // Years outside 1–9999 could not be written back as RFC 3339.
-    let now = now.and_then(|text| match DateTime::parse_from_rfc3339(&text).map(|now| now.with_timezone(&Utc)) {
-        Ok(now) if (1..=9999).contains(&now.year()) => Some(now),
-        _ => {
-            body.add_problem("now", "must be an RFC 3339 time such as 2030-12-31T23:59:59Z");
-            None
+    let now = now.and_then(|text| {
+        let now = clock::parse_instant(&text);
+        if now.is_none() {
+            body.add_problem("now", clock::INSTANT_HINT);
         }
+        now
     });
     body.finish()?;
     if let Some(now) = now {

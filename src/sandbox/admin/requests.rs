@@ -9,11 +9,11 @@ use std::collections::BTreeMap;
 use axum::extract::{OriginalUri, Query, State};
 use axum::http::StatusCode;
 use axum::response::Json;
-use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use super::error::AdminError;
 use crate::AppState;
+use crate::domain::clock;
 use crate::sandbox::journal::Filter;
 
 /// The filters both reads take.
@@ -47,12 +47,12 @@ fn parse(uri: &axum::http::Uri, takes_limit: bool) -> Result<(Filter, usize), Ad
             None
         }
     });
-    let since = given.get("since").and_then(|text| match DateTime::parse_from_rfc3339(text) {
-        Ok(since) => Some(since.with_timezone(&Utc)),
-        Err(_) => {
-            problems.insert("since".to_owned(), "must be an RFC 3339 time such as 2030-12-31T23:59:59Z".to_owned());
-            None
+    let since = given.get("since").and_then(|text| {
+        let since = clock::parse_instant(text);
+        if since.is_none() {
+            problems.insert("since".to_owned(), clock::INSTANT_HINT.to_owned());
         }
+        since
     });
     let limit = match given.get("limit").map(|text| text.parse::<usize>()) {
         None => 100,
