@@ -356,3 +356,70 @@ async fn times_are_real_instants() {
         .await;
     assert_eq!((reply.status, reply.body.as_str()), (StatusCode::OK, r#"{"count":0}"#));
 }
+
+/// A valid body for each of [`crate::hostile::BODY_ROUTES`], in its surface's media type;
+/// some text for any other route.
+fn good_body(path: &str) -> Vec<u8> {
+    let json = match path {
+        "/molpro/credit/purchase" => return serde_urlencoded::to_string(VENDOR_EXAMPLE).unwrap().into_bytes(),
+        "/accounts/1001/paymentInfo" => crate::hostway::card_with(json!({"accountNumber": "5555555555554444"})),
+        "/accounts/1001/paymentInfo/default" => json!({"paymentInfo": "/accounts/1001/paymentInfo/cc-1"}),
+        "/__admin/clock" => json!({"now": "2031-01-01T00:00:00Z"}),
+        "/__admin/faults" => json!({"action": {"status": 503}}),
+        "/__admin/click2mail/users" => json!({"username": "new-user", "password": "pw"}),
+        "/__admin/click2mail/users/awesomeuser/balance" => json!({"balance": "50.00"}),
+        "/__admin/hostway/accounts" => json!({"id": "2001"}),
+        "/__admin/hostway/users" => json!({"username": "new-user", "password": "pw"}),
+        payment if payment.ends_with("/payment") => json!({"amount": "10.00"}),
+        _ => return b"some text".to_vec(),
+    };
+    json.to_string().into_bytes()
+}
+
+/// A body whose `Content-Encoding` paymock does not decode is refused with 415 in the
+/// surface's envelope, on every route; it is never read as if it were not encoded.
+#[tokio::test]
+async fn a_body_in_a_content_encoding_paymock_does_not_decode_gets_415() {
+    use crate::hostile::{BODY_ROUTES, media_type};
+
+    let (app, pid) = app_with_a_saved_card().await;
+    let message = "Content-Encoding gzip is not supported: send the body as it is (identity), not compressed.";
+    let bodiless = [
+        ("GET", "/molpro/credit".to_owned(), Surface::Click2Mail),
+        ("DELETE", format!("/accounts/1001/paymentInfo/{pid}"), Surface::Hostway),
+        ("OPTIONS", "/accounts/1001/paymentInfo".to_owned(), Surface::Hostway),
+        ("POST", "/__admin/reset".to_owned(), Surface::Admin),
+    ];
+    let routes = BODY_ROUTES.iter().map(|(method, path, surface)| (*method, path.replace("{pid}", &pid), *surface));
+    for (method, path, surface) in routes.chain(bodiless) {
+        for coding in ["gzip", "identity, gzip"] {
+            let mut request = body_request(method, &path, surface, Some(media_type(surface)), good_body(&path));
+            request.headers_mut().insert("content-encoding", coding.parse().unwrap());
+            let reply = app.send(request).await;
+            assert_eq!(
+                client_error(surface, &reply),
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, message.to_owned()),
+                "{method} {path} {coding}"
+            );
+            if surface == Surface::Hostway {
+                assert!(envelope(&reply).get("unsupportedMediaType").is_some(), "{}", reply.body);
+            }
+        }
+    }
+    // Nothing was done.
+    assert_eq!(app.balance().await, "0.00");
+    assert_eq!(app.state.store.payment_methods("1001").await.unwrap().len(), 1);
+    assert!(app.state.store.payments("1001").await.unwrap().is_empty());
+    assert!(app.state.faults.list().is_empty());
+    assert_eq!(app.state.clock.now(), instant(NOW));
+    assert!(app.state.store.click2mail_user("new-user").await.unwrap().is_none());
+
+    // identity is no encoding at all.
+    let mut request = crate::helpers::purchase_post()
+        .header(axum::http::header::AUTHORIZATION, basic(USERNAME, PASSWORD))
+        .header("content-encoding", "identity")
+        .body(form(&VENDOR_EXAMPLE))
+        .unwrap();
+    request.headers_mut().insert(axum::http::header::HOST, HOST.parse().unwrap());
+    assert_eq!(app.send(request).await.body, success_xml());
+}
