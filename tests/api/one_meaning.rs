@@ -172,7 +172,7 @@ async fn a_field_no_control_plane_route_reads_is_refused_by_name() {
             "/__admin/faults",
             json!({"action": {"status": 503, "delay": 100}, "time": 1}),
             json!({
-                "action.delay": "is not a field of action; use delayMs, status, body or drop",
+                "action.delay": "is not a field of action; use delayMs, status, body, contentType or drop",
                 "time": "is not a field of this body; use match, action or times",
             }),
         ),

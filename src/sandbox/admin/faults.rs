@@ -2,16 +2,17 @@
 //! `DELETE /__admin/faults/{id}`.
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::Json;
 use serde_json::{Value, json};
 
 use super::body::AdminBody;
 use super::error::AdminError;
 use crate::AppState;
-use crate::sandbox::faults::{Action, DropKind, MAX_DELAY_MS, Match, STATUSES};
+use crate::http::request_body;
+use crate::sandbox::faults::{Action, BODILESS, DropKind, MAX_DELAY_MS, Match, STATUSES};
 
-/// `{match: {method?, path?, user?}, action: {delayMs?, status?, body?, drop?}, times?}`.
+/// `{match: {method?, path?, user?}, action: {delayMs?, status?, body?, contentType?, drop?}, times?}`.
 pub async fn add(State(state): State<AppState>, mut body: AdminBody) -> Result<(StatusCode, Json<Value>), AdminError> {
     let mut matches = Match::default();
     if let Some(mut fields) = body.nested("match") {
@@ -32,6 +33,7 @@ pub async fn add(State(state): State<AppState>, mut body: AdminBody) -> Result<(
                 .optional_whole("status", statuses, "must be an HTTP status from 200 to 599")
                 .and_then(|status| u16::try_from(status).ok());
             action.body = fields.optional_string("body");
+            action.content_type = fields.optional_string("contentType");
             action.drop = match fields.value("drop") {
                 None => None,
                 Some(Value::String(drop)) if drop == "reset" => Some(DropKind::Reset),
@@ -43,6 +45,19 @@ pub async fn add(State(state): State<AppState>, mut body: AdminBody) -> Result<(
             };
             if action.body.is_some() && action.status.is_none() {
                 fields.add_problem("body", "goes with a status");
+            }
+            if action.body.is_some() && action.status.is_some_and(|status| BODILESS.contains(&status)) {
+                fields.add_problem("body", "cannot go with status 204 or 304, which carry no body");
+            }
+            if let Some(content_type) = &action.content_type {
+                if action.body.is_none() {
+                    fields.add_problem("contentType", "goes with a body");
+                } else if !is_media_type(content_type) {
+                    fields.add_problem("contentType", "must be a media type such as application/json");
+                }
+            }
+            if action.drop.is_some() && (fields.given("status") || fields.given("body")) {
+                fields.add_problem("drop", "cannot go with status or body: a dropped connection answers nothing");
             }
             let named = ["delayMs", "status", "drop"].into_iter().any(|field| fields.given(field));
             body.absorb(fields);
@@ -60,6 +75,15 @@ pub async fn add(State(state): State<AppState>, mut body: AdminBody) -> Result<(
     let times = times.and_then(|times| u32::try_from(times).ok());
     let id = state.faults.add(matches, action, times);
     Ok((StatusCode::CREATED, Json(json!({ "id": id }))))
+}
+
+/// `type/subtype`, perhaps with parameters, fit to be a header value.
+fn is_media_type(text: &str) -> bool {
+    let media_type = request_body::media_type(text);
+    let token =
+        |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&b));
+    let shaped = media_type.split_once('/').is_some_and(|(kind, subtype)| token(kind) && token(subtype));
+    shaped && HeaderValue::from_str(text).is_ok()
 }
 
 pub async fn list(State(state): State<AppState>) -> Json<Value> {
