@@ -504,3 +504,27 @@ async fn a_body_that_stops_arriving_gets_408_in_the_vendors_envelope() {
     assert_eq!(serde_json::from_str::<Value>(&without_body).unwrap()["requestTimeout"]["code"], 408);
     assert_eq!(app.balance().await, "0.00");
 }
+
+/// The 64 KiB rule holds on the routes that read no body and need no credentials too: the
+/// front page, health and the OpenAPI document.
+#[tokio::test]
+async fn a_body_over_the_limit_is_refused_by_health_the_front_page_and_the_openapi_document() {
+    let app = TestApp::new().await;
+    for path in ["/__admin/health", "/", "/__admin/openapi.json"] {
+        for method in ["GET", "HEAD"] {
+            let body = vec![b'x'; paymock::BODY_LIMIT_BYTES + 1];
+            let reply = app.send(body_request(method, path, Surface::Admin, Some("text/plain"), body)).await;
+            assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE, "{method} {path}: {}", reply.body);
+            assert_eq!(reply.header("connection"), "close", "{method} {path}");
+            if method == "GET" {
+                assert_eq!(
+                    client_error(Surface::Admin, &reply),
+                    (StatusCode::PAYLOAD_TOO_LARGE, "The request body is larger than 64 KiB.".to_owned()),
+                    "{path}"
+                );
+            }
+        }
+        let reply = app.send(body_request("GET", path, Surface::Admin, Some("text/plain"), b"small".to_vec())).await;
+        assert_eq!(reply.status, StatusCode::OK, "{path}");
+    }
+}

@@ -42,7 +42,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/hostway/users", post(seed::hostway_user))
         .route_layer(middleware::from_fn(require_whole_body))
         .route_layer(middleware::from_fn_with_state(state, require_token));
-    Router::new().route("/health", get(health)).merge(guarded).method_not_allowed_fallback(method_not_allowed)
+    let open = Router::new().route("/health", get(health)).route_layer(middleware::from_fn(require_whole_body));
+    open.merge(guarded).method_not_allowed_fallback(method_not_allowed)
 }
 
 async fn method_not_allowed(method: axum::http::Method) -> AdminError {
@@ -66,16 +67,17 @@ async fn openapi() -> impl IntoResponse {
     ([(axum::http::header::CONTENT_TYPE, "application/json")], include_str!("../../../openapi/openapi.json"))
 }
 
-/// With `--admin-token`, lets through only requests that carry it as a bearer token.
-/// Refuses a request whose body did not arrive whole (too large, broken off or late), once
-/// the token has been checked, whether or not its route reads a body.
-async fn require_whole_body(request: Request, next: Next) -> Response {
+/// Refuses a request whose body did not arrive whole (too large, broken off or late) or is
+/// encoded, once the token has been checked, whether or not its route reads a body. Health
+/// and the front page (`GET /`), which need no token, refuse it too.
+pub(crate) async fn require_whole_body(request: Request, next: Next) -> Response {
     match request_body::failure(request.extensions()) {
         Ok(()) => next.run(request).await,
         Err(failure) => AdminError::from(failure).into_response(),
     }
 }
 
+/// With `--admin-token`, lets through only requests that carry it as a bearer token.
 async fn require_token(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let Some(token) = &state.admin_token else {
         return next.run(request).await;
