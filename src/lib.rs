@@ -75,7 +75,7 @@ pub fn app(state: AppState) -> Router {
 
 fn routes(state: &AppState) -> Router<AppState> {
     Router::new()
-        .route("/", axum::routing::get(home::page))
+        .route("/", axum::routing::get(home::page).route_layer(axum::middleware::from_fn(admin::require_whole_body)))
         .nest("/molpro", click2mail::router())
         .nest("/accounts", hostway::router())
         .nest("/__admin", admin::router(state.clone()))

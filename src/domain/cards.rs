@@ -1,4 +1,5 @@
-//! The payment-card rules both emulated vendors share (CONTRACT.md §1).
+//! The payment-card rules both emulated vendors share (CONTRACT.md §1), and the bank-account
+//! rules of direct debits ([`check_routing_number`], [`check_bank_account_number`]).
 //!
 //! Raw strings are parsed once at the edge into [`CardNumber`], [`Cvv`] and [`Expiry`]; none of
 //! them shows the full number or CVV through `Debug`, so they cannot leak into a log line by
@@ -262,6 +263,42 @@ pub fn mask_all_but_last_four(digits: &str) -> String {
     digits.chars().enumerate().map(|(at, c)| if at < hidden { 'X' } else { c }).collect()
 }
 
+/// A US bank routing (ABA) number: nine ASCII digits whose weighted sum (3, 7, 1, repeated)
+/// is a multiple of ten. All zeros passes that sum, but no bank has it. `Err` holds the hint
+/// the client is given.
+pub fn check_routing_number(text: &str) -> Result<(), &'static str> {
+    let digits: Vec<u32> = text.chars().filter_map(|c| c.to_digit(10)).collect();
+    if text.len() != 9 || digits.len() != 9 {
+        return Err(ROUTING_NUMBER_HINT);
+    }
+    let sum: u32 = digits.iter().zip([3, 7, 1].iter().cycle()).map(|(digit, weight)| digit * weight).sum();
+    if !sum.is_multiple_of(10) {
+        return Err(ROUTING_NUMBER_HINT);
+    }
+    if all_zeros(text) {
+        return Err("must not be all zeros: no bank has that routing number");
+    }
+    Ok(())
+}
+
+const ROUTING_NUMBER_HINT: &str = "must be 9 digits with a valid ABA checksum";
+
+/// A bank account number, already known to be ASCII digits: 4 to 17 of them, not all zeros.
+/// `Err` holds the hint the client is given.
+pub fn check_bank_account_number(digits: &str) -> Result<(), &'static str> {
+    if !(4..=17).contains(&digits.len()) {
+        return Err("must be 4 to 17 digits for a bank account");
+    }
+    if all_zeros(digits) {
+        return Err("must not be all zeros: no bank has that account number");
+    }
+    Ok(())
+}
+
+fn all_zeros(digits: &str) -> bool {
+    digits.bytes().all(|b| b == b'0')
+}
+
 /// One row of the test-card table in `fixtures/test-cards.json`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -441,6 +478,32 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
+
+    #[test]
+    fn routing_numbers_need_the_aba_checksum_and_a_bank() {
+        assert_eq!(check_routing_number("011000015"), Ok(()));
+        assert_eq!(check_routing_number("021000021"), Ok(()));
+        for bad in ["123456789", "01100001", "0110000150", "01100001a", "٠١١٠٠٠٠١٥", ""] {
+            assert_eq!(check_routing_number(bad), Err("must be 9 digits with a valid ABA checksum"), "{bad}");
+        }
+        // All zeros has a checksum of 0, a multiple of ten.
+        assert_eq!(check_routing_number("000000000"), Err("must not be all zeros: no bank has that routing number"));
+    }
+
+    #[test]
+    fn bank_account_numbers_are_4_to_17_digits_of_a_real_account() {
+        for good in ["2332", "123456782332", "0000000000000001", "10000"] {
+            assert_eq!(check_bank_account_number(good), Ok(()), "{good}");
+        }
+        for (bad, hint) in [
+            ("123", "must be 4 to 17 digits for a bank account"),
+            ("123456789012345678", "must be 4 to 17 digits for a bank account"),
+            ("0000", "must not be all zeros: no bank has that account number"),
+            ("00000000000000000", "must not be all zeros: no bank has that account number"),
+        ] {
+            assert_eq!(check_bank_account_number(bad), Err(hint), "{bad}");
+        }
+    }
 
     fn number(text: &str) -> CardNumber {
         CardNumber::parse(text).unwrap()

@@ -1,11 +1,12 @@
-//! The plumbing under every route: the connection loop, reading bodies, form decoding, XML
-//! replies, absolute URLs, Basic credentials and path globs.
+//! The plumbing under every route: the connection loop, reading bodies, form and JSON
+//! decoding, XML replies, absolute URLs, Basic credentials and path globs.
 
 pub mod auth;
 pub mod base_url;
 pub mod connection;
 pub mod form;
 pub mod glob;
+pub mod json;
 pub mod options;
 pub mod outcome;
 pub mod path;

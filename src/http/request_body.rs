@@ -1,22 +1,24 @@
 //! Reading request bodies the same way on every surface. [`buffer`] reads each body once,
-//! before anything else sees it, within the 64 KiB limit and the read timeout. What went
-//! wrong with it is then refused by [`failure`], on every route, once the surface has checked
-//! who is asking; [`read`] hands a good body to the handler. Each surface turns a
-//! [`BodyError`] and an unwanted content type into its own envelope.
+//! before anything else sees it, within the 64 KiB limit and the read timeout, and notes a
+//! `Content-Encoding` paymock does not decode (anything but `identity`: a gzipped form read
+//! as text would save nothing, or garbage). What went wrong with it is then refused by
+//! [`failure`], on every route, once the surface has checked who is asking; [`read`] hands a
+//! good body to the handler. Each surface turns a [`BodyError`] and an unwanted content type
+//! into its own envelope.
 
 use std::pin::Pin;
 use std::time::Duration;
 
 use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::{Request, State};
-use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE, EXPECT};
+use axum::http::header::{CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, EXPECT};
 use axum::http::{Extensions, HeaderMap};
 use axum::middleware::Next;
 use axum::response::Response;
 
 use crate::AppState;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BodyError {
     /// Larger than [`crate::BODY_LIMIT_BYTES`].
     TooLarge,
@@ -24,6 +26,15 @@ pub enum BodyError {
     Unreadable,
     /// Not all there within the read timeout, which it carries for the message.
     TimedOut(Duration),
+    /// Sent with a `Content-Encoding` paymock does not decode, which it carries (a 415).
+    Encoded(String),
+}
+
+impl BodyError {
+    /// The message of [`BodyError::Encoded`], the same on every surface.
+    pub fn encoded_message(coding: &str) -> String {
+        format!("Content-Encoding {coding} is not supported: send the body as it is (identity), not compressed.")
+    }
 }
 
 /// Middleware: reads the whole body into memory, stopping after [`crate::BODY_LIMIT_BYTES`]
@@ -46,7 +57,11 @@ pub async fn buffer(State(state): State<AppState>, request: Request, next: Next)
     let (mut parts, body) = request.into_parts();
     let (bytes, failure) = match tokio::time::timeout(state.read_timeout, read_up_to(body, limit)).await {
         Ok(Ok(bytes)) if bytes.len() > limit => (bytes, Some(BodyError::TooLarge)),
-        Ok(Ok(bytes)) => (bytes, None),
+        Ok(Ok(bytes)) if bytes.is_empty() => (bytes, None),
+        Ok(Ok(bytes)) => {
+            let encoded = undecoded_coding(&parts.headers).map(BodyError::Encoded);
+            (bytes, encoded)
+        }
         Ok(Err(partial)) => (partial, Some(BodyError::Unreadable)),
         Err(_) => (Bytes::new(), Some(BodyError::TimedOut(state.read_timeout))),
     };
@@ -54,6 +69,18 @@ pub async fn buffer(State(state): State<AppState>, request: Request, next: Next)
         parts.extensions.insert(failure);
     }
     next.run(Request::from_parts(parts, Body::from(bytes))).await
+}
+
+/// The first content coding of the request other than `identity`, if any: paymock decodes
+/// none.
+fn undecoded_coding(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(CONTENT_ENCODING)
+        .iter()
+        .flat_map(|value| {
+            String::from_utf8_lossy(value.as_bytes()).split(',').map(str::trim).map(str::to_owned).collect::<Vec<_>>()
+        })
+        .find(|coding| !coding.is_empty() && !coding.eq_ignore_ascii_case("identity"))
 }
 
 fn expects_continue(headers: &HeaderMap) -> bool {
@@ -86,7 +113,7 @@ async fn read_up_to(mut body: Body, limit: usize) -> Result<Bytes, Bytes> {
 /// route, body or not, right after authentication and access, so that nothing is done for a
 /// request whose body did not arrive whole.
 pub fn failure(extensions: &Extensions) -> Result<(), BodyError> {
-    extensions.get::<BodyError>().map_or(Ok(()), |failure| Err(*failure))
+    extensions.get::<BodyError>().map_or(Ok(()), |failure| Err(failure.clone()))
 }
 
 /// The request's body as [`buffer`] left it in memory, or why it cannot be had.
@@ -137,6 +164,23 @@ mod tests {
             "multipart/form-data; boundary=------------------------d74496d66958873e".parse().unwrap(),
         )]);
         assert_eq!(content_type_shown(&multipart), "multipart/form-data");
+    }
+
+    #[test]
+    fn every_coding_but_identity_is_undecoded() {
+        let headers = |values: &[&str]| {
+            let mut headers = HeaderMap::new();
+            for value in values {
+                headers.append(CONTENT_ENCODING, value.parse().unwrap());
+            }
+            headers
+        };
+        assert_eq!(undecoded_coding(&headers(&[])), None);
+        assert_eq!(undecoded_coding(&headers(&["identity"])), None);
+        assert_eq!(undecoded_coding(&headers(&[" Identity ", ""])), None);
+        assert_eq!(undecoded_coding(&headers(&["gzip"])), Some("gzip".to_owned()));
+        assert_eq!(undecoded_coding(&headers(&["identity, br"])), Some("br".to_owned()));
+        assert_eq!(undecoded_coding(&headers(&["identity", "deflate"])), Some("deflate".to_owned()));
     }
 
     #[test]

@@ -6,6 +6,10 @@
 //! The headers need no admin token: they change only the request that carries them, so a
 //! client can only hurt itself, and test suites send them without one. `--fault-headers off`
 //! ignores them, and the request is served as if it had none.
+//!
+//! An injected answer is one the vendor could have given: a given body is labelled as what it
+//! is (JSON, XML, or text, unless the rule names a `contentType`), and a 401 carries the
+//! vendor's `WWW-Authenticate` challenge, as its clients expect.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -13,7 +17,7 @@ use std::time::Duration;
 
 use axum::extract::connect_info::ConnectInfo;
 use axum::extract::{Request, State};
-use axum::http::header::CONTENT_TYPE;
+use axum::http::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -62,8 +66,26 @@ pub struct Action {
     pub status: Option<u16>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
+    /// The `Content-Type` of `body`; told from the body itself when not given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub drop: Option<DropKind>,
+}
+
+/// The statuses whose answers carry no body, so that a fault cannot give them one.
+pub const BODILESS: [u16; 2] = [204, 304];
+
+/// The `Content-Type` of a fault's own body: JSON when it parses as JSON, XML when it starts
+/// with `<`, text otherwise.
+pub fn content_type_of(body: &str) -> &'static str {
+    if serde_json::from_str::<serde::de::IgnoredAny>(body).is_ok() {
+        "application/json"
+    } else if body.trim_start().starts_with('<') {
+        "application/xml"
+    } else {
+        "text/plain; charset=utf-8"
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -144,6 +166,11 @@ impl Faults {
 
 /// The action the request's own headers ask for, if any.
 fn header_action(request: &Request) -> Result<Option<Action>, String> {
+    for name in ["X-Paymock-Delay", "X-Paymock-Fault"] {
+        if request.headers().get_all(name).iter().count() > 1 {
+            return Err(format!("{name} is given more than once; give it once"));
+        }
+    }
     let header = |name: &str| request.headers().get(name).map(|value| value.to_str().unwrap_or("").trim().to_owned());
     let mut action = Action::default();
     if let Some(delay) = header("x-paymock-delay") {
@@ -211,16 +238,24 @@ pub async fn inject(State(state): State<AppState>, request: Request, next: Next)
         return response;
     }
     let mut response = match (action.status.and_then(|status| StatusCode::from_u16(status).ok()), action.body) {
-        // These statuses carry no body.
+        // These statuses carry no body; a rule cannot give them one.
         (Some(status @ (StatusCode::NO_CONTENT | StatusCode::NOT_MODIFIED)), _) => status.into_response(),
         (Some(status), Some(body)) => {
+            let content_type = match &action.content_type {
+                Some(given) => HeaderValue::from_str(given).ok(),
+                None => None,
+            };
+            let content_type = content_type.unwrap_or_else(|| HeaderValue::from_static(content_type_of(&body)));
             let mut response = (status, body).into_response();
-            response.headers_mut().insert(CONTENT_TYPE, vendor.content_type());
+            response.headers_mut().insert(CONTENT_TYPE, content_type);
             response
         }
         (Some(status), None) => vendor.error(status, &format!("Fault injected by paymock: HTTP {}", status.as_u16())),
         (None, _) => return next.run(request).await,
     };
+    if response.status() == StatusCode::UNAUTHORIZED {
+        response.headers_mut().insert(WWW_AUTHENTICATE, vendor.challenge());
+    }
     response.extensions_mut().insert(Injected);
     response
 }
@@ -232,10 +267,11 @@ enum Vendor {
 }
 
 impl Vendor {
-    fn content_type(self) -> HeaderValue {
+    /// The `WWW-Authenticate` of the vendor's own 401.
+    fn challenge(self) -> HeaderValue {
         HeaderValue::from_static(match self {
-            Vendor::Click2Mail => "application/xml",
-            Vendor::Hostway => "application/json",
+            Vendor::Click2Mail => r#"Basic realm="molpro""#,
+            Vendor::Hostway => r#"Basic realm="hostway""#,
         })
     }
 

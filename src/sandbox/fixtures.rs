@@ -15,6 +15,7 @@ use serde::{Deserialize, Deserializer};
 
 use crate::domain::cards::{TestCardEntry, TestCards};
 use crate::domain::money::Cents;
+use crate::domain::names;
 
 pub const CLICK2MAIL_FILE: &str = "click2mail.json";
 pub const HOSTWAY_FILE: &str = "hostway.json";
@@ -111,12 +112,15 @@ impl Fixtures {
         let (click2mail, file): (Click2MailFixtures, _) =
             parse(dir, CLICK2MAIL_FILE, include_str!("../../fixtures/click2mail.json"))?;
         unique("user", click2mail.users.iter().map(|user| &user.username))
+            .and_then(|()| valid_names("user", click2mail.users.iter().map(|user| &user.username)))
             .map_err(|reason| FixtureError { file: file.clone(), reason })?;
         sources.push(file);
         let (hostway, file): (HostwayFixtures, _) =
             parse(dir, HOSTWAY_FILE, include_str!("../../fixtures/hostway.json"))?;
         unique("account", hostway.accounts.iter().map(|account| &account.id))
             .and_then(|()| unique("user", hostway.users.iter().map(|user| &user.username)))
+            .and_then(|()| valid_names("account", hostway.accounts.iter().map(|account| &account.id)))
+            .and_then(|()| valid_names("user", hostway.users.iter().map(|user| &user.username)))
             .and_then(|()| check_roles_name_known_accounts(&hostway))
             .map_err(|reason| FixtureError { file: file.clone(), reason })?;
         sources.push(file);
@@ -160,6 +164,14 @@ fn unique<'a>(what: &str, names: impl Iterator<Item = &'a String>) -> Result<(),
         }
     }
     Ok(())
+}
+
+/// Names as the control plane takes them (see [`names`]), so that both doors agree.
+fn valid_names<'a>(what: &str, mut names: impl Iterator<Item = &'a String>) -> Result<(), String> {
+    match names.find(|name| !names::is_valid(name)) {
+        Some(name) => Err(format!("{what} {name:?} {}", names::RULE)),
+        None => Ok(()),
+    }
 }
 
 fn check_roles_name_known_accounts(hostway: &HostwayFixtures) -> Result<(), String> {
@@ -260,6 +272,18 @@ mod tests {
         let err = Fixtures::load(Some(dir.path())).unwrap_err().to_string();
         assert!(err.ends_with("/click2mail.json: user u is listed twice"), "{err}");
         write(CLICK2MAIL_FILE, r#"{"users": []}"#);
+
+        for (file, text, named) in [
+            (HOSTWAY_FILE, r#"{"accounts": [{"id": " 1001"}], "users": []}"#, r#"account " 1001""#),
+            (HOSTWAY_FILE, r#"{"accounts": [{"id": ".."}], "users": []}"#, r#"account "..""#),
+            (HOSTWAY_FILE, r#"{"accounts": [], "users": [{"username": "a b", "password": "p"}]}"#, r#"user "a b""#),
+            (CLICK2MAIL_FILE, r#"{"users": [{"username": "a:b", "password": "p"}]}"#, r#"user "a:b""#),
+        ] {
+            write(file, text);
+            let err = Fixtures::load(Some(dir.path())).unwrap_err().to_string();
+            assert!(err.ends_with(&format!("/{file}: {named} {}", names::RULE)), "{err}");
+            write(file, if file == HOSTWAY_FILE { r#"{"accounts": [], "users": []}"# } else { r#"{"users": []}"# });
+        }
 
         write(HOSTWAY_FILE, r#"{"accounts": [], "users": [], "extra": 1}"#);
         let err = Fixtures::load(Some(dir.path())).unwrap_err().to_string();

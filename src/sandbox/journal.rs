@@ -304,8 +304,9 @@ enum Sender {
 }
 
 /// A body as the journal keeps it. A client's form (shown decoded) and JSON have their CVV
-/// fields replaced by `***`; anything else a client sends has every run of three or more
-/// digits masked, since a CVV in it cannot be told apart. Card numbers are masked everywhere.
+/// fields replaced by `***`; anything else a client sends (JSON that gives a key twice
+/// included, which is shown as sent) has every run of three or more digits masked, since a
+/// CVV in it cannot be told apart. Card numbers are masked everywhere.
 fn mask_body(sender: Sender, content_type: Option<&str>, bytes: &[u8]) -> String {
     let text = String::from_utf8_lossy(bytes);
     let media_type = content_type.map(media_type);

@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{SqliteConnection, SqlitePool};
+use sqlx::{ConnectOptions, Connection, SqliteConnection, SqlitePool};
 
 pub use click2mail::{Click2MailUser, Purchase, PurchaseRecord, PurchaseResult};
 pub use hostway::{
@@ -91,8 +91,12 @@ pub struct Store {
 impl Store {
     /// Opens (creating if needed) the database and brings its schema up to date. A file
     /// that cannot be opened is explained in words: a missing folder, a folder in its place,
-    /// permission denied, a read-only file.
+    /// permission denied, a read-only file. A file that holds another application's tables
+    /// is refused untouched ([`StoreError::Foreign`]).
     pub async fn open(database: &Database) -> Result<Store, StoreError> {
+        if let Database::File(path) = database {
+            refuse_foreign(path).await?;
+        }
         Store::open_unexplained(database).await.map_err(|err| match (database, &err) {
             (Database::File(path), StoreError::Open(_) | StoreError::Migrate(_)) => explain_open_failure(path)
                 .map(|reason| StoreError::Unusable { path: path.clone(), reason })
@@ -313,9 +317,60 @@ async fn hash_set_aside_passwords(pool: &SqlitePool) -> Result<(), sqlx::Error> 
     Ok(())
 }
 
+/// Refuses a database file that is not paymock's, before anything is written to it: not
+/// paymock's tables, nor WAL mode. A file is paymock's when it does not exist yet, holds no
+/// table, holds `paymock_meta` (the table the first migration makes), or holds only the
+/// migrations table (a first start that stopped before its first migration).
+async fn refuse_foreign(path: &Path) -> Result<(), StoreError> {
+    if !path.is_file() {
+        // Missing (to be made) or not a file at all (explained when it fails to open).
+        return Ok(());
+    }
+    // The file's own settings, journal mode included, are left as they are. Read-write, so
+    // that a WAL database's -wal and -shm files go away again with this connection.
+    let options = SqliteConnectOptions::new().filename(path);
+    let Ok(mut connection) = options.connect().await else {
+        // Not readable: the open that follows explains why.
+        return Ok(());
+    };
+    let tables: Result<Vec<String>, _> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
+    )
+    .fetch_all(&mut connection)
+    .await;
+    let _ = connection.close().await;
+    let Ok(tables) = tables else { return Ok(()) };
+    let paymocks =
+        tables.iter().any(|table| table == "paymock_meta") || tables.iter().all(|table| table == "_sqlx_migrations");
+    if paymocks {
+        return Ok(());
+    }
+    let tables = tables.into_iter().filter(|table| table != "_sqlx_migrations").collect();
+    Err(StoreError::Foreign { path: path.to_owned(), tables })
+}
+
+/// Some of the tables of a database that is not paymock's: the first few, and how many more.
+fn some_tables(tables: &[String]) -> String {
+    const SHOWN: usize = 5;
+    let shown = tables.iter().take(SHOWN).map(String::as_str).collect::<Vec<_>>().join(", ");
+    match tables.len().saturating_sub(SHOWN) {
+        0 => shown,
+        more => format!("{shown} and {more} more"),
+    }
+}
+
 /// Why the database could not be opened.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// A file that holds another application's tables, some of which it names. paymock
+    /// neither adds its own tables to it nor changes it in any other way.
+    #[error(
+        "cannot use the database {}: it holds another application's tables ({}), not paymock's, and paymock leaves \
+         it as it is; give --database a new file, such as paymock.db, or :memory:",
+        path.display(),
+        some_tables(tables)
+    )]
+    Foreign { path: PathBuf, tables: Vec<String> },
     /// A file that cannot be used, and why, in words.
     #[error("cannot open the database {}: {reason}", path.display())]
     Unusable { path: PathBuf, reason: String },

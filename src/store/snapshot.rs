@@ -104,9 +104,10 @@ pub struct PaymentState {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct HostwayUserState {
     pub username: String,
-    pub agent: bool,
+    pub sales_agent: bool,
     /// Roles by account id.
     pub roles: BTreeMap<String, Vec<String>>,
 }
@@ -272,9 +273,9 @@ async fn hostway_state(conn: &mut SqliteConnection, filter: &SnapshotFilter) -> 
     }
     let users = users
         .into_iter()
-        .map(|(username, agent)| {
+        .map(|(username, sales_agent)| {
             let roles = roles.remove(&username).unwrap_or_default();
-            HostwayUserState { username, agent, roles }
+            HostwayUserState { username, sales_agent, roles }
         })
         .collect();
     Ok(HostwayState { accounts, users })

@@ -116,7 +116,7 @@ async fn a_suite_seeds_its_own_click2mail_user() {
             json!({
                 "balance": "must have at most two decimal places (a JSON number or a decimal string such as \"25.00\")",
                 "password": "is required",
-                "username": "must be at most 100 characters, with no ':' and no control characters"
+                "username": "must be 1 to 64 of A-Z, a-z, 0-9, '.', '_', '@' and '-', and not '.' or '..'"
             }),
         ),
         (
@@ -156,7 +156,7 @@ async fn a_suite_seeds_its_own_hostway_account_and_user() {
     assert_eq!(reply.status, StatusCode::CREATED);
     assert_eq!(
         json_of(&reply),
-        json!({"username": "suite-owner", "agent": false, "roles": {"2001": ["sitecontrol_account_owner"]}})
+        json!({"username": "suite-owner", "salesAgent": false, "roles": {"2001": ["sitecontrol_account_owner"]}})
     );
 
     let list = Request::get("/accounts/2001/paymentInfo")
@@ -179,13 +179,13 @@ async fn a_suite_seeds_its_own_hostway_account_and_user() {
         .send(admin(
             Method::POST,
             "/hostway/users",
-            Some(json!({"username": "x", "password": "y", "agent": "yes", "roles": [1]})),
+            Some(json!({"username": "x", "password": "y", "salesAgent": "yes", "roles": [1]})),
         ))
         .await;
     assert_eq!(
         json_of(&reply),
         bad_request(
-            json!({"agent": "must be true or false", "roles": "must be an object of account ids to arrays of role names"})
+            json!({"salesAgent": "must be true or false", "roles": "must be an object of account ids to arrays of role names"})
         )
     );
     let reply = app.send(admin(Method::POST, "/hostway/accounts", Some(json!({"allowOffline": 1})))).await;
@@ -261,9 +261,9 @@ async fn state_shows_everything_masked_and_reset_restores_the_fixtures() {
     assert_eq!(
         state["hostway"]["users"],
         json!([
-            {"username": "acme-member", "agent": false, "roles": {"1001": ["sitecontrol_account_member"]}},
-            {"username": "acme-owner", "agent": false, "roles": {"1001": ["sitecontrol_account_owner"], "1002": ["sitecontrol_account_owner"]}},
-            {"username": "sales-agent", "agent": true, "roles": {}}
+            {"username": "acme-member", "salesAgent": false, "roles": {"1001": ["sitecontrol_account_member"]}},
+            {"username": "acme-owner", "salesAgent": false, "roles": {"1001": ["sitecontrol_account_owner"], "1002": ["sitecontrol_account_owner"]}},
+            {"username": "sales-agent", "salesAgent": true, "roles": {}}
         ])
     );
     for secret in ["4111111111111111", "Owner-Pass-1", "gReAt/PaSsWoRd123"] {

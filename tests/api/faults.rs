@@ -344,3 +344,101 @@ async fn the_journal_says_what_became_of_each_request() {
         "must be one of ok, declined, invalid, unauthorized, forbidden, not_found, conflict, fault, dropped, abandoned, error"
     );
 }
+
+/// A rule's own body is labelled as what it is, or as the rule says.
+#[tokio::test]
+async fn a_rule_body_gets_a_content_type_that_matches_it() {
+    let app = TestApp::new().await;
+    for (action, content_type) in [
+        (json!({"status": 502, "body": r#"{"error": "bad gateway"}"#}), "application/json"),
+        (json!({"status": 502, "body": "  <error>bad gateway</error>"}), "application/xml"),
+        (json!({"status": 502, "body": "Bad Gateway"}), "text/plain; charset=utf-8"),
+        (json!({"status": 502, "body": ""}), "text/plain; charset=utf-8"),
+        (
+            json!({"status": 502, "body": "<p>bad</p>", "contentType": "text/html; charset=utf-8"}),
+            "text/html; charset=utf-8",
+        ),
+    ] {
+        let body = action["body"].as_str().unwrap().to_owned();
+        let reply = app.send(admin(Method::POST, "/faults", Some(json!({"action": action, "times": 2})))).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+        for request in [credit(None), hostway_list()] {
+            let reply = app.send(request).await;
+            assert_eq!((reply.status, reply.body.as_str()), (StatusCode::BAD_GATEWAY, body.as_str()));
+            assert_eq!(reply.header("content-type"), content_type, "{body}");
+        }
+    }
+    let reply = app.send(admin(Method::GET, "/faults", None)).await;
+    assert_eq!(reply.body, r#"{"faults":[]}"#);
+}
+
+/// An injected 401 is the vendor's own: with its Basic challenge, by rule or by header.
+#[tokio::test]
+async fn an_injected_401_carries_the_vendors_challenge() {
+    let app = TestApp::new().await;
+    let reply = app.send(credit(Some(("x-paymock-fault", "401")))).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(reply.header("www-authenticate"), r#"Basic realm="molpro""#);
+    assert_eq!(reply.body, error_xml(1, "Fault injected by paymock: HTTP 401.", &[]));
+
+    let mut request = hostway_list();
+    request.headers_mut().insert("x-paymock-fault", "401".parse().unwrap());
+    let reply = app.send(request).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(reply.header("www-authenticate"), r#"Basic realm="hostway""#);
+    assert_eq!(reply.body, "401 Unauthorized\n\nFault injected by paymock: HTTP 401.\n");
+
+    let rule = json!({"action": {"status": 401, "body": "{}"}, "times": 2});
+    app.send(admin(Method::POST, "/faults", Some(rule))).await;
+    let reply = app.send(credit(None)).await;
+    assert_eq!((reply.status, reply.header("www-authenticate")), (StatusCode::UNAUTHORIZED, r#"Basic realm="molpro""#));
+    let reply = app.send(hostway_list()).await;
+    assert_eq!(
+        (reply.status, reply.header("www-authenticate")),
+        (StatusCode::UNAUTHORIZED, r#"Basic realm="hostway""#)
+    );
+    assert_eq!(reply.header("content-type"), "application/json");
+}
+
+/// A rule, or a request's headers, that ask for two answers at once are refused rather
+/// than one of them quietly winning.
+#[tokio::test]
+async fn a_fault_that_asks_for_two_answers_is_refused() {
+    let app = TestApp::new().await;
+    let drop_hint = "cannot go with status or body: a dropped connection answers nothing";
+    for (action, details) in [
+        (json!({"drop": "reset", "status": 503}), json!({"action.drop": drop_hint})),
+        (json!({"drop": "empty", "status": 502, "body": "x"}), json!({"action.drop": drop_hint})),
+        (json!({"drop": "reset", "body": "x"}), json!({"action.body": "goes with a status", "action.drop": drop_hint})),
+        (
+            json!({"status": 204, "body": "x"}),
+            json!({"action.body": "cannot go with status 204 or 304, which carry no body"}),
+        ),
+        (json!({"status": 503, "contentType": "application/json"}), json!({"action.contentType": "goes with a body"})),
+        (
+            json!({"status": 503, "body": "x", "contentType": "json"}),
+            json!({"action.contentType": "must be a media type such as application/json"}),
+        ),
+    ] {
+        let reply = app.send(admin(Method::POST, "/faults", Some(json!({ "action": action })))).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{action}: {}", reply.body);
+        assert_eq!(serde_json::from_str::<Value>(&reply.body).unwrap()["details"], details, "{action}");
+    }
+    assert_eq!(app.send(admin(Method::GET, "/faults", None)).await.body, r#"{"faults":[]}"#);
+    // A delay goes with anything.
+    let reply =
+        app.send(admin(Method::POST, "/faults", Some(json!({"action": {"delayMs": 1, "drop": "reset"}})))).await;
+    assert_eq!(reply.status, StatusCode::CREATED);
+    app.send(admin(Method::DELETE, "/faults", None)).await;
+
+    // Two fault headers: neither is taken.
+    for name in ["x-paymock-fault", "x-paymock-delay"] {
+        let mut request = credit(None);
+        request.headers_mut().append(name, "503".parse().unwrap());
+        request.headers_mut().append(name, "1".parse().unwrap());
+        let reply = app.send(request).await;
+        let canonical = if name == "x-paymock-fault" { "X-Paymock-Fault" } else { "X-Paymock-Delay" };
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+        assert_eq!(reply.body, error_xml(9, &format!("{canonical} is given more than once; give it once."), &[]));
+    }
+}

@@ -14,7 +14,7 @@ use crate::hostway::{OWNER, bad_request, card, card_with, envelope, error, reque
 
 /// Which API a route belongs to, and so which envelope its errors come in.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Surface {
+pub enum Surface {
     Click2Mail,
     Hostway,
     Admin,
@@ -22,7 +22,7 @@ enum Surface {
 
 /// Every route that reads a request body, as `(method, path, surface)`. `{pid}` stands for a
 /// payment method saved on account 1001.
-const BODY_ROUTES: [(&str, &str, Surface); 10] = [
+pub const BODY_ROUTES: [(&str, &str, Surface); 10] = [
     ("POST", "/molpro/credit/purchase", Surface::Click2Mail),
     ("POST", "/accounts/1001/paymentInfo", Surface::Hostway),
     ("PUT", "/accounts/1001/paymentInfo/default", Surface::Hostway),
@@ -36,7 +36,7 @@ const BODY_ROUTES: [(&str, &str, Surface); 10] = [
 ];
 
 /// A sandbox with one card saved on account 1001; returns it with that card's id.
-async fn app_with_a_saved_card() -> (TestApp, String) {
+pub async fn app_with_a_saved_card() -> (TestApp, String) {
     let app = TestApp::new().await;
     let reply = app.send(hostway_request(Method::POST, "/accounts/1001/paymentInfo", Some(&card()))).await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
@@ -50,7 +50,7 @@ fn hostway_request(method: Method, path: &str, body: Option<&Value>) -> Request<
 }
 
 /// A request to one of [`BODY_ROUTES`], authenticated for its surface.
-fn body_request(
+pub fn body_request(
     method: &str,
     path: &str,
     surface: Surface,
@@ -70,7 +70,7 @@ fn body_request(
 }
 
 /// The media type each surface reads.
-fn media_type(surface: Surface) -> &'static str {
+pub fn media_type(surface: Surface) -> &'static str {
     match surface {
         Surface::Click2Mail => "application/x-www-form-urlencoded",
         Surface::Hostway | Surface::Admin => "application/json",
@@ -79,7 +79,7 @@ fn media_type(surface: Surface) -> &'static str {
 
 /// Checks that `reply` is a 4xx in its surface's own error envelope and returns the status
 /// with the message the client reads.
-fn client_error(surface: Surface, reply: &Reply) -> (StatusCode, String) {
+pub fn client_error(surface: Surface, reply: &Reply) -> (StatusCode, String) {
     assert!(reply.status.is_client_error(), "{} {}", reply.status, reply.body);
     let message = match surface {
         Surface::Click2Mail => {
@@ -354,8 +354,9 @@ async fn sql_in_any_field_is_only_text() {
     assert_eq!(app.balance().await, "90.00");
     assert_eq!(app.state.store.click2mail_purchases(USERNAME).await.unwrap().len(), 9);
     assert_eq!(app.state.store.hostway_users().await.unwrap().len(), 3);
-    // A user whose name is SQL is just a user.
-    let seeded = json!({"username": SQL[0], "password": SQL[1]});
+    // A user whose password is SQL is just a user; a name is plain characters only (see
+    // one_meaning.rs), so SQL cannot be one.
+    let seeded = json!({"username": "sql-user", "password": SQL[1]});
     let reply = app
         .send(body_request(
             "POST",
@@ -366,7 +367,7 @@ async fn sql_in_any_field_is_only_text() {
         ))
         .await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
-    let request = get("/molpro/credit").header(header::AUTHORIZATION, basic(SQL[0], SQL[1])).body(Body::empty());
+    let request = get("/molpro/credit").header(header::AUTHORIZATION, basic("sql-user", SQL[1])).body(Body::empty());
     assert_eq!(app.send(request.unwrap()).await.status, StatusCode::OK);
 }
 
@@ -504,4 +505,28 @@ async fn a_body_that_stops_arriving_gets_408_in_the_vendors_envelope() {
     assert_eq!(serde_json::from_str::<Value>(&admin).unwrap(), json!({"error": message, "details": {}}));
     assert_eq!(serde_json::from_str::<Value>(&without_body).unwrap()["requestTimeout"]["code"], 408);
     assert_eq!(app.balance().await, "0.00");
+}
+
+/// The 64 KiB rule holds on the routes that read no body and need no credentials too: the
+/// front page, health and the OpenAPI document.
+#[tokio::test]
+async fn a_body_over_the_limit_is_refused_by_health_the_front_page_and_the_openapi_document() {
+    let app = TestApp::new().await;
+    for path in ["/__admin/health", "/", "/__admin/openapi.json"] {
+        for method in ["GET", "HEAD"] {
+            let body = vec![b'x'; paymock::BODY_LIMIT_BYTES + 1];
+            let reply = app.send(body_request(method, path, Surface::Admin, Some("text/plain"), body)).await;
+            assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE, "{method} {path}: {}", reply.body);
+            assert_eq!(reply.header("connection"), "close", "{method} {path}");
+            if method == "GET" {
+                assert_eq!(
+                    client_error(Surface::Admin, &reply),
+                    (StatusCode::PAYLOAD_TOO_LARGE, "The request body is larger than 64 KiB.".to_owned()),
+                    "{path}"
+                );
+            }
+        }
+        let reply = app.send(body_request("GET", path, Surface::Admin, Some("text/plain"), b"small".to_vec())).await;
+        assert_eq!(reply.status, StatusCode::OK, "{path}");
+    }
 }

@@ -9,6 +9,7 @@ mod faults;
 mod helpers;
 mod hostile;
 mod hostway;
+mod one_meaning;
 mod properties;
 mod races;
 mod real_clients;

@@ -113,6 +113,59 @@ fn a_database_that_cannot_be_opened_is_explained() {
     run(paymock_unprivileged(), &read_only, "the file is read-only; paymock needs to write to it");
 }
 
+/// The tables of the SQLite file at `path`, and its journal mode.
+async fn tables_and_journal_mode(path: &Path) -> (Vec<String>, String) {
+    use sqlx::{ConnectOptions, Connection};
+    let mut connection = sqlx::sqlite::SqliteConnectOptions::new().filename(path).connect().await.unwrap();
+    let tables = sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        .fetch_all(&mut connection)
+        .await
+        .unwrap();
+    let mode = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&mut connection).await.unwrap();
+    connection.close().await.unwrap();
+    (tables, mode)
+}
+
+#[tokio::test]
+async fn a_database_of_another_application_is_refused_and_left_as_it_is() {
+    use sqlx::{ConnectOptions, Connection};
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("shop.db");
+    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(&database).create_if_missing(true);
+    let mut connection = options.connect().await.unwrap();
+    let schema = "CREATE TABLE customers (id INTEGER PRIMARY KEY); CREATE TABLE orders (id INTEGER PRIMARY KEY);
+        CREATE TABLE invoices (id INTEGER PRIMARY KEY); CREATE TABLE products (id INTEGER PRIMARY KEY);
+        CREATE TABLE stock (id INTEGER PRIMARY KEY); CREATE TABLE suppliers (id INTEGER PRIMARY KEY);
+        CREATE TABLE _sqlx_migrations (version INTEGER PRIMARY KEY);";
+    sqlx::raw_sql(schema).execute(&mut connection).await.unwrap();
+    connection.close().await.unwrap();
+    let before = tables_and_journal_mode(&database).await;
+    let files_before = std::fs::read_dir(dir.path()).unwrap().count();
+
+    let mut command = paymock();
+    command.args(["--listen", "127.0.0.1:0", "--database"]).arg(&database);
+    let expected = format!(
+        "error: --database: cannot use the database {}: it holds another application's tables (customers, \
+         invoices, orders, products, stock and 1 more), not paymock's, and paymock leaves it as it is; give \
+         --database a new file, such as paymock.db, or :memory:\n",
+        database.display()
+    );
+    assert_eq!(assert_config_error(command, &expected), expected);
+    assert_eq!(tables_and_journal_mode(&database).await, before, "no table added, the journal mode kept");
+    assert_eq!(before.1, "delete");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), files_before, "no -wal or -shm left beside it");
+
+    // An empty file is a new database, and paymock's own is paymock's.
+    let empty = dir.path().join("empty.db");
+    std::fs::write(&empty, b"").unwrap();
+    for _ in 0..2 {
+        let mut server = Server::start(&empty);
+        assert_eq!(balance_reply(&server, USERNAME, PASSWORD).await.0, 200);
+        assert!(server.stop().success());
+    }
+    assert!(tables_and_journal_mode(&empty).await.0.contains(&"paymock_meta".to_owned()));
+}
+
 #[test]
 fn fixtures_must_be_a_directory_holding_fixture_files() {
     let file = tempfile::NamedTempFile::new().unwrap();

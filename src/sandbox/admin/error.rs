@@ -39,6 +39,9 @@ pub enum AdminError {
     PayloadTooLarge,
     #[error("The request body did not arrive within {0}.")]
     BodyTimedOut(String),
+    /// The body's `Content-Encoding`, which paymock does not decode.
+    #[error("{}", BodyError::encoded_message(.0))]
+    UnsupportedEncoding(String),
     #[error("Method {0} is not allowed on this route.")]
     MethodNotAllowed(Masked),
     /// Never shown to the client; logged.
@@ -52,6 +55,7 @@ impl From<BodyError> for AdminError {
             BodyError::TooLarge => AdminError::PayloadTooLarge,
             BodyError::Unreadable => AdminError::bad_field("body", "could not be read"),
             BodyError::TimedOut(limit) => AdminError::BodyTimedOut(request_body::seconds(limit)),
+            BodyError::Encoded(coding) => AdminError::UnsupportedEncoding(coding),
         }
     }
 }
@@ -73,6 +77,7 @@ impl IntoResponse for AdminError {
             AdminError::Conflict(_) => StatusCode::CONFLICT,
             AdminError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AdminError::BodyTimedOut(_) => StatusCode::REQUEST_TIMEOUT,
+            AdminError::UnsupportedEncoding(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AdminError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             AdminError::Store(err) => {
                 tracing::error!(%err, "store failure");

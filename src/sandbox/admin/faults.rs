@@ -2,104 +2,88 @@
 //! `DELETE /__admin/faults/{id}`.
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::Json;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::body::AdminBody;
 use super::error::AdminError;
 use crate::AppState;
-use crate::sandbox::faults::{Action, DropKind, MAX_DELAY_MS, Match, STATUSES};
+use crate::http::request_body;
+use crate::sandbox::faults::{Action, BODILESS, DropKind, MAX_DELAY_MS, Match, STATUSES};
 
-/// `{match: {method?, path?, user?}, action: {delayMs?, status?, body?, drop?}, times?}`.
+/// `{match: {method?, path?, user?}, action: {delayMs?, status?, body?, contentType?, drop?}, times?}`.
 pub async fn add(State(state): State<AppState>, mut body: AdminBody) -> Result<(StatusCode, Json<Value>), AdminError> {
-    let empty = Map::new();
-    let matches_value = body.value("match").cloned();
-    let matches_object = match &matches_value {
-        None => Some(&empty),
-        Some(Value::Object(object)) => Some(object),
-        Some(_) => {
-            body.add_problem("match", "must be an object");
-            None
-        }
-    };
     let mut matches = Match::default();
-    if let Some(object) = matches_object {
-        matches.method = optional_string(&mut body, object, "match.method");
-        matches.path = optional_string(&mut body, object, "match.path");
-        matches.user = optional_string(&mut body, object, "match.user");
+    if let Some(mut fields) = body.nested("match") {
+        matches.method = fields.optional_string("method");
+        matches.path = fields.optional_string("path");
+        matches.user = fields.optional_string("user");
+        body.absorb(fields);
     }
 
-    let action_value = body.value("action").cloned();
     let mut action = Action::default();
-    match &action_value {
-        Some(Value::Object(object)) => {
-            action.delay_ms = match object.get("delayMs") {
-                None | Some(Value::Null) => None,
-                Some(value) => value.as_u64().filter(|delay| *delay <= MAX_DELAY_MS).or_else(|| {
-                    body.add_problem("action.delayMs", &format!("must be milliseconds from 0 to {MAX_DELAY_MS}"));
+    let given = body.given("action");
+    match body.nested("action") {
+        Some(mut fields) => {
+            let delay_hint = format!("must be milliseconds from 0 to {MAX_DELAY_MS}");
+            action.delay_ms = fields.optional_whole("delayMs", 0..=MAX_DELAY_MS, &delay_hint);
+            let statuses = u64::from(*STATUSES.start())..=u64::from(*STATUSES.end());
+            action.status = fields
+                .optional_whole("status", statuses, "must be an HTTP status from 200 to 599")
+                .and_then(|status| u16::try_from(status).ok());
+            action.body = fields.optional_string("body");
+            action.content_type = fields.optional_string("contentType");
+            action.drop = match fields.value("drop") {
+                None => None,
+                Some(Value::String(drop)) if drop == "reset" => Some(DropKind::Reset),
+                Some(Value::String(drop)) if drop == "empty" => Some(DropKind::Empty),
+                Some(_) => {
+                    fields.add_problem("drop", "must be \"reset\" or \"empty\"");
                     None
-                }),
-            };
-            action.status = match object.get("status") {
-                None | Some(Value::Null) => None,
-                Some(value) => {
-                    let status = value.as_u64().and_then(|status| u16::try_from(status).ok());
-                    status.filter(|status| STATUSES.contains(status)).or_else(|| {
-                        body.add_problem("action.status", "must be an HTTP status from 200 to 599");
-                        None
-                    })
                 }
             };
-            action.body = optional_string(&mut body, object, "action.body");
-            action.drop =
-                match object.get("drop").and_then(|value| if value.is_null() { None } else { Some(value.as_str()) }) {
-                    None => None,
-                    Some(Some("reset")) => Some(DropKind::Reset),
-                    Some(Some("empty")) => Some(DropKind::Empty),
-                    Some(_) => {
-                        body.add_problem("action.drop", "must be \"reset\" or \"empty\"");
-                        None
-                    }
-                };
             if action.body.is_some() && action.status.is_none() {
-                body.add_problem("action.body", "goes with a status");
+                fields.add_problem("body", "goes with a status");
             }
-            let does_something = action.delay_ms.is_some() || action.status.is_some() || action.drop.is_some();
-            let named =
-                ["delayMs", "status", "drop"].iter().any(|key| object.get(*key).is_some_and(|value| !value.is_null()));
-            if !does_something && !named {
+            if action.body.is_some() && action.status.is_some_and(|status| BODILESS.contains(&status)) {
+                fields.add_problem("body", "cannot go with status 204 or 304, which carry no body");
+            }
+            if let Some(content_type) = &action.content_type {
+                if action.body.is_none() {
+                    fields.add_problem("contentType", "goes with a body");
+                } else if !is_media_type(content_type) {
+                    fields.add_problem("contentType", "must be a media type such as application/json");
+                }
+            }
+            if action.drop.is_some() && (fields.given("status") || fields.given("body")) {
+                fields.add_problem("drop", "cannot go with status or body: a dropped connection answers nothing");
+            }
+            let named = ["delayMs", "status", "drop"].into_iter().any(|field| fields.given(field));
+            body.absorb(fields);
+            if !named {
                 body.add_problem("action", "needs delayMs, status or drop");
             }
         }
-        None => body.add_problem("action", "is required"),
-        Some(_) => body.add_problem("action", "must be an object"),
+        None if !given => body.add_problem("action", "is required"),
+        // Not an object: already named.
+        None => {}
     }
 
-    let times = match body.value("times").cloned() {
-        None => None,
-        Some(value) => {
-            value.as_u64().filter(|times| *times >= 1).and_then(|times| u32::try_from(times).ok()).or_else(|| {
-                body.add_problem("times", "must be a whole number of at least 1");
-                None
-            })
-        }
-    };
+    let times = body.optional_whole("times", 1..=u64::from(u32::MAX), "must be a whole number of at least 1");
     body.finish()?;
+    let times = times.and_then(|times| u32::try_from(times).ok());
     let id = state.faults.add(matches, action, times);
     Ok((StatusCode::CREATED, Json(json!({ "id": id }))))
 }
 
-fn optional_string(body: &mut AdminBody, object: &Map<String, Value>, field: &str) -> Option<String> {
-    let name = field.rsplit('.').next().unwrap_or(field);
-    match object.get(name) {
-        None | Some(Value::Null) => None,
-        Some(Value::String(text)) => Some(text.clone()),
-        Some(_) => {
-            body.add_problem(field, "must be a string");
-            None
-        }
-    }
+/// `type/subtype`, perhaps with parameters, fit to be a header value.
+fn is_media_type(text: &str) -> bool {
+    let media_type = request_body::media_type(text);
+    let token =
+        |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&b));
+    let shaped = media_type.split_once('/').is_some_and(|(kind, subtype)| token(kind) && token(subtype));
+    shaped && HeaderValue::from_str(text).is_ok()
 }
 
 pub async fn list(State(state): State<AppState>) -> Json<Value> {

@@ -19,11 +19,12 @@ use axum::http::header::AUTHORIZATION;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, post, put};
-use chrono::{DateTime, Datelike, SecondsFormat, Utc};
+use chrono::SecondsFormat;
 use serde::Serialize;
 
 use self::body::AdminBody;
 pub use self::error::AdminError;
+use crate::domain::clock;
 use crate::{AppState, request_body};
 
 pub fn router(state: AppState) -> Router<AppState> {
@@ -42,7 +43,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/hostway/users", post(seed::hostway_user))
         .route_layer(middleware::from_fn(require_whole_body))
         .route_layer(middleware::from_fn_with_state(state, require_token));
-    Router::new().route("/health", get(health)).merge(guarded).method_not_allowed_fallback(method_not_allowed)
+    let open = Router::new().route("/health", get(health)).route_layer(middleware::from_fn(require_whole_body));
+    open.merge(guarded).method_not_allowed_fallback(method_not_allowed)
 }
 
 async fn method_not_allowed(method: axum::http::Method) -> AdminError {
@@ -66,16 +68,17 @@ async fn openapi() -> impl IntoResponse {
     ([(axum::http::header::CONTENT_TYPE, "application/json")], include_str!("../../../openapi/openapi.json"))
 }
 
-/// With `--admin-token`, lets through only requests that carry it as a bearer token.
-/// Refuses a request whose body did not arrive whole (too large, broken off or late), once
-/// the token has been checked, whether or not its route reads a body.
-async fn require_whole_body(request: Request, next: Next) -> Response {
+/// Refuses a request whose body did not arrive whole (too large, broken off or late) or is
+/// encoded, once the token has been checked, whether or not its route reads a body. Health
+/// and the front page (`GET /`), which need no token, refuse it too.
+pub(crate) async fn require_whole_body(request: Request, next: Next) -> Response {
     match request_body::failure(request.extensions()) {
         Ok(()) => next.run(request).await,
         Err(failure) => AdminError::from(failure).into_response(),
     }
 }
 
+/// With `--admin-token`, lets through only requests that carry it as a bearer token.
 async fn require_token(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let Some(token) = &state.admin_token else {
         return next.run(request).await;
@@ -119,13 +122,12 @@ async fn clock(State(state): State<AppState>) -> Json<ClockState> {
 /// `{"now": "<RFC 3339>"}` stops the clock there.
 async fn freeze_clock(State(state): State<AppState>, mut body: AdminBody) -> Result<Json<ClockState>, AdminError> {
     let now = body.string("now");
-    // Years outside 1–9999 could not be written back as RFC 3339.
-    let now = now.and_then(|text| match DateTime::parse_from_rfc3339(&text).map(|now| now.with_timezone(&Utc)) {
-        Ok(now) if (1..=9999).contains(&now.year()) => Some(now),
-        _ => {
-            body.add_problem("now", "must be an RFC 3339 time such as 2030-12-31T23:59:59Z");
-            None
+    let now = now.and_then(|text| {
+        let now = clock::parse_instant(&text);
+        if now.is_none() {
+            body.add_problem("now", clock::INSTANT_HINT);
         }
+        now
     });
     body.finish()?;
     if let Some(now) = now {

@@ -9,6 +9,8 @@ use axum::extract::Query;
 use axum::http::Uri;
 use chrono::{DateTime, Utc};
 
+use crate::domain::clock;
+
 use super::error::AdminError;
 use crate::domain::mask::Masked;
 
@@ -52,17 +54,13 @@ impl QueryParams {
         self.given.get(name).cloned()
     }
 
-    /// An RFC 3339 instant.
+    /// An RFC 3339 instant that can happen (no second 60).
     pub fn instant(&mut self, name: &str) -> Option<DateTime<Utc>> {
-        let text = self.given.get(name)?;
-        match DateTime::parse_from_rfc3339(text) {
-            Ok(instant) => Some(instant.with_timezone(&Utc)),
-            Err(_) => {
-                self.problems
-                    .insert(name.to_owned(), "must be an RFC 3339 time such as 2030-12-31T23:59:59Z".to_owned());
-                None
-            }
+        let instant = clock::parse_instant(self.given.get(name)?);
+        if instant.is_none() {
+            self.problems.insert(name.to_owned(), clock::INSTANT_HINT.to_owned());
         }
+        instant
     }
 
     /// A whole number from `min` to `max`.

@@ -60,20 +60,20 @@ pub async fn hostway_account(
     Ok((StatusCode::CREATED, Json(json!({ "id": id, "allowOffline": allow_offline }))))
 }
 
-/// `POST /__admin/hostway/users` `{username, password, agent?, roles?: {accountId: [role…]}}`.
+/// `POST /__admin/hostway/users` `{username, password, salesAgent?, roles?: {accountId: [role…]}}`.
 pub async fn hostway_user(
     State(state): State<AppState>,
     mut body: AdminBody,
 ) -> Result<(StatusCode, Json<Value>), AdminError> {
     let username = body.name("username");
     let password = body.string("password");
-    let agent = body.optional_bool("agent");
+    let sales_agent = body.optional_bool("salesAgent");
     let roles = roles(&mut body);
     body.finish()?;
     let (Some(username), Some(password)) = (username, password) else {
         return Err(AdminError::bad_field("body", "is incomplete"));
     };
-    match state.store.create_hostway_user(&username, &password, agent, &roles, state.clock.now()).await? {
+    match state.store.create_hostway_user(&username, &password, sales_agent, &roles, state.clock.now()).await? {
         CreateUserResult::Created => {}
         CreateUserResult::UsernameTaken => {
             return Err(AdminError::Conflict(format!("Hostway user {username} already exists.").into()));
@@ -89,13 +89,13 @@ pub async fn hostway_user(
             list.push(json!(role));
         }
     }
-    Ok((StatusCode::CREATED, Json(json!({ "username": username, "agent": agent, "roles": by_account }))))
+    Ok((StatusCode::CREATED, Json(json!({ "username": username, "salesAgent": sales_agent, "roles": by_account }))))
 }
 
 /// `roles` as (account id, role) pairs: an object whose values are arrays of role names.
 fn roles(body: &mut AdminBody) -> Vec<(String, String)> {
     let hint = "must be an object of account ids to arrays of role names";
-    let Some(value) = body.value("roles").cloned() else { return Vec::new() };
+    let Some(value) = body.value("roles") else { return Vec::new() };
     let Some(object) = value.as_object() else {
         body.add_problem("roles", hint);
         return Vec::new();

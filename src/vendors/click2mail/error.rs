@@ -35,6 +35,9 @@ pub enum Click2MailError {
     MalformedMultipart(Masked),
     #[error("The request body is larger than {} KiB.", crate::BODY_LIMIT_BYTES / 1024)]
     PayloadTooLarge,
+    /// The body's `Content-Encoding`, which paymock does not decode.
+    #[error("{}", BodyError::encoded_message(.0))]
+    UnsupportedEncoding(String),
     #[error("There is no {0} endpoint.")]
     NotFound(Masked),
     #[error("Method {0} is not allowed on this endpoint.")]
@@ -60,6 +63,7 @@ impl From<BodyError> for Click2MailError {
             BodyError::TooLarge => Click2MailError::PayloadTooLarge,
             BodyError::Unreadable => Click2MailError::UnreadableBody,
             BodyError::TimedOut(limit) => Click2MailError::BodyTimedOut(request_body::seconds(limit)),
+            BodyError::Encoded(coding) => Click2MailError::UnsupportedEncoding(coding),
         }
     }
 }
@@ -79,6 +83,7 @@ impl Click2MailError {
             | Click2MailError::MalformedMultipart(_)
             | Click2MailError::UnreadableBody => StatusCode::BAD_REQUEST,
             Click2MailError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Click2MailError::UnsupportedEncoding(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Click2MailError::BodyTimedOut(_) => StatusCode::REQUEST_TIMEOUT,
             Click2MailError::NotFound(_) => StatusCode::NOT_FOUND,
             Click2MailError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,

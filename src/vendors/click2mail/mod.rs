@@ -106,7 +106,11 @@ async fn purchase(
 /// The answer to a fault that asks for `status`, as a `<credit>` document; `reason` is a
 /// sentence without its full stop.
 pub fn fault_reply(status: StatusCode, reason: &str) -> Response {
-    let code = if status.is_server_error() { reply::STATUS_INTERNAL_ERROR } else { reply::STATUS_BAD_REQUEST };
+    let code = match status {
+        StatusCode::UNAUTHORIZED => reply::STATUS_AUTHENTICATION_FAILED,
+        _ if status.is_server_error() => reply::STATUS_INTERNAL_ERROR,
+        _ => reply::STATUS_BAD_REQUEST,
+    };
     let credit = reply::Credit {
         allow_negative: None,
         balance: None,

@@ -27,6 +27,10 @@ pub enum HostwayError {
     Forbidden(&'static str),
     #[error("Content-Type {0} is not supported: send application/json.")]
     UnsupportedMediaType(Masked),
+
+    /// The body's `Content-Encoding`, which paymock does not decode.
+    #[error("{}", BodyError::encoded_message(.0))]
+    UnsupportedEncoding(String),
     #[error("The request body is larger than {} KiB.", crate::BODY_LIMIT_BYTES / 1024)]
     PayloadTooLarge,
     #[error("The request body did not arrive within {0}.")]
@@ -65,6 +69,7 @@ impl From<BodyError> for HostwayError {
             BodyError::TooLarge => HostwayError::PayloadTooLarge,
             BodyError::Unreadable => HostwayError::bad_field("body", "could not be read"),
             BodyError::TimedOut(limit) => HostwayError::BodyTimedOut(request_body::seconds(limit)),
+            BodyError::Encoded(coding) => HostwayError::UnsupportedEncoding(coding),
         }
     }
 }
@@ -84,7 +89,9 @@ impl HostwayError {
             | HostwayError::NoDefaultYet(_)
             | HostwayError::NotFound(_) => (StatusCode::NOT_FOUND, "itemNotFound"),
             HostwayError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
-            HostwayError::UnsupportedMediaType(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupportedMediaType"),
+            HostwayError::UnsupportedMediaType(_) | HostwayError::UnsupportedEncoding(_) => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupportedMediaType")
+            }
             HostwayError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "requestEntityTooLarge"),
             HostwayError::BodyTimedOut(_) => (StatusCode::REQUEST_TIMEOUT, "requestTimeout"),
             HostwayError::BadRequest(_) => (StatusCode::BAD_REQUEST, "badRequest"),

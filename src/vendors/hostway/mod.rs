@@ -25,7 +25,7 @@ use self::access::{AgentOnly, Authorized, Change, Read};
 use self::body::{JsonBody, NewCard, NewDirectDebit, NewMethod, default_link, payment_amount};
 pub use self::error::HostwayError;
 pub use self::model::method_id;
-use self::model::{Link, Links, PaymentInfo, PaymentInfoList, method_from_link, parse_method_id};
+use self::model::{Link, LinkError, Links, PaymentInfo, PaymentInfoList, method_from_link, parse_method_id};
 use crate::AppState;
 use crate::http::base_url::BaseUrl;
 use crate::http::options::allow;
@@ -265,7 +265,20 @@ async fn set_default(
     }
     let not_a_method =
         || HostwayError::bad_field("paymentInfo", format!("is not a payment method of account {}", access.account_id));
-    let (kind, id) = method_from_link(&link, &access.account_id).ok_or_else(not_a_method)?;
+    let (kind, id) = method_from_link(&link, &access.account_id).map_err(|err| match err {
+        LinkError::NotThisAccounts => not_a_method(),
+        LinkError::Malformed => {
+            let links = Links::new(&base_url, &access.account_id);
+            let (example, path) =
+                (links.method(MethodKind::CreditCard, 1), links.method_path(MethodKind::CreditCard, 1));
+            HostwayError::bad_field(
+                "paymentInfo",
+                format!(
+                    "must be the http:// or https:// link of a payment method, such as {example}, or its path, {path}"
+                ),
+            )
+        }
+    })?;
     match state.store.set_default_payment_method(&access.account_id, kind, id).await? {
         DefaultResult::Set => Ok(StatusCode::NO_CONTENT),
         DefaultResult::Refused => Err(not_a_method()),

@@ -52,6 +52,11 @@ impl<'a> Links<'a> {
         self.base_url.join(&format!("/accounts/{}/paymentInfo{rest}", path_segment(self.account_id)))
     }
 
+    /// The path of a method, which a client may send for its link.
+    pub fn method_path(&self, kind: MethodKind, id: i64) -> String {
+        format!("/accounts/{}/paymentInfo/{}", path_segment(self.account_id), method_id(kind, id))
+    }
+
     pub fn list(&self) -> String {
         self.payment_info("/")
     }
@@ -100,7 +105,8 @@ pub fn method_id(kind: MethodKind, id: i64) -> String {
     format!("{prefix}-{id}")
 }
 
-/// Reads `cc-<n>` or `dd-<n>`.
+/// Reads `cc-<n>` or `dd-<n>`, spelled as [`method_id`] writes it: `cc-01` is no other name
+/// for `cc-1`, and names nothing.
 pub fn parse_method_id(text: &str) -> Option<(MethodKind, i64)> {
     let (prefix, number) = text.split_once('-')?;
     let kind = match prefix {
@@ -108,23 +114,69 @@ pub fn parse_method_id(text: &str) -> Option<(MethodKind, i64)> {
         "dd" => MethodKind::DirectDebit,
         _ => return None,
     };
-    if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
+    let canonical = number.starts_with(|c: char| matches!(c, '1'..='9')) && number.bytes().all(|b| b.is_ascii_digit());
+    if !canonical {
         return None;
     }
     Some((kind, number.parse().ok()?))
 }
 
-/// The method a link names, when it is one of this account's: an absolute or relative URL
-/// whose path ends `/accounts/{id}/paymentInfo/{cc-n|dd-n}`.
-pub fn method_from_link(link: &str, account_id: &str) -> Option<(MethodKind, i64)> {
-    let path = link.split(['?', '#']).next().unwrap_or("");
-    let mut segments = path.trim_end_matches('/').rsplit('/');
-    let method = parse_method_id(segments.next()?)?;
-    let collection = segments.next()?;
-    let account = segments.next()?;
-    let accounts = segments.next()?;
+/// Why a link does not name a payment method of the account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkError {
+    /// Not spelled as a link to a payment method: another scheme (`javascript:`, `ftp:`), no
+    /// host (`//host/…` or `http:///…`), a relative path, a query or fragment, an empty or
+    /// dot segment, a character a path does not hold.
+    Malformed,
+    /// A link, but not to an active method of this account.
+    NotThisAccounts,
+}
+
+/// The method a link names, when it is one of this account's. A link has one spelling:
+/// `http://` or `https://`, a host, and the path; or the path alone. The path is
+/// `/accounts/{id}/paymentInfo/{cc-n|dd-n}`, perhaps ending in `/`, perhaps after the path
+/// of a `--public-url` (plain segments).
+pub fn method_from_link(link: &str, account_id: &str) -> Result<(MethodKind, i64), LinkError> {
+    let path = match link.split_once("://") {
+        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https") => {
+            let (host, path) = rest.split_at(rest.find('/').ok_or(LinkError::Malformed)?);
+            let host_ok = !host.is_empty()
+                && host
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']' | b'_'));
+            if !host_ok {
+                return Err(LinkError::Malformed);
+            }
+            path
+        }
+        Some(_) => return Err(LinkError::Malformed),
+        None if link.starts_with('/') => link,
+        None => return Err(LinkError::Malformed),
+    };
+    let path = path.strip_suffix('/').unwrap_or(path);
+    let segments: Vec<&str> = path.split('/').skip(1).collect();
+    if !segments.iter().all(|segment| is_plain_segment(segment)) {
+        return Err(LinkError::Malformed);
+    }
+    let [.., accounts, account, collection, method] = segments[..] else { return Err(LinkError::NotThisAccounts) };
     let account_matches = account == account_id || account == path_segment(account_id);
-    (collection == "paymentInfo" && accounts == "accounts" && account_matches).then_some(method)
+    let method = parse_method_id(method).filter(|_| accounts == "accounts" && collection == "paymentInfo");
+    method.filter(|_| account_matches).ok_or(LinkError::NotThisAccounts)
+}
+
+/// A path segment that is neither empty nor `.` or `..`, of the characters RFC 3986 lets a
+/// segment hold unescaped, or percent-escapes.
+fn is_plain_segment(segment: &str) -> bool {
+    let bytes = segment.as_bytes();
+    let mut at = 0;
+    while at < bytes.len() {
+        match bytes[at] {
+            b'%' if bytes.get(at + 1..at + 3).is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit)) => at += 3,
+            b if b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@".contains(&b) => at += 1,
+            _ => return false,
+        }
+    }
+    !matches!(segment, "" | "." | "..")
 }
 
 /// Percent-encodes everything in an account id but unreserved characters, so any id makes a
@@ -147,7 +199,21 @@ mod tests {
         assert_eq!(method_id(MethodKind::CreditCard, 7), "cc-7");
         assert_eq!(parse_method_id("cc-7"), Some((MethodKind::CreditCard, 7)));
         assert_eq!(parse_method_id("dd-12"), Some((MethodKind::DirectDebit, 12)));
-        for bad in ["cc-", "cc-x", "xx-1", "cc1", "cc--1", "cc-+1", "cc-99999999999999999999", "default"] {
+        for bad in [
+            "cc-",
+            "cc-x",
+            "xx-1",
+            "cc1",
+            "cc--1",
+            "cc-+1",
+            "cc-99999999999999999999",
+            "default",
+            "cc-01",
+            "dd-0001",
+            "cc-0",
+            "cc-1 ",
+            "CC-1",
+        ] {
             assert_eq!(parse_method_id(bad), None, "{bad}");
         }
         assert_eq!(path_segment("1001"), "1001");
@@ -156,23 +222,52 @@ mod tests {
 
     #[test]
     fn links_name_methods_of_one_account() {
-        let card = Some((MethodKind::CreditCard, 3));
+        let card = Ok((MethodKind::CreditCard, 3));
         assert_eq!(method_from_link("http://h:1/accounts/1001/paymentInfo/cc-3", "1001"), card);
+        assert_eq!(method_from_link("HTTPS://h/accounts/1001/paymentInfo/cc-3/", "1001"), card);
         assert_eq!(method_from_link("/accounts/1001/paymentInfo/cc-3/", "1001"), card);
-        assert_eq!(method_from_link("https://x/base/accounts/1001/paymentInfo/cc-3?x=1", "1001"), card);
+        assert_eq!(method_from_link("https://x/base/accounts/1001/paymentInfo/cc-3", "1001"), card);
+        assert_eq!(method_from_link("/base/accounts/1001/paymentInfo/cc-3", "1001"), card);
         assert_eq!(
-            method_from_link("http://h/accounts/a%20b/paymentInfo/dd-1", "a b"),
-            Some((MethodKind::DirectDebit, 1))
+            method_from_link("http://h/accounts/a%40b/paymentInfo/dd-1", "a@b"),
+            Ok((MethodKind::DirectDebit, 1))
         );
-        for bad in [
+        for other in [
             "http://h/accounts/1002/paymentInfo/cc-3",
             "http://h/accounts/1001/payment/cc-3",
             "http://h/users/1001/paymentInfo/cc-3",
             "http://h/accounts/1001/paymentInfo/default",
+            "http://h/accounts/1001/paymentInfo/cc-03",
+            "/paymentInfo/cc-3",
+            "/",
+        ] {
+            assert_eq!(method_from_link(other, "1001"), Err(LinkError::NotThisAccounts), "{other}");
+        }
+        for malformed in [
             "cc-3",
             "",
+            "not a link",
+            "accounts/1001/paymentInfo/cc-3",
+            "./accounts/1001/paymentInfo/cc-3",
+            "//evil.example/accounts/1001/paymentInfo/cc-3",
+            "javascript:alert(1)//accounts/1001/paymentInfo/cc-3",
+            "mailto:a@b/accounts/1001/paymentInfo/cc-3",
+            "ftp://h/accounts/1001/paymentInfo/cc-3",
+            "http:/accounts/1001/paymentInfo/cc-3",
+            "http:///accounts/1001/paymentInfo/cc-3",
+            "http://user@h/accounts/1001/paymentInfo/cc-3",
+            "http://h",
+            "http://h/x/../accounts/1001/paymentInfo/cc-3",
+            "http://h/./accounts/1001/paymentInfo/cc-3",
+            "http://h/accounts//1001/paymentInfo/cc-3",
+            "http://h/accounts/1001/paymentInfo/cc-3//",
+            "http://h/accounts/1001/paymentInfo/cc-3?x=1",
+            "http://h/accounts/1001/paymentInfo/cc-3#top",
+            " /accounts/1001/paymentInfo/cc-3",
+            "/accounts/1001/paymentInfo/cc-3 ",
+            "/accounts/10%1/paymentInfo/cc-3",
         ] {
-            assert_eq!(method_from_link(bad, "1001"), None, "{bad}");
+            assert_eq!(method_from_link(malformed, "1001"), Err(LinkError::Malformed), "{malformed}");
         }
     }
 }
