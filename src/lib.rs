@@ -79,6 +79,8 @@ fn routes(state: &AppState) -> Router<AppState> {
         .nest("/molpro", click2mail::router())
         .nest("/accounts", hostway::router())
         .nest("/__admin", admin::router(state.clone()))
+        // `/` is the sandbox's own, so a wrong method there answers as the control plane does.
+        .method_not_allowed_fallback(admin::method_not_allowed)
         .fallback(no_such_route)
 }
 

@@ -207,3 +207,11 @@ async fn the_root_says_what_this_is_as_json_or_to_a_browser() {
     );
     assert!(!reply.body.contains("PaSsWoRd") && !reply.body.contains("-Pass-1"), "{}", reply.body);
 }
+
+#[tokio::test]
+async fn a_wrong_method_on_the_root_answers_as_the_control_plane_does() {
+    let app = TestApp::new().await;
+    let reply = app.send(Request::post("/").body(Body::empty()).unwrap()).await;
+    assert_eq!((reply.status, reply.header("allow")), (StatusCode::METHOD_NOT_ALLOWED, "GET,HEAD"));
+    assert_eq!(reply.body, r#"{"error":"Method POST is not allowed on this route.","details":{}}"#);
+}

@@ -47,7 +47,7 @@ pub fn router(state: AppState) -> Router<AppState> {
     open.merge(guarded).method_not_allowed_fallback(method_not_allowed)
 }
 
-async fn method_not_allowed(method: axum::http::Method) -> AdminError {
+pub async fn method_not_allowed(method: axum::http::Method) -> AdminError {
     AdminError::MethodNotAllowed(method.as_str().into())
 }
 
