@@ -4,7 +4,7 @@
 //! the database. `paymock healthcheck` asks a running server for its health instead.
 
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -66,6 +66,12 @@ async fn run(config: Config) -> Result<(), Failure> {
         .await
         .map_err(|err| unusable("--listen")(&cannot_listen(config.listen, &err)))?;
     let address = listener.local_addr().map_err(|err| unusable("--listen")(&err))?;
+    // Before the database: a file that cannot be written leaves nothing behind. The guard
+    // removes it again however `run` ends.
+    let _address_file = match &config.address_file {
+        Some(file) => Some(AddressFile::write(file, address).map_err(|err| unusable("--address-file")(&err))?),
+        None => None,
+    };
     let store = Store::open(&config.database).await.map_err(|err| unusable("--database")(&err))?;
     let clock = Clock::system();
     let when = match config.load_fixtures {
@@ -82,9 +88,6 @@ async fn run(config: Config) -> Result<(), Failure> {
             dir = dir.display()
         );
     }
-    if let Some(file) = &config.address_file {
-        write_address_file(file, address).map_err(|err| unusable("--address-file")(&err))?;
-    }
 
     let state = AppState {
         store: store.clone(),
@@ -98,7 +101,12 @@ async fn run(config: Config) -> Result<(), Failure> {
         access_log: config.access_log == Switch::On,
         fault_headers: config.fault_headers == Switch::On,
     };
-    tracing::info!("{}", start_up_summary(&state, address, database, loaded));
+    let users: Vec<String> = paymock::sandbox::home::fixture_click2mail_users(&state)
+        .await
+        .into_iter()
+        .map(|(user, _)| user.username.clone())
+        .collect();
+    tracing::info!("{}", start_up_summary(&state, address, database, loaded, &users));
     let (stopping, stop_asked) = tokio::sync::oneshot::channel();
     let shutdown = async {
         stop_signal.await;
@@ -120,9 +128,6 @@ async fn run(config: Config) -> Result<(), Failure> {
         }
     };
     store.close().await;
-    if let Some(file) = &config.address_file {
-        let _ = std::fs::remove_file(file);
-    }
     served?;
     tracing::info!("stopped");
     Ok(())
@@ -144,17 +149,35 @@ fn cannot_listen(address: SocketAddr, err: &std::io::Error) -> String {
     }
 }
 
-/// Writes the bound address where `paymock healthcheck` and harnesses look for it, whole or
-/// not at all.
-fn write_address_file(file: &Path, address: SocketAddr) -> Result<(), String> {
-    let partial = file.with_extension("partial");
-    std::fs::write(&partial, format!("{address}\n"))
-        .and_then(|()| std::fs::rename(&partial, file))
-        .map_err(|err| format!("cannot write {}: {err}", file.display()))
+/// The file holding the bound address, where `paymock healthcheck` and harnesses look for it;
+/// removed when dropped.
+struct AddressFile(PathBuf);
+
+impl AddressFile {
+    /// Writes the address whole or not at all.
+    fn write(file: &Path, address: SocketAddr) -> Result<AddressFile, String> {
+        let partial = file.with_extension("partial");
+        std::fs::write(&partial, format!("{address}\n"))
+            .and_then(|()| std::fs::rename(&partial, file))
+            .map_err(|err| format!("cannot write {}: {err}", file.display()))?;
+        Ok(AddressFile(file.to_owned()))
+    }
+}
+
+impl Drop for AddressFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
 }
 
 /// The start-up block: where the server listens, what it started from, and where to look.
-fn start_up_summary(state: &AppState, address: SocketAddr, database: &Database, loaded: FixturesLoaded) -> String {
+fn start_up_summary(
+    state: &AppState,
+    address: SocketAddr,
+    database: &Database,
+    loaded: FixturesLoaded,
+    users: &[String],
+) -> String {
     let base = match &state.public_url {
         Some(url) => url.to_string(),
         None => format!("http://{}", paymock::healthcheck::reachable(address)),
@@ -164,7 +187,7 @@ fn start_up_summary(state: &AppState, address: SocketAddr, database: &Database, 
         FixturesLoaded::OverExistingState => "existing database: state kept, fixtures applied over it",
         FixturesLoaded::NotLoaded => "existing database: state kept, fixtures not reloaded",
     };
-    let users: Vec<&str> = state.fixtures.click2mail.users.iter().map(|user| user.username.as_str()).collect();
+    let users: Vec<&str> = users.iter().map(String::as_str).collect();
     [
         format!("paymock {} listening on http://{address}", env!("CARGO_PKG_VERSION")),
         format!("  database    {database} ({database_state})"),

@@ -6,7 +6,8 @@ use std::sync::RwLock;
 use chrono::{DateTime, Datelike, Timelike, Utc};
 
 /// How a time is written to paymock, as a hint after the field's name.
-pub const INSTANT_HINT: &str = "must be an RFC 3339 time such as 2030-12-31T23:59:59Z";
+pub const INSTANT_HINT: &str =
+    "must be an RFC 3339 time that can happen, with seconds 00 to 59, such as 2030-12-31T23:59:59Z";
 
 /// An RFC 3339 time that names a real instant, in UTC. chrono also reads a second of 60 (a
 /// leap second, at any minute of any day) and keeps it as a 61st second that no clock shows;

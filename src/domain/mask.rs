@@ -117,18 +117,29 @@ pub fn mask_digit_runs(text: &str, min: usize) -> String {
 }
 
 /// Whether a field of this name holds a CVV, which is then shown as `***`: the vendors' own
-/// names (`billingCvv`, `verificationNumber`) and those clients commonly use besides (`cvv`,
-/// `cvc`, `cvv2`, `cvc2`, `cvn`, `csc`, `securityCode`, and any name ending in one of `cvv`,
-/// `cvc`, `cvv2`, `cvc2`, `securityCode` or `verificationNumber`, such as `cardCvv`). Case,
-/// `_` and `-` do not count, and of a nested name only the innermost part does: `card[cvc]`,
-/// `card.CVC` and `card_cvc` are all CVV fields.
+/// names (`billingCvv`, `verificationNumber`) and those clients and processors commonly use
+/// besides: any name with `cvv`, `cvc`, `ccv`, `cvd`, `cvn`, `csc` or `cv2` in it (`cardCvv`,
+/// `cvv_number`, `CV2`), `cid`, and any ending in `securityCode`, `securityNumber`,
+/// `cardCode`, `verificationCode`, `verificationValue`, `verificationNumber` or
+/// `cardVerification`. Case, `_` and `-` do not count, and of a nested name only the
+/// innermost part does: `card[cvc]`, `card.CVC` and `card_cvc` are all CVV fields.
 pub fn is_cvv_field(name: &str) -> bool {
-    const NAMES: [&str; 2] = ["cvn", "csc"];
-    const ENDINGS: [&str; 6] = ["cvv", "cvc", "cvv2", "cvc2", "securitycode", "verificationnumber"];
+    // Any name with one of these in it: cardCvv, cvv_number, cvvCode, ccv, cvd, CV2, csc.
+    const PARTS: [&str; 7] = ["cvv", "cvc", "ccv", "cvd", "cvn", "csc", "cv2"];
+    // The spelled-out names processors use: securityCode, cardCode, verificationValue.
+    const ENDINGS: [&str; 7] = [
+        "securitycode",
+        "securitynumber",
+        "cardcode",
+        "verificationcode",
+        "verificationvalue",
+        "verificationnumber",
+        "cardverification",
+    ];
     let innermost = name.trim_end_matches(']').rsplit(['[', '.']).next().unwrap_or(name);
     let normal: String =
         innermost.chars().filter(|c| !matches!(c, '_' | '-' | ' ')).map(|c| c.to_ascii_lowercase()).collect();
-    NAMES.contains(&normal.as_str()) || ENDINGS.iter().any(|ending| normal.ends_with(ending))
+    normal == "cid" || PARTS.iter().any(|part| normal.contains(part)) || ENDINGS.iter().any(|end| normal.ends_with(end))
 }
 
 /// Names whose values are card or bank account numbers, however a client writes them.
@@ -185,7 +196,28 @@ mod tests {
         ] {
             assert!(is_cvv_field(name), "{name}");
         }
-        for name in ["", "billingNumber", "accountNumber", "card[number]", "cvvs", "cvcode", "description", "csc[x]"] {
+        // Names processors and hand-written clients use.
+        for name in [
+            "cardCode",
+            "card_code",
+            "cvd",
+            "cv2",
+            "CV2",
+            "verificationCode",
+            "cvvCode",
+            "card_verification",
+            "securityNumber",
+            "cvv_number",
+            "ccv",
+            "cvvNumber",
+            "cvcNumber",
+            "cid",
+            "cvv_code",
+            "verification_value",
+        ] {
+            assert!(is_cvv_field(name), "{name}");
+        }
+        for name in ["", "billingNumber", "accountNumber", "card[number]", "description", "csc[x]", "cardholder"] {
             assert!(!is_cvv_field(name), "{name}");
         }
     }

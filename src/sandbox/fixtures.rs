@@ -150,7 +150,8 @@ fn parse<T: for<'de> Deserialize<'de>>(
         }
         None => (format!("built-in {name}"), builtin.to_owned()),
     };
-    match serde_json::from_str(&text) {
+    // Editors on Windows start UTF-8 files with a byte-order mark; it is no part of the JSON.
+    match serde_json::from_str(text.strip_prefix('\u{feff}').unwrap_or(&text)) {
         Ok(value) => Ok((value, file)),
         Err(err) => Err(FixtureError { file, reason: err.to_string() }),
     }
@@ -228,6 +229,18 @@ mod tests {
         assert_eq!(fixtures.test_cards.len(), 10);
         let own = dir.path().join(CLICK2MAIL_FILE).display().to_string();
         assert_eq!(fixtures.sources, [own.as_str(), "built-in hostway.json", "built-in test-cards.json"]);
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_no_part_of_the_json() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(CLICK2MAIL_FILE),
+            "\u{feff}{\"users\": [{\"username\": \"u\", \"password\": \"p\"}]}",
+        )
+        .unwrap();
+        let fixtures = Fixtures::load(Some(dir.path())).unwrap();
+        assert_eq!(fixtures.click2mail.users[0].username, "u");
     }
 
     #[test]

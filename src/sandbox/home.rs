@@ -1,8 +1,9 @@
 //! `GET /`: what this server is and where to start, for a person who opens it in a browser
 //! (HTML) or a script that asks for anything else (JSON). It names the two APIs with their
-//! fixture users, the control plane and the OpenAPI document. Passwords are shown only while
-//! the control plane is open (no `--admin-token`): they are test credentials, but a server
-//! that guards its control plane should not hand them out on its front page.
+//! fixture users, the control plane and the OpenAPI document. Only the fixture users the
+//! database holds are named, and a password only while it is still theirs and the control
+//! plane is open (no `--admin-token`): they are test credentials, but a server that guards its
+//! control plane should not hand them out on its front page.
 
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -12,6 +13,7 @@ use serde::Serialize;
 
 use crate::AppState;
 use crate::http::base_url::BaseUrl;
+use crate::sandbox::fixtures::{Click2MailUser, HostwayUser};
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -42,7 +44,7 @@ struct User {
 }
 
 pub async fn page(State(state): State<AppState>, base_url: BaseUrl, headers: HeaderMap) -> Response {
-    let home = describe(&state, &base_url);
+    let home = describe(&state, &base_url).await;
     let wants_html = headers
         .get_all(ACCEPT)
         .iter()
@@ -51,24 +53,45 @@ pub async fn page(State(state): State<AppState>, base_url: BaseUrl, headers: Hea
     if wants_html { Html(render(&home)).into_response() } else { Json(home).into_response() }
 }
 
-fn describe(state: &AppState, base_url: &BaseUrl) -> Home {
-    let show_password = |password: &str| state.admin_token.is_none().then(|| password.to_owned());
+/// The users the fixtures name that the database holds: a database started from other
+/// fixtures may lack some, or hold them with other passwords, which are then not shown.
+pub async fn fixture_click2mail_users(state: &AppState) -> Vec<(&Click2MailUser, bool)> {
+    let mut present = Vec::new();
+    for user in &state.fixtures.click2mail.users {
+        if let Ok(Some(stored)) = state.store.click2mail_user(&user.username).await {
+            present.push((user, stored.password_hash.matches(&user.password)));
+        }
+    }
+    present
+}
+
+async fn fixture_hostway_users(state: &AppState) -> Vec<(&HostwayUser, bool)> {
+    let mut present = Vec::new();
+    for user in &state.fixtures.hostway.users {
+        if let Ok(Some(stored)) = state.store.hostway_user(&user.username).await {
+            present.push((user, stored.password_hash.matches(&user.password)));
+        }
+    }
+    present
+}
+
+async fn describe(state: &AppState, base_url: &BaseUrl) -> Home {
+    let show_password =
+        |password: &str, unchanged: bool| (state.admin_token.is_none() && unchanged).then(|| password.to_owned());
     let fixtures = &state.fixtures;
-    let click2mail_users = fixtures
-        .click2mail
-        .users
-        .iter()
-        .map(|user| User {
+    let click2mail_users = fixture_click2mail_users(state)
+        .await
+        .into_iter()
+        .map(|(user, unchanged)| User {
             username: user.username.clone(),
-            password: show_password(&user.password),
+            password: show_password(&user.password, unchanged),
             access: format!("starting balance {}", user.balance),
         })
         .collect();
-    let hostway_users = fixtures
-        .hostway
-        .users
-        .iter()
-        .map(|user| {
+    let hostway_users = fixture_hostway_users(state)
+        .await
+        .into_iter()
+        .map(|(user, unchanged)| {
             let access = if user.sales_agent {
                 "sales agent: every account".to_owned()
             } else {
@@ -76,7 +99,7 @@ fn describe(state: &AppState, base_url: &BaseUrl) -> Home {
                     user.roles.iter().map(|(account, roles)| format!("{} on {account}", roles.join(", "))).collect();
                 if roles.is_empty() { "no role".to_owned() } else { roles.join("; ") }
             };
-            User { username: user.username.clone(), password: show_password(&user.password), access }
+            User { username: user.username.clone(), password: show_password(&user.password, unchanged), access }
         })
         .collect();
     let accounts: Vec<&str> = fixtures.hostway.accounts.iter().map(|account| account.id.as_str()).collect();
@@ -122,7 +145,7 @@ fn render(home: &Home) -> String {
                 format!(
                     "<tr><td><code>{}</code></td><td><code>{}</code></td><td>{}</td></tr>",
                     escape(&user.username),
-                    escape(user.password.as_deref().unwrap_or("(hidden: --admin-token is set)")),
+                    escape(user.password.as_deref().unwrap_or("(not shown)")),
                     escape(&user.access)
                 )
             })

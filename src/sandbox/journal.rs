@@ -216,7 +216,7 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
     let started = Instant::now();
     let at = state.clock.now();
     let method = Masked::new(request.method().as_str()).to_string();
-    let query = request.uri().query().map(|query| cut(mask_form(query, UTF_8)));
+    let query = request.uri().query().map(|query| cut(mask_form(query.as_bytes(), UTF_8)));
     let user = BasicCredentials::from_headers(request.headers())
         .ok()
         .map(|credentials| cut(Masked::new(&credentials.username).to_string()));
@@ -315,7 +315,7 @@ fn mask_body(sender: Sender, content_type: Option<&str>, bytes: &[u8]) -> String
         (Sender::Sandbox, _) => mask_card_numbers(&text),
         (Sender::Client, Some("application/x-www-form-urlencoded")) => {
             // A charset paymock cannot read was refused; shown as UTF-8 here.
-            mask_form(&text, content_type.and_then(|content_type| form::charset(content_type).ok()).unwrap_or(UTF_8))
+            mask_form(bytes, content_type.and_then(|content_type| form::charset(content_type).ok()).unwrap_or(UTF_8))
         }
         (Sender::Client, Some(json)) if json.ends_with("json") => {
             match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
@@ -344,11 +344,11 @@ fn cut(mut text: String) -> String {
 
 /// A form or query string in `encoding`, decoded pair by pair so that no escape hides a
 /// number, with CVVs replaced and card numbers masked.
-fn mask_form(form: &str, encoding: &'static Encoding) -> String {
-    let decode = |text: &str| encoding.decode_without_bom_handling(&percent_decode(text.as_bytes())).0.into_owned();
-    mask_pairs(form.split('&').map(|pair| {
-        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-        (decode(name), decode(value))
+fn mask_form(form: &[u8], encoding: &'static Encoding) -> String {
+    let decode = |text: &[u8]| encoding.decode_without_bom_handling(&percent_decode(text)).0.into_owned();
+    mask_pairs(form.split(|&byte| byte == b'&').map(|pair| match pair.iter().position(|&byte| byte == b'=') {
+        Some(at) => (decode(&pair[..at]), decode(&pair[at + 1..])),
+        None => (decode(pair), String::new()),
     }))
 }
 
@@ -488,13 +488,22 @@ mod tests {
     #[test]
     fn card_numbers_and_cvvs_are_masked() {
         assert_eq!(
-            mask_form("billingNumber=4111111111111111&billingCvv=123&billingZip=34567&billingName=A+B", UTF_8),
+            mask_form(b"billingNumber=4111111111111111&billingCvv=123&billingZip=34567&billingName=A+B", UTF_8),
             "billingNumber=411111******1111&billingCvv=***&billingZip=34567&billingName=A B"
         );
         // Escapes hide nothing.
         assert_eq!(
-            mask_form("billingNumber=%34%31%31%31111111111111&billing%43vv=123", UTF_8),
+            mask_form(b"billingNumber=%34%31%31%31111111111111&billing%43vv=123", UTF_8),
             "billingNumber=411111******1111&billingCvv=***"
+        );
+        // Raw Latin-1 bytes are read as Latin-1, not first as UTF-8.
+        assert_eq!(
+            mask_body(
+                Sender::Client,
+                Some("application/x-www-form-urlencoded; charset=ISO-8859-1"),
+                b"billingName=Jos\xe9+\x80"
+            ),
+            "billingName=José €"
         );
         let json = br#"{"accountNumber":"378282246310005","verificationNumber":"1234","routingNumber":"011000015"}"#;
         assert_eq!(
@@ -535,7 +544,7 @@ mod tests {
     #[test]
     fn number_fields_are_masked_however_they_are_written() {
         assert_eq!(
-            mask_form("billingNumber=4111.1111.1111.1111&billingZip=34567", UTF_8),
+            mask_form(b"billingNumber=4111.1111.1111.1111&billingZip=34567", UTF_8),
             "billingNumber=****.****.****.1111&billingZip=34567"
         );
         let json = br#"{"accountNumber":"4111/1111/1111/1111","bank":{"accountNumber":12345678}}"#;

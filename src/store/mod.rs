@@ -405,11 +405,31 @@ fn explain_open_failure(path: &Path) -> Option<String> {
     };
     if path.exists() {
         let read_only = std::fs::metadata(path).is_ok_and(|meta| meta.permissions().readonly());
-        return match std::fs::OpenOptions::new().read(true).write(true).open(path) {
-            Ok(_) if read_only => Some("the file is read-only; paymock needs to write to it".into()),
-            Ok(_) => None,
+        let opened = std::fs::OpenOptions::new().read(true).write(true).open(path);
+        return match opened {
             Err(_) if read_only => Some("the file is read-only; paymock needs to write to it".into()),
             Err(err) => denied("read and write the file", err),
+            Ok(_) if read_only => Some("the file is read-only; paymock needs to write to it".into()),
+            Ok(mut file) => {
+                let mut header = [0u8; 16];
+                let is_sqlite =
+                    std::io::Read::read_exact(&mut file, &mut header).is_err() || &header == b"SQLite format 3\0";
+                if !is_sqlite {
+                    return Some("it is not a SQLite database".into());
+                }
+                // WAL mode keeps two files beside the database, so the folder must take new files.
+                let probe = folder.join(format!(".paymock-probe-{}", std::process::id()));
+                match std::fs::OpenOptions::new().write(true).create_new(true).open(&probe) {
+                    Ok(_) => {
+                        let _ = std::fs::remove_file(&probe);
+                        None
+                    }
+                    Err(err) => denied(
+                        &format!("create the database's -wal and -shm files beside it in {}", folder.display()),
+                        err,
+                    ),
+                }
+            }
         };
     }
     match std::fs::OpenOptions::new().write(true).create_new(true).open(path) {

@@ -25,7 +25,8 @@ pub struct SnapshotFilter {
     pub account: Option<String>,
     /// Only purchases and payments made at or after this instant.
     pub since: Option<DateTime<Utc>>,
-    /// At most this many purchases per user and payments per account, the oldest first.
+    /// At most this many purchases per user and payments per account, the oldest first, but
+    /// never part of one millisecond's.
     pub limit: Option<usize>,
 }
 
@@ -46,8 +47,7 @@ pub struct Click2MailUserState {
     pub username: String,
     pub balance: Cents,
     pub purchases: Vec<PurchaseState>,
-    /// With a limit, where the next page of purchases starts (pass it as `since`); entries of
-    /// that same millisecond already shown come again.
+    /// With a limit, where the next page of purchases starts: pass it as `since`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_since: Option<String>,
 }
@@ -123,15 +123,20 @@ impl Store {
     }
 }
 
-/// `rows` cut to the filter's limit, with where the next page starts when it was cut.
+/// `rows` cut to the filter's limit, with where the next page starts when it was cut. Rows of
+/// one millisecond are never split between pages, so that `since` can start the next page
+/// exactly where this one ended: a page holds more than the limit when they would be.
 fn page<T>(mut rows: Vec<T>, limit: Option<usize>, time: impl Fn(&T) -> &str) -> (Vec<T>, Option<String>) {
-    match limit {
-        Some(limit) if rows.len() > limit => {
-            let next = time(&rows[limit]).to_owned();
-            rows.truncate(limit);
+    let Some(limit) = limit.filter(|limit| rows.len() > *limit) else { return (rows, None) };
+    let last_shown = time(&rows[limit - 1]).to_owned();
+    let end = rows.iter().skip(limit).position(|row| time(row) != last_shown).map(|more| limit + more);
+    match end {
+        Some(end) => {
+            let next = time(&rows[end]).to_owned();
+            rows.truncate(end);
             (rows, Some(next))
         }
-        _ => (rows, None),
+        None => (rows, None),
     }
 }
 
@@ -279,4 +284,25 @@ async fn hostway_state(conn: &mut SqliteConnection, filter: &SnapshotFilter) -> 
         })
         .collect();
     Ok(HostwayState { accounts, users })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_never_splits_one_millisecond() {
+        fn times(rows: &[&'static str]) -> Vec<&'static str> {
+            rows.to_vec()
+        }
+        fn at<'a>(row: &'a &'static str) -> &'a str {
+            row
+        }
+        assert_eq!(page(times(&["a", "b", "c"]), Some(2), at), (vec!["a", "b"], Some("c".to_owned())));
+        assert_eq!(page(times(&["a", "b", "b", "c"]), Some(2), at), (vec!["a", "b", "b"], Some("c".to_owned())));
+        // A frozen clock: every row in one millisecond, all on one page.
+        assert_eq!(page(times(&["a", "a", "a"]), Some(2), at), (vec!["a", "a", "a"], None));
+        assert_eq!(page(times(&["a", "b"]), Some(2), at), (vec!["a", "b"], None));
+        assert_eq!(page(times(&["a", "b"]), None, at), (vec!["a", "b"], None));
+    }
 }

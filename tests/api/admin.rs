@@ -210,7 +210,9 @@ async fn the_clock_freezes_and_resumes() {
         let reply = app.send(admin(Method::PUT, "/clock", Some(json!({ "now": now })))).await;
         assert_eq!(
             json_of(&reply),
-            bad_request(json!({"now": "must be an RFC 3339 time such as 2030-12-31T23:59:59Z"}))
+            bad_request(
+                json!({"now": "must be an RFC 3339 time that can happen, with seconds 00 to 59, such as 2030-12-31T23:59:59Z"})
+            )
         );
     }
     let reply = app.send(admin(Method::GET, "/clock", None)).await;
@@ -332,8 +334,8 @@ async fn the_journal_shows_what_the_client_sent_masked() {
         json!({
             "error": "The query string has unknown, repeated or malformed parameters: since, status.",
             "details": {
-                "since": "must be an RFC 3339 time such as 2030-12-31T23:59:59Z",
-                "status": "must be an HTTP status such as 409"
+                "since": "must be an RFC 3339 time that can happen, with seconds 00 to 59, such as 2030-12-31T23:59:59Z",
+                "status": "must be an HTTP status such as 409, or 0 for requests no response was sent for"
             }
         })
     );
@@ -609,10 +611,36 @@ async fn state_can_be_narrowed_to_a_user_an_account_and_a_page_of_history() {
             "error": "The query string has unknown, repeated or malformed parameters: limit, since, user, usr.",
             "details": {
                 "limit": "must be a whole number from 1 to 10000",
-                "since": "must be an RFC 3339 time such as 2030-12-31T23:59:59Z",
+                "since": "must be an RFC 3339 time that can happen, with seconds 00 to 59, such as 2030-12-31T23:59:59Z",
                 "user": "is given more than once",
                 "usr": "is not a parameter of this route; use user, account, since or limit"
             }
         })
     );
+}
+
+#[tokio::test]
+async fn a_path_that_is_not_text_is_refused_in_the_control_planes_envelope() {
+    let app = TestApp::new().await;
+    for (method, path) in [(Method::PUT, "/click2mail/users/%FF/balance"), (Method::DELETE, "/faults/%FF")] {
+        let reply = app.send(admin(method, path, Some(json!({"balance": "1.00"})))).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{path}");
+        assert_eq!(
+            json_of(&reply),
+            json!({"error": "The path must be UTF-8 text once percent-decoded.", "details": {}}),
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn state_pages_never_split_a_millisecond_so_a_frozen_clock_cannot_trap_a_pager() {
+    let app = TestApp::new().await;
+    for amount in ["10.00", "11.00", "12.00"] {
+        assert_eq!(app.purchase(&example_with("billingAmount", amount)).await.status, StatusCode::OK);
+    }
+    let reply = json_of(&app.send(admin(Method::GET, "/state?user=awesomeuser&limit=2", None)).await);
+    let user = &reply["click2mail"]["users"][0];
+    assert_eq!(user["purchases"].as_array().unwrap().len(), 3, "{user}");
+    assert_eq!(user.get("nextSince"), None);
 }

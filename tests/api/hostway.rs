@@ -488,12 +488,17 @@ async fn the_default_link_must_name_a_method_of_this_account() {
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{link}");
         assert_eq!(envelope(&reply), not_a_method, "{link}");
     }
-    // A bare id is told the link it stands for, on this account and this host.
-    for (id, link) in [("cc-1", "cc-1"), (" dd-7 ", "dd-7"), ("cc-9", "cc-9")] {
+    // A bare id is told the link it stands for, on this account and this host, when the
+    // account has such a method; otherwise that it has none.
+    let reply = put(json!({"paymentInfo": " cc-1 "})).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    let hint = format!("must be the link of a payment method, not its id: send {BASE}/accounts/1001/paymentInfo/cc-1");
+    assert_eq!(envelope(&reply), bad_request(json!({"paymentInfo": hint})));
+    for id in ["dd-7", "cc-9"] {
         let reply = put(json!({"paymentInfo": id})).await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{id}");
         let hint =
-            format!("must be the link of a payment method, not its id: send {BASE}/accounts/1001/paymentInfo/{link}");
+            format!("must be the link of a payment method, not its id; and account 1001 has no payment info {id}");
         assert_eq!(envelope(&reply), bad_request(json!({"paymentInfo": hint})), "{id}");
     }
     assert_eq!(put(json!({"paymentInfo": "/accounts/1001/paymentInfo/cc-1"})).await.status, StatusCode::NO_CONTENT);

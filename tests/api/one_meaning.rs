@@ -327,7 +327,7 @@ async fn names_made_through_the_control_plane_follow_one_pattern() {
 #[tokio::test]
 async fn times_are_real_instants() {
     let app = TestApp::new().await;
-    let hint = "must be an RFC 3339 time such as 2030-12-31T23:59:59Z";
+    let hint = "must be an RFC 3339 time that can happen, with seconds 00 to 59, such as 2030-12-31T23:59:59Z";
     for now in [
         "2030-12-31T23:59:60Z",
         "2030-06-30T12:00:60.500Z",

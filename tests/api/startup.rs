@@ -111,6 +111,24 @@ fn a_database_that_cannot_be_opened_is_explained() {
     std::fs::write(&read_only, b"").unwrap();
     std::fs::set_permissions(&read_only, std::fs::Permissions::from_mode(0o444)).unwrap();
     run(paymock_unprivileged(), &read_only, "the file is read-only; paymock needs to write to it");
+    // A database it may write, in a folder where it may not make the files WAL mode keeps beside it.
+    let in_locked = locked.join("paymock.db");
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::write(&in_locked, b"").unwrap();
+    std::fs::set_permissions(&in_locked, std::fs::Permissions::from_mode(0o666)).unwrap();
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o555)).unwrap();
+    run(
+        paymock_unprivileged(),
+        &in_locked,
+        &format!(
+            "permission denied: cannot create the database's -wal and -shm files beside it in {}",
+            locked.display()
+        ),
+    );
+    // A file that is something else altogether.
+    let text = dir.path().join("notes.txt");
+    std::fs::write(&text, "these are my notes, not a database").unwrap();
+    run(paymock(), &text, "it is not a SQLite database");
 }
 
 /// The tables of the SQLite file at `path`, and its journal mode.
@@ -246,6 +264,12 @@ async fn fixtures_not_applied_to_an_existing_database_are_warned_about_and_can_b
         "{warning}"
     );
     assert_eq!(balance_reply(&server, "newcomer", "pw").await.0, 401);
+    // What the server names for a start are the users it holds, not those of the unused file.
+    let home: serde_json::Value = reqwest::get(format!("{}/", server.base_url)).await.unwrap().json().await.unwrap();
+    let named: Vec<&str> =
+        home["click2mail"]["users"].as_array().unwrap().iter().map(|user| user["username"].as_str().unwrap()).collect();
+    assert_eq!(named, ["awesomeuser"]);
+    assert!(server.log_seen.iter().any(|line| line.contains("(users: awesomeuser)")), "{:#?}", server.log_seen);
     assert!(server.stop().success());
 
     let mut server = Server::start_with(&database, "info", &["--fixtures", fixtures_arg, "--load-fixtures", "always"]);
@@ -386,4 +410,15 @@ async fn dropped_connections_and_stalled_clients_are_no_errors_in_the_log() {
     assert!(dropped_line.contains(r#""level":"DEBUG""#), "{dropped_line}");
     let injected_line = server.log_seen.iter().find(|line| line.contains(r#""status":503"#)).unwrap();
     assert!(injected_line.contains(r#""level":"INFO""#), "{injected_line}");
+}
+
+#[test]
+fn an_address_file_that_cannot_be_written_stops_start_up_before_the_database_is_made() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("paymock.db");
+    let file = dir.path().join("no-such-folder").join("address");
+    let mut command = paymock();
+    command.args(["--listen", "127.0.0.1:0", "--database"]).arg(&database).arg("--address-file").arg(&file);
+    assert_config_error(command, &format!("error: --address-file: cannot write {}: ", file.display()));
+    assert!(!database.exists(), "no database is made");
 }

@@ -25,6 +25,8 @@ pub enum AdminError {
     Unauthorized,
     #[error("The request body has missing or malformed fields: {}.", .0.keys().map(String::as_str).collect::<Vec<_>>().join(", "))]
     BadRequest(BTreeMap<String, String>),
+    #[error("The path must be UTF-8 text once percent-decoded.")]
+    BadPath,
     /// Query parameters that are unknown, repeated or malformed, each with a hint; the names
     /// are the client's, masked.
     #[error("The query string has unknown, repeated or malformed parameters: {}.", .0.keys().map(String::as_str).collect::<Vec<_>>().join(", "))]
@@ -72,7 +74,7 @@ impl IntoResponse for AdminError {
     fn into_response(self) -> Response {
         let status = match &self {
             AdminError::Unauthorized => StatusCode::UNAUTHORIZED,
-            AdminError::BadRequest(_) | AdminError::BadQuery(_) => StatusCode::BAD_REQUEST,
+            AdminError::BadRequest(_) | AdminError::BadQuery(_) | AdminError::BadPath => StatusCode::BAD_REQUEST,
             AdminError::NotFound(_) => StatusCode::NOT_FOUND,
             AdminError::Conflict(_) => StatusCode::CONFLICT,
             AdminError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,

@@ -1,13 +1,14 @@
 //! Fault rules: `POST /__admin/faults`, `GET /__admin/faults`, `DELETE /__admin/faults` and
 //! `DELETE /__admin/faults/{id}`.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::Json;
 use serde_json::{Value, json};
 
 use super::body::AdminBody;
 use super::error::AdminError;
+use super::query::PathParam;
 use crate::AppState;
 use crate::http::request_body;
 use crate::sandbox::faults::{Action, BODILESS, DropKind, MAX_DELAY_MS, Match, STATUSES};
@@ -95,7 +96,7 @@ pub async fn clear(State(state): State<AppState>) -> StatusCode {
     StatusCode::NO_CONTENT
 }
 
-pub async fn remove(State(state): State<AppState>, Path(id): Path<String>) -> Result<StatusCode, AdminError> {
+pub async fn remove(State(state): State<AppState>, PathParam(id): PathParam) -> Result<StatusCode, AdminError> {
     let removed = id.parse().is_ok_and(|id| state.faults.remove(id));
     if removed {
         Ok(StatusCode::NO_CONTENT)

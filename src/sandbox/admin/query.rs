@@ -56,9 +56,16 @@ impl QueryParams {
 
     /// An RFC 3339 instant that can happen (no second 60).
     pub fn instant(&mut self, name: &str) -> Option<DateTime<Utc>> {
-        let instant = clock::parse_instant(self.given.get(name)?);
+        let text = self.given.get(name)?;
+        let instant = clock::parse_instant(text);
         if instant.is_none() {
-            self.problems.insert(name.to_owned(), clock::INSTANT_HINT.to_owned());
+            // A `+` in a query string reads as a space: `+01:00` arrives as ` 01:00`.
+            let hint = if text.contains(' ') {
+                format!("{}; in a query string, write the + of an offset as %2B", clock::INSTANT_HINT)
+            } else {
+                clock::INSTANT_HINT.to_owned()
+            };
+            self.problems.insert(name.to_owned(), hint);
         }
         instant
     }
@@ -82,5 +89,20 @@ impl QueryParams {
     /// Every problem found, as one 400.
     pub fn finish(self) -> Result<(), AdminError> {
         if self.problems.is_empty() { Ok(()) } else { Err(AdminError::BadQuery(self.problems)) }
+    }
+}
+
+/// The one parameter of a control-plane path, refused in the control plane's envelope when it
+/// is not text (`%FF`), rather than in the web framework's plain text.
+pub struct PathParam(pub String);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PathParam {
+    type Rejection = AdminError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<String>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(PathParam(value)),
+            Err(_) => Err(AdminError::BadPath),
+        }
     }
 }

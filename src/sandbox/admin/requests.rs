@@ -23,9 +23,13 @@ fn parse(uri: &axum::http::Uri, takes_limit: bool) -> Result<(Filter, usize), Ad
     let known: Vec<&str> = FILTERS.iter().copied().chain(takes_limit.then_some("limit")).collect();
     let mut params = QueryParams::parse(uri, &known)?;
     let status = params.text("status").and_then(|text| match text.parse::<u16>() {
-        Ok(status) if (100..=599).contains(&status) => Some(status),
+        // 0 is the status of an entry no response was sent for (dropped or abandoned).
+        Ok(status) if status == 0 || (100..=599).contains(&status) => Some(status),
         _ => {
-            params.add_problem("status", "must be an HTTP status such as 409".to_owned());
+            params.add_problem(
+                "status",
+                "must be an HTTP status such as 409, or 0 for requests no response was sent for".to_owned(),
+            );
             None
         }
     });

@@ -1,13 +1,14 @@
 //! Seeding: Click2Mail users and balances, Hostway accounts and users. A test suite isolates
 //! itself by creating its own, with names no other test uses.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Json;
 use serde_json::{Value, json};
 
 use super::body::AdminBody;
 use super::error::AdminError;
+use super::query::PathParam;
 use crate::AppState;
 use crate::domain::money::Cents;
 use crate::store::CreateUserResult;
@@ -33,7 +34,7 @@ pub async fn click2mail_user(
 /// `PUT /__admin/click2mail/users/{username}/balance` `{balance}`.
 pub async fn click2mail_balance(
     State(state): State<AppState>,
-    Path(username): Path<String>,
+    PathParam(username): PathParam,
     mut body: AdminBody,
 ) -> Result<Json<Value>, AdminError> {
     let balance = body.amount("balance", true);

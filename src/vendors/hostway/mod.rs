@@ -258,10 +258,17 @@ async fn set_default(
     // A bare id such as cc-1 is the usual slip: say which link it would be.
     if let Some((kind, id)) = parse_method_id(link.trim()) {
         let wanted = Links::new(&base_url, &access.account_id).method(kind, id);
-        return Err(HostwayError::bad_field(
-            "paymentInfo",
-            format!("must be the link of a payment method, not its id: send {wanted}"),
-        ));
+        let exists = state.store.payment_method(&access.account_id, kind, id).await?.is_some();
+        let hint = if exists {
+            format!("must be the link of a payment method, not its id: send {wanted}")
+        } else {
+            format!(
+                "must be the link of a payment method, not its id; and account {} has no payment info {}",
+                access.account_id,
+                link.trim()
+            )
+        };
+        return Err(HostwayError::bad_field("paymentInfo", hint));
     }
     let not_a_method =
         || HostwayError::bad_field("paymentInfo", format!("is not a payment method of account {}", access.account_id));
