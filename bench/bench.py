@@ -15,6 +15,7 @@ Usage: bash bench/run [--duration SECONDS] [--connections N]
 
 import argparse
 import base64
+import hashlib
 import json
 import os
 import random
@@ -309,6 +310,12 @@ def print_table(label, rows):
         )
 
 
+def password_hash(password):
+    """A password as paymock stores it: `sha256$<salt>$<SHA-256 of salt and password>`, in hex."""
+    salt = os.urandom(16)
+    return f"sha256${salt.hex()}${hashlib.sha256(salt + password.encode()).hexdigest()}"
+
+
 def build_large_database(server, database):
     """A database holding LARGE_USERS Click2Mail users with LARGE_PURCHASES purchases among
     them: paymock creates it, then the rows are written straight into its tables."""
@@ -319,8 +326,8 @@ def build_large_database(server, database):
         now = "2026-11-22T12:00:00.000Z"
         # Balances start at zero: paymock's schema adds each purchase to its user's balance.
         connection.executemany(
-            "INSERT INTO click2mail_users (username, password, balance_cents, created_at) VALUES (?, ?, 0, ?)",
-            ((f"large-user-{i}", "pw", now) for i in range(LARGE_USERS)),
+            "INSERT INTO click2mail_users (username, password_hash, balance_cents, created_at) VALUES (?, ?, 0, ?)",
+            ((f"large-user-{i}", password_hash("pw"), now) for i in range(LARGE_USERS)),
         )
         connection.executemany(
             "INSERT INTO click2mail_purchases (username, amount_cents, card_brand, card_last_four, purchased_at) "
