@@ -9,6 +9,7 @@
 mod click2mail;
 mod hostway;
 mod model;
+mod saved;
 mod snapshot;
 mod writer;
 
@@ -28,6 +29,7 @@ pub use hostway::{
 };
 
 use self::model::Model;
+pub use self::saved::{Restored, SnapshotInfo};
 pub use self::snapshot::{
     AccountState, Click2MailState, Click2MailUserState, HostwayState, HostwayUserState, PaymentMethodState,
     PaymentState, PurchaseState, Snapshot, SnapshotFilter,

@@ -15,4 +15,5 @@ mod races;
 mod real_clients;
 mod routing;
 mod security;
+mod snapshots;
 mod startup;

@@ -1,5 +1,6 @@
 //! Vendor writes racing the control plane, over real sockets: purchases, saves, deletes,
-//! defaults and payments while the sandbox is reset and seeded again and again. Every write is
+//! defaults and payments while the sandbox is reset, restored from a snapshot and seeded again
+//! and again. Every write is
 //! decided against the state it commits into, so each gets its vendor's answer for that state
 //! (404 when its account or method is gone), never a 5xx; and what the vendor APIs answer from
 //! memory afterwards is what SQLite holds. A state document read at any moment is consistent.
@@ -108,11 +109,17 @@ async fn writes_racing_resets_and_seeds_never_get_a_5xx() {
 
     // The control plane: reset, then seed, again and again while the writers write.
     let http = reqwest::Client::new();
-    for _ in 0..ROUNDS {
-        let reset = http.post(format!("{base}/__admin/reset")).send().await.unwrap().status();
-        assert_eq!(reset, 204);
+    for round in 0..ROUNDS {
+        // Every third round a snapshot taken after an earlier seeding is restored instead.
+        let control = if round % 3 == 2 { "snapshots/race/restore" } else { "reset" };
+        let answer = http.post(format!("{base}/__admin/{control}")).send().await.unwrap().status();
+        assert_eq!(answer, 204, "{control}");
         for status in seed(http.clone()).await {
             assert!(status == 201 || status == 409, "seeding answered {status}");
+        }
+        if round == 0 {
+            let saved = http.post(format!("{base}/__admin/snapshots/race")).send().await.unwrap().status();
+            assert_eq!(saved, 201);
         }
     }
     stop.store(true, Ordering::Relaxed);

@@ -125,6 +125,10 @@ async fn the_openapi_document_matches_the_routes() {
         "DELETE /__admin/faults",
         "DELETE /__admin/faults/{id}",
         "GET /__admin/openapi.json",
+        "GET /__admin/snapshots",
+        "POST /__admin/snapshots/{name}",
+        "DELETE /__admin/snapshots/{name}",
+        "POST /__admin/snapshots/{name}/restore",
     ];
     expected.sort();
     assert_eq!(operations, expected);
@@ -135,7 +139,8 @@ async fn the_openapi_document_matches_the_routes() {
             .replace("{accountId}", "1001")
             .replace("{paymentInfoId}", "cc-1")
             .replace("{username}", "awesomeuser")
-            .replace("{id}", "1");
+            .replace("{id}", "1")
+            .replace("{name}", "routing-check");
         let request = Request::builder().method(method).uri(&path).header("host", HOST).body(Body::from("{}")).unwrap();
         let reply = app.send(request).await;
         assert_ne!(reply.status, StatusCode::METHOD_NOT_ALLOWED, "{operation}");

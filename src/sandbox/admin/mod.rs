@@ -10,6 +10,7 @@ mod faults;
 mod query;
 mod requests;
 mod seed;
+mod snapshots;
 mod state;
 
 use axum::Router;
@@ -36,6 +37,9 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/requests/count", get(requests::count))
         .route("/faults", get(faults::list).post(faults::add).delete(faults::clear))
         .route("/faults/{id}", axum::routing::delete(faults::remove))
+        .route("/snapshots", get(snapshots::list))
+        .route("/snapshots/{name}", post(snapshots::save).delete(snapshots::remove))
+        .route("/snapshots/{name}/restore", post(snapshots::restore))
         .route("/openapi.json", get(openapi))
         .route("/click2mail/users", post(seed::click2mail_user))
         .route("/click2mail/users/{username}/balance", put(seed::click2mail_balance))
