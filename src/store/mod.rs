@@ -228,20 +228,8 @@ impl Write for LoadFixtures {
                 .await?
                 .is_some();
         if self.mode == LoadMode::Reset {
-            for statement in [
-                "DELETE FROM hostway_payments",
-                "UPDATE hostway_accounts SET default_payment_method = NULL",
-                "DELETE FROM hostway_payment_methods",
-                "DELETE FROM hostway_user_roles",
-                "DELETE FROM hostway_users",
-                "DELETE FROM hostway_accounts",
-                "DELETE FROM click2mail_purchases",
-                "DELETE FROM click2mail_users",
-                "DELETE FROM paymock_meta WHERE key = 'fixtures_loaded_at'",
-                "DELETE FROM sqlite_sequence",
-            ] {
-                sqlx::query(statement).execute(&mut *conn).await?;
-            }
+            empty_state(conn).await?;
+            sqlx::query("DELETE FROM paymock_meta WHERE key = 'fixtures_loaded_at'").execute(&mut *conn).await?;
         } else if loaded_before && self.mode == LoadMode::IfNew {
             return Ok(FixturesLoaded::NotLoaded);
         }
@@ -263,6 +251,26 @@ impl Write for LoadFixtures {
     fn reloads_model(&self, loaded: &FixturesLoaded) -> bool {
         *loaded != FixturesLoaded::NotLoaded
     }
+}
+
+/// Empties every state table and the counters ids come from, in an order the foreign keys
+/// allow; a reset and a snapshot restore start from here. Snapshots and the database's own
+/// facts are kept.
+async fn empty_state(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+    for statement in [
+        "DELETE FROM hostway_payments",
+        "UPDATE hostway_accounts SET default_payment_method = NULL",
+        "DELETE FROM hostway_payment_methods",
+        "DELETE FROM hostway_user_roles",
+        "DELETE FROM hostway_users",
+        "DELETE FROM hostway_accounts",
+        "DELETE FROM click2mail_purchases",
+        "DELETE FROM click2mail_users",
+        "DELETE FROM sqlite_sequence",
+    ] {
+        sqlx::query(statement).execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 /// Reads the database's fingerprint key, making one the first time.

@@ -14,7 +14,7 @@ use sqlx::SqliteConnection;
 
 use super::model::Model;
 use super::writer::Write;
-use super::{Store, timestamp};
+use super::{Store, empty_state, timestamp};
 
 /// The state tables, in an order that inserts purchases before their users: the trigger that
 /// adds a purchase to its user's balance then finds no user, and the balance is restored as
@@ -153,19 +153,7 @@ impl Write for Restore {
         let document: Document = serde_json::from_str(&document).map_err(|err| sqlx::Error::Decode(err.into()))?;
         // Accounts and their default method point at each other: checked at the commit.
         sqlx::query("PRAGMA defer_foreign_keys = ON").execute(&mut *conn).await?;
-        for statement in [
-            "DELETE FROM hostway_payments",
-            "UPDATE hostway_accounts SET default_payment_method = NULL",
-            "DELETE FROM hostway_payment_methods",
-            "DELETE FROM hostway_user_roles",
-            "DELETE FROM hostway_users",
-            "DELETE FROM hostway_accounts",
-            "DELETE FROM click2mail_purchases",
-            "DELETE FROM click2mail_users",
-            "DELETE FROM sqlite_sequence",
-        ] {
-            sqlx::query(statement).execute(&mut *conn).await?;
-        }
+        empty_state(conn).await?;
         for (table, rows) in &document.tables {
             if !TABLES.contains(&table.as_str()) && table != "sqlite_sequence" {
                 continue;
