@@ -57,9 +57,13 @@ pub struct Config {
     #[arg(long, env = "PAYMOCK_ADMIN_TOKEN", value_name = "TOKEN", value_parser = parse_admin_token)]
     pub admin_token: Option<String>,
 
-    /// How many requests the journal keeps; the oldest are dropped (0 keeps none)
+    /// How many requests the journal of each namespace keeps; the oldest are dropped (0 keeps none)
     #[arg(long, env = "PAYMOCK_JOURNAL_SIZE", value_name = "N", default_value_t = 10_000)]
     pub journal_size: usize,
+
+    /// How many namespaces there may be; a request for a new one past this gets a 503
+    #[arg(long, env = "PAYMOCK_MAX_NAMESPACES", value_name = "N", default_value_t = crate::store::DEFAULT_MAX_NAMESPACES, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub max_namespaces: usize,
 
     /// Seconds a client may take to send a request's headers, and again its body; a slower
     /// client's connection is closed, or gets a 408 (idle keep-alive connections close after as long)

@@ -27,12 +27,10 @@ use tokio::net::TcpListener;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::domain::clock::Clock;
 use crate::domain::mask::Masked;
 use crate::http::{connection, request_body};
-use crate::sandbox::faults::Faults;
 use crate::sandbox::fixtures::Fixtures;
-use crate::sandbox::journal::Journal;
+use crate::sandbox::namespaces::Namespaces;
 use crate::sandbox::{admin, faults, home, journal};
 use crate::store::Store;
 use crate::vendors::{click2mail, hostway};
@@ -43,19 +41,18 @@ pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
 /// Carried by every response, so a client can tell it is talking to the sandbox.
 pub const VERSION_HEADER: &str = "x-paymock-version";
 
-/// What every handler can reach. Cheap to clone.
+/// What every handler can reach. Cheap to clone. What belongs to one namespace (its state,
+/// clock, journal and faults) is reached through [`Ns`](sandbox::namespaces::Ns).
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub store: Store,
-    /// The starting data `POST /__admin/reset` restores, and the test-card table.
+    /// The starting data of every namespace, and the test-card table.
     pub fixtures: Arc<Fixtures>,
-    pub clock: Arc<Clock>,
+    pub namespaces: Arc<Namespaces>,
     /// `--public-url`, without a trailing slash.
     pub public_url: Option<Arc<str>>,
     /// `--admin-token`: when set, the control plane (but health) needs it as a bearer token.
     pub admin_token: Option<Arc<str>>,
-    pub journal: Arc<Journal>,
-    pub faults: Arc<Faults>,
     /// `--read-timeout`: how long a client may take to send a request's headers, and then
     /// its body.
     pub read_timeout: Duration,
@@ -67,10 +64,12 @@ pub struct AppState {
 }
 
 /// The whole sandbox as one router. Paths are made canonical before anything routes them
-/// (see [`http::path::canonical`]), so that the URLs real clients build reach their route.
+/// (see [`http::path::canonical`]), so that the URLs real clients build reach their route,
+/// and a namespace prefix is taken off them (see [`http::namespace`]), so that every route
+/// serves every namespace.
 pub fn app(state: AppState) -> Router {
     let sandbox = with_layers(routes(&state), &state).with_state(state);
-    Router::new().fallback_service(sandbox).layer(axum::middleware::map_request(http::path::canonicalize))
+    Router::new().fallback_service(sandbox).layer(axum::middleware::map_request(http::namespace::select))
 }
 
 fn routes(state: &AppState) -> Router<AppState> {

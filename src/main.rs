@@ -11,9 +11,9 @@ use std::time::Duration;
 
 use paymock::AppState;
 use paymock::config::{Command, Config, FixtureLoading, Switch};
-use paymock::domain::clock::Clock;
 use paymock::sandbox::fixtures::Fixtures;
-use paymock::store::{Database, FixtureLoad, FixturesLoaded, Store};
+use paymock::sandbox::namespaces::Namespaces;
+use paymock::store::{Database, FixtureLoad, FixturesLoaded, Store, Template};
 use tokio::net::TcpListener;
 
 /// How long requests in flight may take to finish once a stop is asked for; containers are
@@ -72,13 +72,14 @@ async fn run(config: Config) -> Result<(), Failure> {
         Some(file) => Some(AddressFile::write(file, address).map_err(|err| unusable("--address-file")(&err))?),
         None => None,
     };
-    let store = Store::open(&config.database).await.map_err(|err| unusable("--database")(&err))?;
-    let clock = Clock::system();
+    let fixtures = Arc::new(fixtures);
+    let template = Template { fixtures: Arc::clone(&fixtures), max_namespaces: config.max_namespaces };
+    let store = Store::open(&config.database, template).await.map_err(|err| unusable("--database")(&err))?;
     let when = match config.load_fixtures {
         FixtureLoading::IfNew => FixtureLoad::IfNew,
         FixtureLoading::Always => FixtureLoad::Always,
     };
-    let loaded = store.load_fixtures(&fixtures, when, clock.now()).await.map_err(|err| unusable("--database")(&err))?;
+    let loaded = store.load_fixtures(when).await.map_err(|err| unusable("--database")(&err))?;
     let database = &config.database;
     if let (FixturesLoaded::NotLoaded, Some(dir)) = (loaded, &config.fixtures) {
         tracing::warn!(
@@ -91,12 +92,10 @@ async fn run(config: Config) -> Result<(), Failure> {
 
     let state = AppState {
         store: store.clone(),
-        fixtures: Arc::new(fixtures),
-        clock: Arc::new(clock),
+        fixtures,
+        namespaces: Arc::new(Namespaces::new(store.clone(), config.journal_size, None)),
         public_url: config.public_url.map(Arc::from),
         admin_token: config.admin_token.map(Arc::from),
-        journal: Arc::new(paymock::sandbox::journal::Journal::new(config.journal_size)),
-        faults: Arc::default(),
         read_timeout: config.read_timeout,
         access_log: config.access_log == Switch::On,
         fault_headers: config.fault_headers == Switch::On,

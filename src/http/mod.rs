@@ -1,5 +1,6 @@
 //! The plumbing under every route: the connection loop, reading bodies, form and JSON
-//! decoding, XML replies, absolute URLs, Basic credentials and path globs.
+//! decoding, XML replies, absolute URLs, Basic credentials, path globs and the namespace a request
+//! chose.
 
 pub mod auth;
 pub mod base_url;
@@ -7,6 +8,7 @@ pub mod connection;
 pub mod form;
 pub mod glob;
 pub mod json;
+pub mod namespace;
 pub mod options;
 pub mod outcome;
 pub mod path;

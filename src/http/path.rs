@@ -4,12 +4,8 @@
 //! one, and a vendor path may end in a slash. Replies build their URLs from their own
 //! canonical paths, never from the request's.
 
-use axum::extract::Request;
-use axum::http::Uri;
-use axum::http::uri::PathAndQuery;
-
 /// The path prefixes of the vendor APIs, where a trailing slash is forgiven.
-const VENDOR_PREFIXES: [&str; 2] = ["/molpro/", "/accounts/"];
+pub const VENDOR_PREFIXES: [&str; 2] = ["/molpro/", "/accounts/"];
 
 /// `path` with each run of slashes made one, and a trailing slash dropped from a vendor path.
 pub fn canonical(path: &str) -> std::borrow::Cow<'_, str> {
@@ -29,24 +25,6 @@ pub fn canonical(path: &str) -> std::borrow::Cow<'_, str> {
         canonical.pop();
     }
     std::borrow::Cow::Owned(canonical)
-}
-
-/// Middleware, before routing: gives the request its canonical path, the query kept.
-pub async fn canonicalize(mut request: Request) -> Request {
-    let path = request.uri().path();
-    let std::borrow::Cow::Owned(path) = canonical(path) else { return request };
-    let path_and_query = match request.uri().query() {
-        Some(query) => format!("{path}?{query}"),
-        None => path,
-    };
-    let mut parts = request.uri().clone().into_parts();
-    if let Ok(path_and_query) = PathAndQuery::try_from(path_and_query) {
-        parts.path_and_query = Some(path_and_query);
-        if let Ok(uri) = Uri::from_parts(parts) {
-            *request.uri_mut() = uri;
-        }
-    }
-    request
 }
 
 #[cfg(test)]

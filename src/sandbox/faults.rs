@@ -27,6 +27,8 @@ use crate::AppState;
 use crate::http::auth::BasicCredentials;
 use crate::http::connection::{ConnectionHandle, Drop};
 use crate::http::glob::glob_matches;
+use crate::sandbox::namespaces::{self, Unavailable};
+use crate::vendors::Vendor;
 
 /// The longest delay a fault may ask for.
 pub const MAX_DELAY_MS: u64 = 60_000;
@@ -196,13 +198,16 @@ fn header_action(request: &Request) -> Result<Option<Action>, String> {
 /// `--fault-headers off`), or else the first matching rule.
 pub async fn inject(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
-    let vendor = if path.starts_with("/molpro") {
-        Vendor::Click2Mail
-    } else if path.starts_with("/accounts") {
-        Vendor::Hostway
-    } else {
+    let vendor = Vendor::of_path(&path);
+    if vendor == Vendor::Sandbox {
         return next.run(request).await;
+    }
+    let (mut parts, body) = request.into_parts();
+    let namespace = match namespaces::resolve(&mut parts, &state).await {
+        Ok(namespace) => namespace,
+        Err(Unavailable(problem)) => return vendor.error(problem),
     };
+    let request = Request::from_parts(parts, body);
     let asked_by_headers = if state.fault_headers {
         header_action(&request)
     } else {
@@ -214,12 +219,12 @@ pub async fn inject(State(state): State<AppState>, request: Request, next: Next)
     let action = match asked_by_headers {
         Ok(Some(action)) => Some(action),
         // Most requests meet no rule at all; they skip decoding the credentials.
-        Ok(None) if state.faults.is_empty() => None,
+        Ok(None) if namespace.faults.is_empty() => None,
         Ok(None) => {
             let user = BasicCredentials::from_headers(request.headers()).ok().map(|credentials| credentials.username);
-            state.faults.take(request.method().as_str(), &path, user.as_deref())
+            namespace.faults.take(request.method().as_str(), &path, user.as_deref())
         }
-        Err(reason) => return vendor.error(StatusCode::BAD_REQUEST, &reason),
+        Err(reason) => return vendor.reply(StatusCode::BAD_REQUEST, &reason),
     };
     let Some(action) = action else {
         return next.run(request).await;
@@ -233,7 +238,7 @@ pub async fn inject(State(state): State<AppState>, request: Request, next: Next)
             connection.drop_connection(if drop == DropKind::Reset { Drop::Reset } else { Drop::Empty });
         }
         // Never written when the connection is dropped; seen only without a real connection.
-        let mut response = vendor.error(StatusCode::BAD_GATEWAY, "The connection was dropped by a fault");
+        let mut response = vendor.reply(StatusCode::BAD_GATEWAY, "The connection was dropped by a fault");
         response.extensions_mut().insert(Dropped(drop));
         return response;
     }
@@ -250,36 +255,14 @@ pub async fn inject(State(state): State<AppState>, request: Request, next: Next)
             response.headers_mut().insert(CONTENT_TYPE, content_type);
             response
         }
-        (Some(status), None) => vendor.error(status, &format!("Fault injected by paymock: HTTP {}", status.as_u16())),
+        (Some(status), None) => vendor.reply(status, &format!("Fault injected by paymock: HTTP {}", status.as_u16())),
         (None, _) => return next.run(request).await,
     };
-    if response.status() == StatusCode::UNAUTHORIZED {
-        response.headers_mut().insert(WWW_AUTHENTICATE, vendor.challenge());
+    if response.status() == StatusCode::UNAUTHORIZED
+        && let Some(challenge) = vendor.challenge()
+    {
+        response.headers_mut().insert(WWW_AUTHENTICATE, challenge);
     }
     response.extensions_mut().insert(Injected);
     response
-}
-
-#[derive(Debug, Clone, Copy)]
-enum Vendor {
-    Click2Mail,
-    Hostway,
-}
-
-impl Vendor {
-    /// The `WWW-Authenticate` of the vendor's own 401.
-    fn challenge(self) -> HeaderValue {
-        HeaderValue::from_static(match self {
-            Vendor::Click2Mail => r#"Basic realm="molpro""#,
-            Vendor::Hostway => r#"Basic realm="hostway""#,
-        })
-    }
-
-    /// An error in the vendor's own envelope.
-    fn error(self, status: StatusCode, reason: &str) -> Response {
-        match self {
-            Vendor::Click2Mail => crate::vendors::click2mail::fault_reply(status, reason),
-            Vendor::Hostway => crate::vendors::hostway::fault_reply(status, reason),
-        }
-    }
 }

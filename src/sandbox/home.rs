@@ -14,6 +14,7 @@ use serde::Serialize;
 use crate::AppState;
 use crate::http::base_url::BaseUrl;
 use crate::sandbox::fixtures::{Click2MailUser, HostwayUser};
+use crate::store::DEFAULT;
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -57,8 +58,9 @@ pub async fn page(State(state): State<AppState>, base_url: BaseUrl, headers: Hea
 /// fixtures may lack some, or hold them with other passwords, which are then not shown.
 pub async fn fixture_click2mail_users(state: &AppState) -> Vec<(&Click2MailUser, bool)> {
     let mut present = Vec::new();
+    let store = state.store.namespace(DEFAULT);
     for user in &state.fixtures.click2mail.users {
-        if let Ok(Some(stored)) = state.store.click2mail_user(&user.username).await {
+        if let Ok(Some(stored)) = store.click2mail_user(&user.username).await {
             present.push((user, stored.password_hash.matches(&user.password)));
         }
     }
@@ -67,8 +69,9 @@ pub async fn fixture_click2mail_users(state: &AppState) -> Vec<(&Click2MailUser,
 
 async fn fixture_hostway_users(state: &AppState) -> Vec<(&HostwayUser, bool)> {
     let mut present = Vec::new();
+    let store = state.store.namespace(DEFAULT);
     for user in &state.fixtures.hostway.users {
-        if let Ok(Some(stored)) = state.store.hostway_user(&user.username).await {
+        if let Ok(Some(stored)) = store.hostway_user(&user.username).await {
             present.push((user, stored.password_hash.matches(&user.password)));
         }
     }

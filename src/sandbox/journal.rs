@@ -1,11 +1,12 @@
 //! The request journal: every request to the vendor APIs with its answer, so that a test can
-//! check what its client sent. Held in memory, newest last, at most `--journal-size`
-//! entries (the oldest are dropped), each body cut to [`BODY_KEPT_BYTES`]. Card numbers and
-//! CVVs are masked before anything is kept.
+//! check what its client sent. Each namespace has its own, held in memory, newest last, at
+//! most `--journal-size` entries (the oldest are dropped), each body cut to
+//! [`BODY_KEPT_BYTES`]. Entry ids are one sequence across namespaces, so that the journals of
+//! all of them read as one. Card numbers and CVVs are masked before anything is kept.
 
 use std::collections::VecDeque;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use axum::body::Body;
@@ -26,17 +27,18 @@ use crate::http::glob::glob_matches;
 use crate::http::outcome::Declined;
 use crate::http::request_body::media_type;
 use crate::sandbox::faults::{DropKind, Dropped, Injected};
+use crate::sandbox::namespaces;
+use crate::vendors::Vendor;
 
 /// How much of each request and response body an entry keeps.
 pub const BODY_KEPT_BYTES: usize = 2048;
-
-/// Paths whose requests are journaled: the two vendor APIs.
-const JOURNALED_PREFIXES: [&str; 2] = ["/molpro", "/accounts"];
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Entry {
     pub id: u64,
+    /// The namespace the request was for; `default` when the one it named could not serve it.
+    pub namespace: Arc<str>,
     /// The sandbox clock's time when the request arrived.
     pub time: String,
     #[serde(skip)]
@@ -162,18 +164,31 @@ impl Filter {
 #[derive(Debug)]
 pub struct Journal {
     capacity: usize,
-    next_id: AtomicU64,
+    next_id: Arc<AtomicU64>,
     entries: Mutex<VecDeque<Entry>>,
 }
 
 impl Journal {
     /// A journal of at most `capacity` entries; 0 keeps none.
     pub fn new(capacity: usize) -> Journal {
-        Journal {
-            capacity,
-            next_id: AtomicU64::new(1),
-            entries: Mutex::new(VecDeque::with_capacity(capacity.min(1024))),
-        }
+        Journal::with_ids(capacity, Arc::new(AtomicU64::new(1)))
+    }
+
+    /// A journal whose entry ids come from `ids`, a sequence it may share with others.
+    pub fn with_ids(capacity: usize, ids: Arc<AtomicU64>) -> Journal {
+        Journal { capacity, next_id: ids, entries: Mutex::new(VecDeque::new()) }
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     fn entries(&self) -> std::sync::MutexGuard<'_, VecDeque<Entry>> {
@@ -207,14 +222,26 @@ impl Journal {
     }
 }
 
-/// Middleware: records each vendor request, with its masked bodies, once it is answered.
+/// Middleware: records each vendor request, with its masked bodies, once it is answered, in
+/// the journal of the namespace it chose. The namespace is made here, if it is new, and left
+/// in the request for what comes after; one that cannot serve the request is answered by
+/// the fault layer, and the request journaled in `default`.
 pub async fn record(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
-    if state.journal.capacity == 0 || !JOURNALED_PREFIXES.iter().any(|prefix| path.starts_with(prefix)) {
+    if Vendor::of_path(&path) == Vendor::Sandbox {
         return next.run(request).await;
     }
     let started = Instant::now();
-    let at = state.clock.now();
+    let (mut parts, body) = request.into_parts();
+    let namespace = match namespaces::resolve(&mut parts, &state).await {
+        Ok(namespace) => Some(namespace),
+        Err(_) => state.namespaces.get(crate::store::DEFAULT).await.ok(),
+    };
+    let request = Request::from_parts(parts, body);
+    let Some(namespace) = namespace.filter(|namespace| namespace.journal.capacity > 0) else {
+        return next.run(request).await;
+    };
+    let at = namespace.clock.now();
     let method = Masked::new(request.method().as_str()).to_string();
     let query = request.uri().query().map(|query| cut(mask_form(query.as_bytes(), UTF_8)));
     let user = BasicCredentials::from_headers(request.headers())
@@ -239,6 +266,7 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
     };
     let entry = Entry {
         id: 0,
+        namespace: namespace.store.name().into(),
         time: at.to_rfc3339_opts(SecondsFormat::Millis, true),
         at,
         method,
@@ -254,7 +282,7 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
     };
     // Should the client go away first, this future is dropped unfinished, and the guard
     // journals the request as abandoned.
-    let mut unanswered = Unanswered { journal: &state.journal, entry: Some(entry), started };
+    let mut unanswered = Unanswered { journal: &namespace.journal, entry: Some(entry), started };
     let response = next.run(Request::from_parts(parts, Body::from(request_bytes))).await;
 
     let (parts, body) = response.into_parts();
@@ -269,7 +297,7 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
             entry.response_body = mask_body(Sender::Sandbox, response_type, &response_bytes);
         }
         entry.duration_ms = milliseconds(started);
-        state.journal.push(entry);
+        namespace.journal.push(entry);
     }
     Response::from_parts(parts, Body::from(response_bytes))
 }
@@ -564,6 +592,7 @@ mod tests {
 
     fn entry(status: u16) -> Entry {
         Entry {
+            namespace: "default".into(),
             id: 0,
             time: String::new(),
             at: Utc::now(),

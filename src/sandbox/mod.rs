@@ -1,8 +1,9 @@
-//! What the test suite sees: the control plane, the request journal, fault injection, the
-//! starting data, and the front page.
+//! What the test suite sees: the namespaces, the control plane, the request journal, fault
+//! injection, the starting data, and the front page.
 
 pub mod admin;
 pub mod faults;
 pub mod fixtures;
 pub mod home;
 pub mod journal;
+pub mod namespaces;

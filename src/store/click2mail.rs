@@ -2,9 +2,9 @@
 
 use sqlx::SqliteConnection;
 
-use super::model::Model;
-use super::writer::Write;
-use super::{Store, timestamp};
+use super::model::NamespaceModel;
+use super::writer::{NamespaceWrite, Scope};
+use super::{Error, NamespaceStore, timestamp};
 use crate::domain::cards::Brand;
 use crate::domain::money::Cents;
 use crate::domain::password::PasswordHash;
@@ -48,10 +48,10 @@ pub enum PurchaseResult {
     NoSuchUser,
 }
 
-impl Store {
+impl NamespaceStore {
     /// The user's password hash and balance, from memory.
-    pub async fn click2mail_user(&self, username: &str) -> Result<Option<Click2MailUser>, sqlx::Error> {
-        Ok(self.model().click2mail_users.get(username).cloned())
+    pub async fn click2mail_user(&self, username: &str) -> Result<Option<Click2MailUser>, Error> {
+        Ok(self.read(|namespace| namespace.click2mail_users.get(username).cloned()).flatten())
     }
 
     /// Adds a user, keeping only a hash of the password; false when the username is taken.
@@ -61,33 +61,38 @@ impl Store {
         password: &str,
         balance: Cents,
         now: DateTime<Utc>,
-    ) -> Result<bool, sqlx::Error> {
+    ) -> Result<bool, Error> {
         let password_hash = PasswordHash::new(password);
         let user = NewUser { username: username.into(), password_hash, balance, at: timestamp(now) };
-        self.writer.write(user).await
+        self.write(user).await
     }
 
     /// Sets a user's balance; false when there is no such user.
-    pub async fn set_click2mail_balance(&self, username: &str, balance: Cents) -> Result<bool, sqlx::Error> {
-        self.writer.write(SetBalance { username: username.into(), balance }).await
+    pub async fn set_click2mail_balance(&self, username: &str, balance: Cents) -> Result<bool, Error> {
+        self.write(SetBalance { username: username.into(), balance }).await
     }
 
     /// Every user and balance, by username.
-    pub async fn click2mail_balances(&self) -> Result<Vec<(String, Cents)>, sqlx::Error> {
-        let mut balances: Vec<(String, Cents)> =
-            self.model().click2mail_users.iter().map(|(username, user)| (username.clone(), user.balance)).collect();
+    pub async fn click2mail_balances(&self) -> Result<Vec<(String, Cents)>, Error> {
+        let mut balances: Vec<(String, Cents)> = self
+            .read(|namespace| {
+                namespace.click2mail_users.iter().map(|(username, user)| (username.clone(), user.balance)).collect()
+            })
+            .unwrap_or_default();
         balances.sort();
         Ok(balances)
     }
 
     /// The user's purchases, oldest first.
-    pub async fn click2mail_purchases(&self, username: &str) -> Result<Vec<PurchaseRecord>, sqlx::Error> {
+    pub async fn click2mail_purchases(&self, username: &str) -> Result<Vec<PurchaseRecord>, Error> {
+        let Some(namespace) = self.read(|namespace| namespace.id) else { return Ok(Vec::new()) };
         let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
             "SELECT amount_cents, card_brand, card_last_four, purchased_at FROM click2mail_purchases \
-             WHERE username = ?1 ORDER BY id",
+             WHERE namespace = ?1 AND username = ?2 ORDER BY id",
         )
+        .bind(namespace)
         .bind(username)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.store.pool)
         .await?;
         let record = |(amount, card_brand, card_last_four, purchased_at)| PurchaseRecord {
             amount: Cents::new(amount),
@@ -99,7 +104,7 @@ impl Store {
     }
 
     /// Adds the amount to the user's balance and records the purchase, both or neither.
-    pub async fn record_purchase(&self, purchase: Purchase<'_>) -> Result<PurchaseResult, sqlx::Error> {
+    pub async fn record_purchase(&self, purchase: Purchase<'_>) -> Result<PurchaseResult, Error> {
         let purchase = RecordPurchase {
             username: purchase.username.into(),
             amount: purchase.amount,
@@ -107,7 +112,7 @@ impl Store {
             card_last_four: purchase.card_last_four.into(),
             at: timestamp(purchase.at),
         };
-        self.writer.write(purchase).await
+        self.write(purchase).await
     }
 }
 
@@ -118,24 +123,25 @@ struct NewUser {
     at: String,
 }
 
-impl Write for NewUser {
+impl NamespaceWrite for NewUser {
     type Output = bool;
 
-    async fn apply(&self, conn: &mut SqliteConnection) -> Result<bool, sqlx::Error> {
+    async fn apply(&self, conn: &mut SqliteConnection, namespace: Scope) -> Result<bool, sqlx::Error> {
         let inserted = sqlx::query(
-            "INSERT INTO click2mail_users (username, password_hash, balance_cents, created_at) \
-             VALUES (?1, ?2, ?3, ?4) ON CONFLICT (username) DO NOTHING",
+            "INSERT INTO click2mail_users (namespace, username, password_hash, balance_cents, created_at) \
+             VALUES (?5, ?1, ?2, ?3, ?4) ON CONFLICT (namespace, username) DO NOTHING",
         )
         .bind(&self.username)
         .bind(self.password_hash.to_string())
         .bind(self.balance.get())
         .bind(&self.at)
+        .bind(namespace.id)
         .execute(conn)
         .await?;
         Ok(inserted.rows_affected() == 1)
     }
 
-    fn mirror(&self, inserted: &mut bool, model: &mut Model) {
+    fn mirror(&self, inserted: &mut bool, model: &mut NamespaceModel) {
         if *inserted {
             let user = Click2MailUser { password_hash: self.password_hash.clone(), balance: self.balance };
             model.click2mail_users.insert(self.username.clone(), user);
@@ -148,19 +154,21 @@ struct SetBalance {
     balance: Cents,
 }
 
-impl Write for SetBalance {
+impl NamespaceWrite for SetBalance {
     type Output = bool;
 
-    async fn apply(&self, conn: &mut SqliteConnection) -> Result<bool, sqlx::Error> {
-        let updated = sqlx::query("UPDATE click2mail_users SET balance_cents = ?1 WHERE username = ?2")
-            .bind(self.balance.get())
-            .bind(&self.username)
-            .execute(conn)
-            .await?;
+    async fn apply(&self, conn: &mut SqliteConnection, namespace: Scope) -> Result<bool, sqlx::Error> {
+        let updated =
+            sqlx::query("UPDATE click2mail_users SET balance_cents = ?1 WHERE namespace = ?3 AND username = ?2")
+                .bind(self.balance.get())
+                .bind(&self.username)
+                .bind(namespace.id)
+                .execute(conn)
+                .await?;
         Ok(updated.rows_affected() == 1)
     }
 
-    fn mirror(&self, updated: &mut bool, model: &mut Model) {
+    fn mirror(&self, updated: &mut bool, model: &mut NamespaceModel) {
         if let (true, Some(user)) = (*updated, model.click2mail_users.get_mut(&self.username)) {
             user.balance = self.balance;
         }
@@ -175,15 +183,17 @@ struct RecordPurchase {
     at: String,
 }
 
-impl Write for RecordPurchase {
+impl NamespaceWrite for RecordPurchase {
     type Output = PurchaseResult;
 
-    async fn apply(&self, conn: &mut SqliteConnection) -> Result<PurchaseResult, sqlx::Error> {
+    async fn apply(&self, conn: &mut SqliteConnection, namespace: Scope) -> Result<PurchaseResult, sqlx::Error> {
         // One statement: the insert happens only for a user with room for the amount, and the
-        // trigger of migration 0004 adds the amount to the balance.
+        // trigger of migration 0007 adds the amount to the balance.
         let recorded = sqlx::query(
-            "INSERT INTO click2mail_purchases (username, amount_cents, card_brand, card_last_four, purchased_at) \
-             SELECT username, ?2, ?3, ?4, ?5 FROM click2mail_users WHERE username = ?1 AND balance_cents <= ?6",
+            "INSERT INTO click2mail_purchases \
+             (namespace, username, amount_cents, card_brand, card_last_four, purchased_at) \
+             SELECT namespace, username, ?2, ?3, ?4, ?5 FROM click2mail_users \
+             WHERE namespace = ?7 AND username = ?1 AND balance_cents <= ?6",
         )
         .bind(&self.username)
         .bind(self.amount.get())
@@ -191,22 +201,25 @@ impl Write for RecordPurchase {
         .bind(&self.card_last_four)
         .bind(&self.at)
         .bind(Cents::MAX.get() - self.amount.get())
+        .bind(namespace.id)
         .execute(&mut *conn)
         .await?;
         if recorded.rows_affected() == 1 {
             // The new balance is filled in by `mirror`, from the model.
             return Ok(PurchaseResult::Recorded { balance: Cents::ZERO });
         }
-        let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM click2mail_users WHERE username = ?1")
-            .bind(&self.username)
-            .fetch_optional(&mut *conn)
-            .await?;
+        let exists: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM click2mail_users WHERE namespace = ?2 AND username = ?1")
+                .bind(&self.username)
+                .bind(namespace.id)
+                .fetch_optional(&mut *conn)
+                .await?;
         Ok(if exists.is_some() { PurchaseResult::BalanceLimit } else { PurchaseResult::NoSuchUser })
     }
 
     /// Commits apply in order, so adding the amount to the model's balance gives the balance
     /// the database holds.
-    fn mirror(&self, result: &mut PurchaseResult, model: &mut Model) {
+    fn mirror(&self, result: &mut PurchaseResult, model: &mut NamespaceModel) {
         if let (PurchaseResult::Recorded { balance }, Some(user)) =
             (result, model.click2mail_users.get_mut(&self.username))
         {
@@ -221,18 +234,21 @@ impl Write for RecordPurchase {
 /// top-ups.
 pub(super) async fn upsert_fixtures(
     conn: &mut SqliteConnection,
+    namespace: i64,
     fixtures: &Click2MailFixtures,
     now: &str,
 ) -> Result<(), sqlx::Error> {
     for user in &fixtures.users {
         sqlx::query(
-            "INSERT INTO click2mail_users (username, password_hash, balance_cents, created_at) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash",
+            "INSERT INTO click2mail_users (namespace, username, password_hash, balance_cents, created_at)
+             VALUES (?5, ?1, ?2, ?3, ?4)
+             ON CONFLICT (namespace, username) DO UPDATE SET password_hash = excluded.password_hash",
         )
         .bind(&user.username)
         .bind(PasswordHash::new(&user.password).to_string())
         .bind(user.balance.get())
         .bind(now)
+        .bind(namespace)
         .execute(&mut *conn)
         .await?;
     }

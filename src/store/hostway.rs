@@ -5,9 +5,9 @@ use sqlx::SqliteConnection;
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::model::{AccountEntry, HostwayUserEntry, Model};
-use super::writer::Write;
-use super::{Store, timestamp};
+use super::model::{AccountEntry, HostwayUserEntry, NamespaceModel};
+use super::writer::{NamespaceWrite, Scope};
+use super::{Error, NamespaceStore, timestamp};
 use crate::domain::cards::mask_all_but_last_four;
 use crate::domain::money::Cents;
 use crate::domain::password::PasswordHash;
@@ -190,38 +190,39 @@ pub struct PaymentRecord {
     pub status: String,
 }
 
-impl Store {
-    pub async fn hostway_user(&self, username: &str) -> Result<Option<HostwayUser>, sqlx::Error> {
-        Ok(self.model().hostway_users.get(username).map(|entry| entry.user.clone()))
+impl NamespaceStore {
+    pub async fn hostway_user(&self, username: &str) -> Result<Option<HostwayUser>, Error> {
+        Ok(self.read(|namespace| namespace.hostway_users.get(username).map(|entry| entry.user.clone())).flatten())
     }
 
-    pub async fn hostway_account(&self, id: &str) -> Result<Option<HostwayAccount>, sqlx::Error> {
-        Ok(self.model().hostway_accounts.get(id).map(|entry| entry.account.clone()))
+    pub async fn hostway_account(&self, id: &str) -> Result<Option<HostwayAccount>, Error> {
+        Ok(self.read(|namespace| namespace.hostway_accounts.get(id).map(|entry| entry.account.clone())).flatten())
     }
 
     /// The roles `username` holds on the account, sorted.
-    pub async fn hostway_roles(&self, username: &str, account_id: &str) -> Result<Vec<String>, sqlx::Error> {
-        let model = self.model();
-        let roles = model.hostway_users.get(username).and_then(|entry| entry.roles.get(account_id));
-        Ok(roles.cloned().unwrap_or_default())
+    pub async fn hostway_roles(&self, username: &str, account_id: &str) -> Result<Vec<String>, Error> {
+        let roles = self.read(|namespace| {
+            namespace.hostway_users.get(username).and_then(|entry| entry.roles.get(account_id)).cloned()
+        });
+        Ok(roles.flatten().unwrap_or_default())
     }
 
     /// The account's active (not deleted) payment methods, oldest first.
-    pub async fn payment_methods(&self, account_id: &str) -> Result<Vec<PaymentMethodRecord>, sqlx::Error> {
-        let model = self.model();
-        Ok(model
-            .hostway_accounts
-            .get(account_id)
-            .map(|entry| entry.methods.values().cloned().collect())
-            .unwrap_or_default())
+    pub async fn payment_methods(&self, account_id: &str) -> Result<Vec<PaymentMethodRecord>, Error> {
+        let methods = self.read(|namespace| {
+            namespace.hostway_accounts.get(account_id).map(|entry| entry.methods.values().cloned().collect())
+        });
+        Ok(methods.flatten().unwrap_or_default())
     }
 
     /// The account's default, when it is a saved method.
-    pub async fn default_payment_method(&self, account_id: &str) -> Result<Option<PaymentMethodRecord>, sqlx::Error> {
-        let model = self.model();
-        let Some(entry) = model.hostway_accounts.get(account_id) else { return Ok(None) };
-        let DefaultMethod::Saved(id) = entry.account.default else { return Ok(None) };
-        Ok(entry.methods.get(&id).cloned())
+    pub async fn default_payment_method(&self, account_id: &str) -> Result<Option<PaymentMethodRecord>, Error> {
+        let method = self.read(|namespace| {
+            let entry = namespace.hostway_accounts.get(account_id)?;
+            let DefaultMethod::Saved(id) = entry.account.default else { return None };
+            entry.methods.get(&id).cloned()
+        });
+        Ok(method.flatten())
     }
 
     /// One active payment method of the account, of the given kind.
@@ -230,17 +231,19 @@ impl Store {
         account_id: &str,
         kind: MethodKind,
         id: i64,
-    ) -> Result<Option<PaymentMethodRecord>, sqlx::Error> {
-        let model = self.model();
-        let method = model.hostway_accounts.get(account_id).and_then(|entry| entry.methods.get(&id));
-        Ok(method.filter(|method| method.kind == kind).cloned())
+    ) -> Result<Option<PaymentMethodRecord>, Error> {
+        let method = self.read(|namespace| {
+            let method = namespace.hostway_accounts.get(account_id).and_then(|entry| entry.methods.get(&id));
+            method.filter(|method| method.kind == kind).cloned()
+        });
+        Ok(method.flatten())
     }
 
     /// Saves the method unless one with the same fingerprint is active on the account. A
     /// method saved on an account with no other active method becomes its default, in the
     /// same transaction, even where the default was offline.
-    pub async fn save_payment_method(&self, method: NewPaymentMethod) -> Result<SaveResult, sqlx::Error> {
-        self.writer.write(method).await
+    pub async fn save_payment_method(&self, method: NewPaymentMethod) -> Result<SaveResult, Error> {
+        self.write(method).await
     }
 
     /// Marks the method deleted, unless it is the account's default.
@@ -250,8 +253,8 @@ impl Store {
         kind: MethodKind,
         id: i64,
         at: DateTime<Utc>,
-    ) -> Result<DeleteResult, sqlx::Error> {
-        self.writer.write(DeleteMethod { account_id: account_id.into(), kind, id, at: timestamp(at) }).await
+    ) -> Result<DeleteResult, Error> {
+        self.write(DeleteMethod { account_id: account_id.into(), kind, id, at: timestamp(at) }).await
     }
 
     /// Makes an active method of the account its default; refused when there is no such
@@ -261,14 +264,14 @@ impl Store {
         account_id: &str,
         kind: MethodKind,
         id: i64,
-    ) -> Result<DefaultResult, sqlx::Error> {
-        self.writer.write(SetDefault { account_id: account_id.into(), kind, id }).await
+    ) -> Result<DefaultResult, Error> {
+        self.write(SetDefault { account_id: account_id.into(), kind, id }).await
     }
 
     /// Makes the offline method the account's default; refused when the account does not allow
     /// it.
-    pub async fn set_offline_default(&self, account_id: &str) -> Result<DefaultResult, sqlx::Error> {
-        self.writer.write(SetOfflineDefault { account_id: account_id.into() }).await
+    pub async fn set_offline_default(&self, account_id: &str) -> Result<DefaultResult, Error> {
+        self.write(SetOfflineDefault { account_id: account_id.into() }).await
     }
 
     /// Records a one-time payment, pending, against a saved method that is still active.
@@ -278,18 +281,21 @@ impl Store {
         payment_method_id: i64,
         amount: Cents,
         at: DateTime<Utc>,
-    ) -> Result<PaymentResult, sqlx::Error> {
+    ) -> Result<PaymentResult, Error> {
         let payment = RecordPayment { account_id: account_id.into(), payment_method_id, amount, at: timestamp(at) };
-        self.writer.write(payment).await
+        self.write(payment).await
     }
 
     /// The account's payments, oldest first.
-    pub async fn payments(&self, account_id: &str) -> Result<Vec<PaymentRecord>, sqlx::Error> {
+    pub async fn payments(&self, account_id: &str) -> Result<Vec<PaymentRecord>, Error> {
+        let Some(namespace) = self.read(|namespace| namespace.id) else { return Ok(Vec::new()) };
         let rows: Vec<(i64, i64, String)> = sqlx::query_as(
-            "SELECT payment_method_id, amount_cents, status FROM hostway_payments WHERE account_id = ?1 ORDER BY id",
+            "SELECT payment_method_id, amount_cents, status FROM hostway_payments \
+             WHERE namespace = ?1 AND account_id = ?2 ORDER BY id",
         )
+        .bind(namespace)
         .bind(account_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.store.pool)
         .await?;
         let record = |(payment_method_id, amount, status)| PaymentRecord {
             payment_method_id,
@@ -300,27 +306,29 @@ impl Store {
     }
 }
 
-impl Write for NewPaymentMethod {
+impl NamespaceWrite for NewPaymentMethod {
     type Output = SaveResult;
 
-    async fn apply(&self, conn: &mut SqliteConnection) -> Result<SaveResult, sqlx::Error> {
+    async fn apply(&self, conn: &mut SqliteConnection, namespace: Scope) -> Result<SaveResult, sqlx::Error> {
         let duplicate: Option<i64> = sqlx::query_scalar(
             "SELECT 1 FROM hostway_payment_methods \
-             WHERE account_id = ?1 AND number_fingerprint = ?2 AND deleted_at IS NULL",
+             WHERE namespace = ?3 AND account_id = ?1 AND number_fingerprint = ?2 AND deleted_at IS NULL",
         )
         .bind(&self.account_id)
         .bind(&self.number_fingerprint)
+        .bind(namespace.id)
         .fetch_optional(&mut *conn)
         .await?;
         if duplicate.is_some() {
             return Ok(SaveResult::Duplicate);
         }
         let id: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO hostway_payment_methods (account_id, kind, number_masked, number_fingerprint, card_brand, \
-             card_holder_name, expiration, test_card_outcome, routing_number, account_owner, account_name, bank_name, \
-             bank_city, bank_country, created_at) \
-             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15 \
-             WHERE EXISTS (SELECT 1 FROM hostway_accounts WHERE id = ?1) RETURNING id",
+            "INSERT INTO hostway_payment_methods (namespace, id, account_id, kind, number_masked, \
+             number_fingerprint, card_brand, card_holder_name, expiration, test_card_outcome, routing_number, \
+             account_owner, account_name, bank_name, bank_city, bank_country, created_at) \
+             SELECT ?16, (SELECT COALESCE(MAX(id), 0) + 1 FROM hostway_payment_methods WHERE namespace = ?16), \
+                 ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15 \
+             WHERE EXISTS (SELECT 1 FROM hostway_accounts WHERE namespace = ?16 AND id = ?1) RETURNING id",
         )
         .bind(&self.account_id)
         .bind(self.kind.name())
@@ -337,22 +345,24 @@ impl Write for NewPaymentMethod {
         .bind(&self.bank_city)
         .bind(&self.bank_country)
         .bind(timestamp(self.at))
+        .bind(namespace.id)
         .fetch_optional(&mut *conn)
         .await?;
         let Some(id) = id else { return Ok(SaveResult::AccountGone) };
         sqlx::query(
             "UPDATE hostway_accounts SET default_payment_method = ?1, offline_is_default = 0 \
-             WHERE id = ?2 AND NOT EXISTS (SELECT 1 FROM hostway_payment_methods \
-             WHERE account_id = ?2 AND id != ?1 AND deleted_at IS NULL)",
+             WHERE namespace = ?3 AND id = ?2 AND NOT EXISTS (SELECT 1 FROM hostway_payment_methods \
+             WHERE namespace = ?3 AND account_id = ?2 AND id != ?1 AND deleted_at IS NULL)",
         )
         .bind(id)
         .bind(&self.account_id)
+        .bind(namespace.id)
         .execute(&mut *conn)
         .await?;
         Ok(SaveResult::Saved { id })
     }
 
-    fn mirror(&self, result: &mut SaveResult, model: &mut Model) {
+    fn mirror(&self, result: &mut SaveResult, model: &mut NamespaceModel) {
         let (SaveResult::Saved { id }, Some(entry)) = (result, model.hostway_accounts.get_mut(&self.account_id)) else {
             return;
         };
@@ -370,28 +380,30 @@ struct DeleteMethod {
     at: String,
 }
 
-impl Write for DeleteMethod {
+impl NamespaceWrite for DeleteMethod {
     type Output = DeleteResult;
 
-    async fn apply(&self, conn: &mut SqliteConnection) -> Result<DeleteResult, sqlx::Error> {
+    async fn apply(&self, conn: &mut SqliteConnection, namespace: Scope) -> Result<DeleteResult, sqlx::Error> {
         let is_default: Option<bool> = sqlx::query_scalar(
             "SELECT a.default_payment_method IS m.id FROM hostway_payment_methods m \
-             JOIN hostway_accounts a ON a.id = m.account_id \
-             WHERE m.account_id = ?1 AND m.kind = ?2 AND m.id = ?3 AND m.deleted_at IS NULL",
+             JOIN hostway_accounts a ON a.namespace = m.namespace AND a.id = m.account_id \
+             WHERE m.namespace = ?4 AND m.account_id = ?1 AND m.kind = ?2 AND m.id = ?3 AND m.deleted_at IS NULL",
         )
         .bind(&self.account_id)
         .bind(self.kind.name())
         .bind(self.id)
+        .bind(namespace.id)
         .fetch_optional(&mut *conn)
         .await?;
         Ok(match is_default {
-            None if !account_exists(conn, &self.account_id).await? => DeleteResult::AccountGone,
+            None if !account_exists(conn, namespace, &self.account_id).await? => DeleteResult::AccountGone,
             None => DeleteResult::NotFound,
             Some(true) => DeleteResult::IsDefault,
             Some(false) => {
-                sqlx::query("UPDATE hostway_payment_methods SET deleted_at = ?1 WHERE id = ?2")
+                sqlx::query("UPDATE hostway_payment_methods SET deleted_at = ?1 WHERE namespace = ?3 AND id = ?2")
                     .bind(&self.at)
                     .bind(self.id)
+                    .bind(namespace.id)
                     .execute(&mut *conn)
                     .await?;
                 DeleteResult::Deleted
@@ -399,7 +411,7 @@ impl Write for DeleteMethod {
         })
     }
 
-    fn mirror(&self, result: &mut DeleteResult, model: &mut Model) {
+    fn mirror(&self, result: &mut DeleteResult, model: &mut NamespaceModel) {
         if let (DeleteResult::Deleted, Some(entry)) = (result, model.hostway_accounts.get_mut(&self.account_id)) {
             entry.methods.remove(&self.id);
         }
@@ -412,24 +424,25 @@ struct SetDefault {
     id: i64,
 }
 
-impl Write for SetDefault {
+impl NamespaceWrite for SetDefault {
     type Output = DefaultResult;
 
-    async fn apply(&self, conn: &mut SqliteConnection) -> Result<DefaultResult, sqlx::Error> {
+    async fn apply(&self, conn: &mut SqliteConnection, namespace: Scope) -> Result<DefaultResult, sqlx::Error> {
         let updated = sqlx::query(
             "UPDATE hostway_accounts SET default_payment_method = ?3, offline_is_default = 0 \
-             WHERE id = ?1 AND EXISTS (SELECT 1 FROM hostway_payment_methods \
-             WHERE account_id = ?1 AND kind = ?2 AND id = ?3 AND deleted_at IS NULL)",
+             WHERE namespace = ?4 AND id = ?1 AND EXISTS (SELECT 1 FROM hostway_payment_methods \
+             WHERE namespace = ?4 AND account_id = ?1 AND kind = ?2 AND id = ?3 AND deleted_at IS NULL)",
         )
         .bind(&self.account_id)
         .bind(self.kind.name())
         .bind(self.id)
+        .bind(namespace.id)
         .execute(&mut *conn)
         .await?;
-        default_result(conn, &self.account_id, updated.rows_affected()).await
+        default_result(conn, namespace, &self.account_id, updated.rows_affected()).await
     }
 
-    fn mirror(&self, result: &mut DefaultResult, model: &mut Model) {
+    fn mirror(&self, result: &mut DefaultResult, model: &mut NamespaceModel) {
         if let (DefaultResult::Set, Some(entry)) = (*result, model.hostway_accounts.get_mut(&self.account_id)) {
             entry.account.default = DefaultMethod::Saved(self.id);
         }
@@ -440,21 +453,22 @@ struct SetOfflineDefault {
     account_id: String,
 }
 
-impl Write for SetOfflineDefault {
+impl NamespaceWrite for SetOfflineDefault {
     type Output = DefaultResult;
 
-    async fn apply(&self, conn: &mut SqliteConnection) -> Result<DefaultResult, sqlx::Error> {
+    async fn apply(&self, conn: &mut SqliteConnection, namespace: Scope) -> Result<DefaultResult, sqlx::Error> {
         let updated = sqlx::query(
             "UPDATE hostway_accounts SET default_payment_method = NULL, offline_is_default = 1 \
-             WHERE id = ?1 AND allow_offline = 1",
+             WHERE namespace = ?2 AND id = ?1 AND allow_offline = 1",
         )
         .bind(&self.account_id)
+        .bind(namespace.id)
         .execute(&mut *conn)
         .await?;
-        default_result(conn, &self.account_id, updated.rows_affected()).await
+        default_result(conn, namespace, &self.account_id, updated.rows_affected()).await
     }
 
-    fn mirror(&self, result: &mut DefaultResult, model: &mut Model) {
+    fn mirror(&self, result: &mut DefaultResult, model: &mut NamespaceModel) {
         if let (DefaultResult::Set, Some(entry)) = (*result, model.hostway_accounts.get_mut(&self.account_id)) {
             entry.account.default = DefaultMethod::Offline;
         }
@@ -468,26 +482,27 @@ struct RecordPayment {
     at: String,
 }
 
-impl Write for RecordPayment {
+impl NamespaceWrite for RecordPayment {
     type Output = PaymentResult;
 
-    async fn apply(&self, conn: &mut SqliteConnection) -> Result<PaymentResult, sqlx::Error> {
+    async fn apply(&self, conn: &mut SqliteConnection, namespace: Scope) -> Result<PaymentResult, sqlx::Error> {
         // Only against a method that is still active on the account: ids start again from 1
         // after a reset, so the id alone could name another account's method.
         let recorded = sqlx::query(
-            "INSERT INTO hostway_payments (account_id, payment_method_id, amount_cents, status, created_at) \
-             SELECT ?1, id, ?3, 'pending', ?4 FROM hostway_payment_methods \
-             WHERE id = ?2 AND account_id = ?1 AND deleted_at IS NULL",
+            "INSERT INTO hostway_payments (namespace, account_id, payment_method_id, amount_cents, status, created_at) \
+             SELECT namespace, ?1, id, ?3, 'pending', ?4 FROM hostway_payment_methods \
+             WHERE namespace = ?5 AND id = ?2 AND account_id = ?1 AND deleted_at IS NULL",
         )
         .bind(&self.account_id)
         .bind(self.payment_method_id)
         .bind(self.amount.get())
         .bind(&self.at)
+        .bind(namespace.id)
         .execute(&mut *conn)
         .await?;
         Ok(if recorded.rows_affected() == 1 {
             PaymentResult::Recorded
-        } else if account_exists(conn, &self.account_id).await? {
+        } else if account_exists(conn, namespace, &self.account_id).await? {
             PaymentResult::MethodGone
         } else {
             PaymentResult::AccountGone
@@ -495,12 +510,13 @@ impl Write for RecordPayment {
     }
 
     /// Payments are not held in memory.
-    fn mirror(&self, _: &mut PaymentResult, _: &mut Model) {}
+    fn mirror(&self, _: &mut PaymentResult, _: &mut NamespaceModel) {}
 }
 
-async fn account_exists(conn: &mut SqliteConnection, account_id: &str) -> Result<bool, sqlx::Error> {
-    let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM hostway_accounts WHERE id = ?1")
+async fn account_exists(conn: &mut SqliteConnection, namespace: Scope, account_id: &str) -> Result<bool, sqlx::Error> {
+    let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM hostway_accounts WHERE namespace = ?2 AND id = ?1")
         .bind(account_id)
+        .bind(namespace.id)
         .fetch_optional(conn)
         .await?;
     Ok(exists.is_some())
@@ -509,12 +525,13 @@ async fn account_exists(conn: &mut SqliteConnection, account_id: &str) -> Result
 /// What an update of the default that changed `updated` rows came to.
 async fn default_result(
     conn: &mut SqliteConnection,
+    namespace: Scope,
     account_id: &str,
     updated: u64,
 ) -> Result<DefaultResult, sqlx::Error> {
     Ok(if updated == 1 {
         DefaultResult::Set
-    } else if account_exists(conn, account_id).await? {
+    } else if account_exists(conn, namespace, account_id).await? {
         DefaultResult::Refused
     } else {
         DefaultResult::AccountGone
@@ -539,15 +556,15 @@ pub struct HostwayUserSummary {
     pub roles: Vec<(String, String)>,
 }
 
-impl Store {
+impl NamespaceStore {
     /// Adds an account; false when the id is taken.
     pub async fn create_hostway_account(
         &self,
         id: &str,
         allow_offline: bool,
         now: DateTime<Utc>,
-    ) -> Result<bool, sqlx::Error> {
-        self.writer.write(NewAccount { id: id.into(), allow_offline, at: timestamp(now) }).await
+    ) -> Result<bool, Error> {
+        self.write(NewAccount { id: id.into(), allow_offline, at: timestamp(now) }).await
     }
 
     /// Adds a user with their roles, all or nothing, keeping only a hash of the password.
@@ -558,40 +575,50 @@ impl Store {
         is_sales_agent: bool,
         roles: &[(String, String)],
         now: DateTime<Utc>,
-    ) -> Result<CreateUserResult, sqlx::Error> {
+    ) -> Result<CreateUserResult, Error> {
         let user = NewUser {
             username: username.into(),
             user: HostwayUser { password_hash: PasswordHash::new(password), is_sales_agent },
             roles: roles.to_vec(),
             at: timestamp(now),
         };
-        self.writer.write(user).await
+        self.write(user).await
     }
 
     /// Every account id with its account, by id.
-    pub async fn hostway_accounts(&self) -> Result<Vec<(String, HostwayAccount)>, sqlx::Error> {
-        let mut accounts: Vec<(String, HostwayAccount)> =
-            self.model().hostway_accounts.iter().map(|(id, entry)| (id.clone(), entry.account.clone())).collect();
+    pub async fn hostway_accounts(&self) -> Result<Vec<(String, HostwayAccount)>, Error> {
+        let mut accounts: Vec<(String, HostwayAccount)> = self
+            .read(|namespace| {
+                namespace.hostway_accounts.iter().map(|(id, entry)| (id.clone(), entry.account.clone())).collect()
+            })
+            .unwrap_or_default();
         accounts.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(accounts)
     }
 
     /// Every user with their roles, by username; no passwords.
-    pub async fn hostway_users(&self) -> Result<Vec<HostwayUserSummary>, sqlx::Error> {
-        let model = self.model();
-        let mut users: Vec<HostwayUserSummary> = model
-            .hostway_users
-            .iter()
-            .map(|(username, entry)| {
-                let mut roles: Vec<(String, String)> = entry
-                    .roles
+    pub async fn hostway_users(&self) -> Result<Vec<HostwayUserSummary>, Error> {
+        let mut users: Vec<HostwayUserSummary> = self
+            .read(|namespace| {
+                namespace
+                    .hostway_users
                     .iter()
-                    .flat_map(|(account, roles)| roles.iter().map(|role| (account.clone(), role.clone())))
-                    .collect();
-                roles.sort();
-                HostwayUserSummary { username: username.clone(), is_sales_agent: entry.user.is_sales_agent, roles }
+                    .map(|(username, entry)| {
+                        let mut roles: Vec<(String, String)> = entry
+                            .roles
+                            .iter()
+                            .flat_map(|(account, roles)| roles.iter().map(|role| (account.clone(), role.clone())))
+                            .collect();
+                        roles.sort();
+                        HostwayUserSummary {
+                            username: username.clone(),
+                            is_sales_agent: entry.user.is_sales_agent,
+                            roles,
+                        }
+                    })
+                    .collect()
             })
-            .collect();
+            .unwrap_or_default();
         users.sort_by(|a, b| a.username.cmp(&b.username));
         Ok(users)
     }
@@ -603,22 +630,24 @@ struct NewAccount {
     at: String,
 }
 
-impl Write for NewAccount {
+impl NamespaceWrite for NewAccount {
     type Output = bool;
 
-    async fn apply(&self, conn: &mut SqliteConnection) -> Result<bool, sqlx::Error> {
+    async fn apply(&self, conn: &mut SqliteConnection, namespace: Scope) -> Result<bool, sqlx::Error> {
         let inserted = sqlx::query(
-            "INSERT INTO hostway_accounts (id, allow_offline, created_at) VALUES (?1, ?2, ?3) ON CONFLICT (id) DO NOTHING",
+            "INSERT INTO hostway_accounts (namespace, id, allow_offline, created_at) VALUES (?4, ?1, ?2, ?3) \
+             ON CONFLICT (namespace, id) DO NOTHING",
         )
         .bind(&self.id)
         .bind(self.allow_offline)
         .bind(&self.at)
+        .bind(namespace.id)
         .execute(conn)
         .await?;
         Ok(inserted.rows_affected() == 1)
     }
 
-    fn mirror(&self, inserted: &mut bool, model: &mut Model) {
+    fn mirror(&self, inserted: &mut bool, model: &mut NamespaceModel) {
         if *inserted {
             let account = HostwayAccount { allow_offline: self.allow_offline, default: DefaultMethod::None };
             model.hostway_accounts.insert(self.id.clone(), AccountEntry { account, methods: BTreeMap::new() });
@@ -634,44 +663,45 @@ struct NewUser {
     at: String,
 }
 
-impl Write for NewUser {
+impl NamespaceWrite for NewUser {
     type Output = CreateUserResult;
 
-    async fn apply(&self, conn: &mut SqliteConnection) -> Result<CreateUserResult, sqlx::Error> {
+    async fn apply(&self, conn: &mut SqliteConnection, namespace: Scope) -> Result<CreateUserResult, sqlx::Error> {
         for (account_id, _) in &self.roles {
-            let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM hostway_accounts WHERE id = ?1")
-                .bind(account_id)
-                .fetch_optional(&mut *conn)
-                .await?;
-            if exists.is_none() {
+            if !account_exists(conn, namespace, account_id).await? {
                 return Ok(CreateUserResult::UnknownAccount(account_id.clone()));
             }
         }
         let inserted = sqlx::query(
-            "INSERT INTO hostway_users (username, password_hash, is_sales_agent, created_at) \
-             VALUES (?1, ?2, ?3, ?4) ON CONFLICT (username) DO NOTHING",
+            "INSERT INTO hostway_users (namespace, username, password_hash, is_sales_agent, created_at) \
+             VALUES (?5, ?1, ?2, ?3, ?4) ON CONFLICT (namespace, username) DO NOTHING",
         )
         .bind(&self.username)
         .bind(self.user.password_hash.to_string())
         .bind(self.user.is_sales_agent)
         .bind(&self.at)
+        .bind(namespace.id)
         .execute(&mut *conn)
         .await?;
         if inserted.rows_affected() == 0 {
             return Ok(CreateUserResult::UsernameTaken);
         }
         for (account_id, role) in &self.roles {
-            sqlx::query("INSERT OR IGNORE INTO hostway_user_roles (username, account_id, role) VALUES (?1, ?2, ?3)")
-                .bind(&self.username)
-                .bind(account_id)
-                .bind(role)
-                .execute(&mut *conn)
-                .await?;
+            sqlx::query(
+                "INSERT OR IGNORE INTO hostway_user_roles (namespace, username, account_id, role) \
+                 VALUES (?4, ?1, ?2, ?3)",
+            )
+            .bind(&self.username)
+            .bind(account_id)
+            .bind(role)
+            .bind(namespace.id)
+            .execute(&mut *conn)
+            .await?;
         }
         Ok(CreateUserResult::Created)
     }
 
-    fn mirror(&self, result: &mut CreateUserResult, model: &mut Model) {
+    fn mirror(&self, result: &mut CreateUserResult, model: &mut NamespaceModel) {
         if *result != CreateUserResult::Created {
             return;
         }
@@ -693,45 +723,53 @@ impl Write for NewUser {
 /// payments are kept.
 pub(super) async fn upsert_fixtures(
     conn: &mut SqliteConnection,
+    namespace: i64,
     fixtures: &HostwayFixtures,
     now: &str,
 ) -> Result<(), sqlx::Error> {
     for account in &fixtures.accounts {
         sqlx::query(
-            "INSERT INTO hostway_accounts (id, allow_offline, created_at) VALUES (?1, ?2, ?3)
-             ON CONFLICT (id) DO UPDATE SET allow_offline = excluded.allow_offline,
+            "INSERT INTO hostway_accounts (namespace, id, allow_offline, created_at) VALUES (?4, ?1, ?2, ?3)
+             ON CONFLICT (namespace, id) DO UPDATE SET allow_offline = excluded.allow_offline,
                  offline_is_default = offline_is_default AND excluded.allow_offline",
         )
         .bind(&account.id)
         .bind(account.allow_offline)
         .bind(now)
+        .bind(namespace)
         .execute(&mut *conn)
         .await?;
     }
     for user in &fixtures.users {
         sqlx::query(
-            "INSERT INTO hostway_users (username, password_hash, is_sales_agent, created_at) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash,
+            "INSERT INTO hostway_users (namespace, username, password_hash, is_sales_agent, created_at)
+             VALUES (?5, ?1, ?2, ?3, ?4)
+             ON CONFLICT (namespace, username) DO UPDATE SET password_hash = excluded.password_hash,
                  is_sales_agent = excluded.is_sales_agent",
         )
         .bind(&user.username)
         .bind(PasswordHash::new(&user.password).to_string())
         .bind(user.sales_agent)
         .bind(now)
+        .bind(namespace)
         .execute(&mut *conn)
         .await?;
-        sqlx::query("DELETE FROM hostway_user_roles WHERE username = ?1")
+        sqlx::query("DELETE FROM hostway_user_roles WHERE namespace = ?2 AND username = ?1")
             .bind(&user.username)
+            .bind(namespace)
             .execute(&mut *conn)
             .await?;
         for (account_id, roles) in &user.roles {
             for role in roles {
-                sqlx::query("INSERT INTO hostway_user_roles (username, account_id, role) VALUES (?1, ?2, ?3)")
-                    .bind(&user.username)
-                    .bind(account_id)
-                    .bind(role)
-                    .execute(&mut *conn)
-                    .await?;
+                sqlx::query(
+                    "INSERT INTO hostway_user_roles (namespace, username, account_id, role) VALUES (?4, ?1, ?2, ?3)",
+                )
+                .bind(&user.username)
+                .bind(account_id)
+                .bind(role)
+                .bind(namespace)
+                .execute(&mut *conn)
+                .await?;
             }
         }
     }

@@ -2,13 +2,15 @@
 //! users, payment methods and payments. All of paymock's SQL lives in this module, one file
 //! per table group; the schema is in `migrations/` and is brought up to date at every start.
 //!
-//! Reads are served from the in-memory [`model`]; every write goes through the one
-//! [`writer`], which commits concurrent writes together and answers each only once its
+//! Everything is kept per [namespace](namespaces): the store as one namespace sees it is a
+//! [`NamespaceStore`]. Reads are served from the in-memory [`model`]; every write goes through
+//! the one [`writer`], which commits concurrent writes together and answers each only once its
 //! transaction is durable, so a balance never moves without its purchase record.
 
 mod click2mail;
 mod hostway;
 mod model;
+mod namespaces;
 mod saved;
 mod snapshot;
 mod writer;
@@ -29,13 +31,14 @@ pub use hostway::{
 };
 
 use self::model::Model;
+pub use self::namespaces::{DEFAULT, DEFAULT_MAX_NAMESPACES, NamespaceInfo, NamespaceStore, Template};
 pub use self::saved::{Restored, SnapshotInfo};
 pub use self::snapshot::{
     AccountState, Click2MailState, Click2MailUserState, HostwayState, HostwayUserState, PaymentMethodState,
     PaymentState, PurchaseState, Snapshot, SnapshotFilter,
 };
 pub use self::writer::WriteCounts;
-use self::writer::{Write, Writer};
+use self::writer::{NamespaceWrite, Scope, Writer};
 use crate::domain::fingerprint::FingerprintKey;
 use crate::domain::password::PasswordHash;
 use crate::sandbox::fixtures::Fixtures;
@@ -88,6 +91,17 @@ pub struct Store {
     writer: Writer,
     /// This database's own key for number fingerprints, made when the database was.
     fingerprint_key: FingerprintKey,
+    template: Arc<Template>,
+}
+
+/// Why a read or write of the store failed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// A new namespace was asked for, but there are as many as there may be.
+    #[error("there are already {max} namespaces, as many as --max-namespaces allows")]
+    NamespaceLimit { max: usize },
 }
 
 impl Store {
@@ -95,11 +109,11 @@ impl Store {
     /// that cannot be opened is explained in words: a missing folder, a folder in its place,
     /// permission denied, a read-only file. A file that holds another application's tables
     /// is refused untouched ([`StoreError::Foreign`]).
-    pub async fn open(database: &Database) -> Result<Store, StoreError> {
+    pub async fn open(database: &Database, template: Template) -> Result<Store, StoreError> {
         if let Database::File(path) = database {
             refuse_foreign(path).await?;
         }
-        Store::open_unexplained(database).await.map_err(|err| match (database, &err) {
+        Store::open_unexplained(database, template).await.map_err(|err| match (database, &err) {
             (Database::File(path), StoreError::Open(_) | StoreError::Migrate(_)) => explain_open_failure(path)
                 .map(|reason| StoreError::Unusable { path: path.clone(), reason })
                 .unwrap_or(err),
@@ -107,7 +121,7 @@ impl Store {
         })
     }
 
-    async fn open_unexplained(database: &Database) -> Result<Store, StoreError> {
+    async fn open_unexplained(database: &Database, template: Template) -> Result<Store, StoreError> {
         let (options, pool_options) = match database {
             Database::File(path) => (
                 SqliteConnectOptions::new().filename(path).create_if_missing(true),
@@ -135,9 +149,12 @@ impl Store {
         sqlx::migrate!().run(&pool).await.map_err(StoreError::Migrate)?;
         hash_set_aside_passwords(&pool).await.map_err(StoreError::Open)?;
         let fingerprint_key = fingerprint_key(&pool).await.map_err(StoreError::Open)?;
-        let model = Arc::new(RwLock::new(Model::load(&pool).await.map_err(StoreError::Open)?));
-        let (writer, _task) = Writer::start(pool.clone(), Arc::clone(&model));
-        Ok(Store { pool, model, writer, fingerprint_key })
+        let mut conn = pool.acquire().await.map_err(StoreError::Open)?;
+        let model = Arc::new(RwLock::new(Model::load(&mut conn).await.map_err(StoreError::Open)?));
+        drop(conn);
+        let template = Arc::new(template);
+        let (writer, _task) = Writer::start(pool.clone(), Arc::clone(&model), Arc::clone(&template));
+        Ok(Store { pool, model, writer, fingerprint_key, template })
     }
 
     /// How many transactions the writer has committed, and how many writes they held.
@@ -149,42 +166,22 @@ impl Store {
         model::read_lock(&self.model)
     }
 
-    /// The keyed fingerprint of a card number, or of a routing and account number, by which
-    /// duplicates are found.
-    pub fn fingerprint(&self, parts: &[&str]) -> String {
-        self.fingerprint_key.fingerprint(parts)
+    /// Writes the fixtures' users and accounts into the `default` namespace, in one
+    /// transaction: when it is made (a new database), or with [`FixtureLoad::Always`] over any
+    /// state too. Either way balances and payment methods survive restarts.
+    pub async fn load_fixtures(&self, when: FixtureLoad) -> Result<FixturesLoaded, Error> {
+        let load = LoadFixtures { fixtures: Arc::clone(&self.template.fixtures), when };
+        self.namespace(DEFAULT).write(load).await
     }
 
-    /// Writes the fixtures' users and accounts into the database, in one transaction: into a
-    /// database that has never had them, or with [`FixtureLoad::Always`] over any state too.
-    /// Either way balances and payment methods survive restarts.
-    pub async fn load_fixtures(
-        &self,
-        fixtures: &Fixtures,
-        when: FixtureLoad,
-        now: DateTime<Utc>,
-    ) -> Result<FixturesLoaded, sqlx::Error> {
-        let mode = match when {
-            FixtureLoad::IfNew => LoadMode::IfNew,
-            FixtureLoad::Always => LoadMode::Always,
-        };
-        self.writer.write(LoadFixtures { fixtures: fixtures.clone(), at: timestamp(now), mode }).await
-    }
-
-    /// Empties every table and loads the fixtures again, in one transaction. Ids start from 1
-    /// again; the fingerprint key is kept.
-    pub async fn reset(&self, fixtures: &Fixtures, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
-        self.writer
-            .write(LoadFixtures { fixtures: fixtures.clone(), at: timestamp(now), mode: LoadMode::Reset })
-            .await?;
-        Ok(())
-    }
-
-    /// Commits every write queued so far, then waits for open connections to finish and
-    /// closes them.
+    /// Commits every write queued so far, keeps each namespace's last use, then waits for
+    /// open connections to finish and closes them.
     pub async fn close(&self) {
         if let Err(err) = self.writer.write(Flush).await {
             tracing::error!(%err, "cannot commit the writes still queued");
+        }
+        if let Err(err) = self.save_last_uses().await {
+            tracing::warn!(%err, "cannot keep when each namespace was last used");
         }
         self.pool.close().await;
     }
@@ -193,7 +190,7 @@ impl Store {
 /// Changes nothing: once it is answered, every write queued before it is committed.
 struct Flush;
 
-impl Write for Flush {
+impl writer::StoreWrite for Flush {
     type Output = ();
 
     async fn apply(&self, _: &mut SqliteConnection) -> Result<(), sqlx::Error> {
@@ -203,74 +200,34 @@ impl Write for Flush {
     fn mirror(&self, _: &mut (), _: &mut Model) {}
 }
 
-/// Loads the fixtures: into a new database only, over any state, or after emptying every
-/// table.
+/// Loads the fixtures into a namespace the writer just made from them (so nothing is left
+/// to do), or over the state of one that was there.
 struct LoadFixtures {
-    fixtures: Fixtures,
-    at: String,
-    mode: LoadMode,
+    fixtures: Arc<Fixtures>,
+    when: FixtureLoad,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum LoadMode {
-    IfNew,
-    Always,
-    Reset,
-}
-
-impl Write for LoadFixtures {
+impl NamespaceWrite for LoadFixtures {
     type Output = FixturesLoaded;
 
-    async fn apply(&self, conn: &mut SqliteConnection) -> Result<FixturesLoaded, sqlx::Error> {
-        let loaded_before =
-            sqlx::query_scalar::<_, String>("SELECT value FROM paymock_meta WHERE key = 'fixtures_loaded_at'")
-                .fetch_optional(&mut *conn)
-                .await?
-                .is_some();
-        if self.mode == LoadMode::Reset {
-            empty_state(conn).await?;
-            sqlx::query("DELETE FROM paymock_meta WHERE key = 'fixtures_loaded_at'").execute(&mut *conn).await?;
-        } else if loaded_before && self.mode == LoadMode::IfNew {
+    async fn apply(&self, conn: &mut SqliteConnection, namespace: Scope) -> Result<FixturesLoaded, sqlx::Error> {
+        if namespace.created {
+            return Ok(FixturesLoaded::IntoNewDatabase);
+        }
+        if self.when == FixtureLoad::IfNew {
             return Ok(FixturesLoaded::NotLoaded);
         }
-        click2mail::upsert_fixtures(conn, &self.fixtures.click2mail, &self.at).await?;
-        hostway::upsert_fixtures(conn, &self.fixtures.hostway, &self.at).await?;
-        sqlx::query("INSERT OR REPLACE INTO paymock_meta (key, value) VALUES ('fixtures_loaded_at', ?1)")
-            .bind(&self.at)
-            .execute(&mut *conn)
-            .await?;
-        Ok(if loaded_before && self.mode == LoadMode::Always {
-            FixturesLoaded::OverExistingState
-        } else {
-            FixturesLoaded::IntoNewDatabase
-        })
+        let now = timestamp(chrono::Utc::now());
+        click2mail::upsert_fixtures(conn, namespace.id, &self.fixtures.click2mail, &now).await?;
+        hostway::upsert_fixtures(conn, namespace.id, &self.fixtures.hostway, &now).await?;
+        Ok(FixturesLoaded::OverExistingState)
     }
 
-    fn mirror(&self, _: &mut FixturesLoaded, _: &mut Model) {}
+    fn mirror(&self, _: &mut FixturesLoaded, _: &mut model::NamespaceModel) {}
 
-    fn reloads_model(&self, loaded: &FixturesLoaded) -> bool {
-        *loaded != FixturesLoaded::NotLoaded
+    fn reloads_namespace(&self, loaded: &FixturesLoaded) -> bool {
+        *loaded == FixturesLoaded::OverExistingState
     }
-}
-
-/// Empties every state table and the counters ids come from, in an order the foreign keys
-/// allow; a reset and a snapshot restore start from here. Snapshots and the database's own
-/// facts are kept.
-async fn empty_state(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
-    for statement in [
-        "DELETE FROM hostway_payments",
-        "UPDATE hostway_accounts SET default_payment_method = NULL",
-        "DELETE FROM hostway_payment_methods",
-        "DELETE FROM hostway_user_roles",
-        "DELETE FROM hostway_users",
-        "DELETE FROM hostway_accounts",
-        "DELETE FROM click2mail_purchases",
-        "DELETE FROM click2mail_users",
-        "DELETE FROM sqlite_sequence",
-    ] {
-        sqlx::query(statement).execute(&mut *conn).await?;
-    }
-    Ok(())
 }
 
 /// Reads the database's fingerprint key, making one the first time.
@@ -472,6 +429,11 @@ mod tests {
         Purchase { username, amount, card_brand: Brand::Visa, card_last_four: "1111", at: now() }
     }
 
+    async fn open(database: &Database, fixtures: Fixtures) -> Store {
+        let template = Template { fixtures: Arc::new(fixtures), max_namespaces: DEFAULT_MAX_NAMESPACES };
+        Store::open(database, template).await.unwrap()
+    }
+
     async fn count(store: &Store, table_query: &'static str) -> i64 {
         sqlx::query_scalar(table_query).fetch_one(&store.pool).await.unwrap()
     }
@@ -482,22 +444,21 @@ mod tests {
         let database = Database::File(dir.path().join("paymock.db"));
         let fixtures = Fixtures::builtin().unwrap();
 
-        let store = Store::open(&database).await.unwrap();
-        assert_eq!(
-            store.load_fixtures(&fixtures, FixtureLoad::IfNew, now()).await.unwrap(),
-            FixturesLoaded::IntoNewDatabase
-        );
+        let store = open(&database, fixtures.clone()).await;
+        let ns = store.namespace(DEFAULT);
+        assert_eq!(store.load_fixtures(FixtureLoad::IfNew).await.unwrap(), FixturesLoaded::IntoNewDatabase);
         let purchase = visa_purchase("awesomeuser", Cents::new(10_00));
         assert_eq!(
-            store.record_purchase(purchase).await.unwrap(),
+            ns.record_purchase(purchase).await.unwrap(),
             PurchaseResult::Recorded { balance: Cents::new(10_00) }
         );
         store.close().await;
 
-        let store = Store::open(&database).await.unwrap();
-        assert_eq!(store.load_fixtures(&fixtures, FixtureLoad::IfNew, now()).await.unwrap(), FixturesLoaded::NotLoaded);
-        assert_eq!(store.click2mail_user("awesomeuser").await.unwrap().unwrap().balance, Cents::new(10_00));
-        assert_eq!(store.click2mail_purchases("awesomeuser").await.unwrap().len(), 1);
+        let store = open(&database, fixtures).await;
+        let ns = store.namespace(DEFAULT);
+        assert_eq!(store.load_fixtures(FixtureLoad::IfNew).await.unwrap(), FixturesLoaded::NotLoaded);
+        assert_eq!(ns.click2mail_user("awesomeuser").await.unwrap().unwrap().balance, Cents::new(10_00));
+        assert_eq!(ns.click2mail_purchases("awesomeuser").await.unwrap().len(), 1);
         let journal_mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&store.pool).await.unwrap();
         assert_eq!(journal_mode, "wal");
     }
@@ -506,10 +467,11 @@ mod tests {
     async fn fixtures_loaded_always_update_users_and_accounts_and_keep_state() {
         let dir = tempfile::tempdir().unwrap();
         let database = Database::File(dir.path().join("paymock.db"));
-        let store = Store::open(&database).await.unwrap();
-        store.load_fixtures(&Fixtures::builtin().unwrap(), FixtureLoad::IfNew, now()).await.unwrap();
-        store.record_purchase(visa_purchase("awesomeuser", Cents::new(10_00))).await.unwrap();
-        assert_eq!(store.set_offline_default("1002").await.unwrap(), DefaultResult::Set);
+        let store = open(&database, Fixtures::builtin().unwrap()).await;
+        let ns = store.namespace(DEFAULT);
+        store.load_fixtures(FixtureLoad::IfNew).await.unwrap();
+        ns.record_purchase(visa_purchase("awesomeuser", Cents::new(10_00))).await.unwrap();
+        assert_eq!(ns.set_offline_default("1002").await.unwrap(), DefaultResult::Set);
         store.close().await;
 
         let fixtures_dir = tempfile::tempdir().unwrap();
@@ -526,36 +488,34 @@ mod tests {
         )
         .unwrap();
         let changed = Fixtures::load(Some(fixtures_dir.path())).unwrap();
-        let store = Store::open(&database).await.unwrap();
-        assert_eq!(
-            store.load_fixtures(&changed, FixtureLoad::Always, now()).await.unwrap(),
-            FixturesLoaded::OverExistingState
-        );
+        let store = open(&database, changed).await;
+        let ns = store.namespace(DEFAULT);
+        assert_eq!(store.load_fixtures(FixtureLoad::Always).await.unwrap(), FixturesLoaded::OverExistingState);
 
-        let kept = store.click2mail_user("awesomeuser").await.unwrap().unwrap();
+        let kept = ns.click2mail_user("awesomeuser").await.unwrap().unwrap();
         assert!(kept.password_hash.matches("new-pw") && !kept.password_hash.matches("gReAt/PaSsWoRd123"));
         assert_eq!(kept.balance, Cents::new(10_00));
-        let added = store.click2mail_user("newcomer").await.unwrap().unwrap();
+        let added = ns.click2mail_user("newcomer").await.unwrap().unwrap();
         assert_eq!(added.balance, Cents::new(5_00));
-        assert_eq!(store.click2mail_purchases("awesomeuser").await.unwrap().len(), 1);
+        assert_eq!(ns.click2mail_purchases("awesomeuser").await.unwrap().len(), 1);
 
         // 1002 no longer allows offline, so its offline default is gone with it; 1001 and the
         // users the file does not name are kept.
-        let account = store.hostway_account("1002").await.unwrap().unwrap();
+        let account = ns.hostway_account("1002").await.unwrap().unwrap();
         assert!(!account.allow_offline);
         assert_eq!(account.default, DefaultMethod::None);
-        assert!(store.hostway_account("1001").await.unwrap().is_some());
-        assert!(store.hostway_account("2001").await.unwrap().unwrap().allow_offline);
-        assert!(store.hostway_user("acme-owner").await.unwrap().unwrap().password_hash.matches("pw2"));
-        assert_eq!(store.hostway_roles("acme-owner", "2001").await.unwrap(), ["sitecontrol_account_owner"]);
-        assert_eq!(store.hostway_roles("acme-owner", "1001").await.unwrap(), Vec::<String>::new());
-        assert!(store.hostway_user("sales-agent").await.unwrap().is_some());
+        assert!(ns.hostway_account("1001").await.unwrap().is_some());
+        assert!(ns.hostway_account("2001").await.unwrap().unwrap().allow_offline);
+        assert!(ns.hostway_user("acme-owner").await.unwrap().unwrap().password_hash.matches("pw2"));
+        assert_eq!(ns.hostway_roles("acme-owner", "2001").await.unwrap(), ["sitecontrol_account_owner"]);
+        assert_eq!(ns.hostway_roles("acme-owner", "1001").await.unwrap(), Vec::<String>::new());
+        assert!(ns.hostway_user("sales-agent").await.unwrap().is_some());
     }
 
     #[tokio::test]
     async fn the_hostway_fixtures_are_stored() {
-        let store = Store::open(&Database::Memory).await.unwrap();
-        store.load_fixtures(&Fixtures::builtin().unwrap(), FixtureLoad::IfNew, now()).await.unwrap();
+        let store = open(&Database::Memory, Fixtures::builtin().unwrap()).await;
+        store.load_fixtures(FixtureLoad::IfNew).await.unwrap();
 
         let accounts: Vec<(String, bool, Option<i64>)> =
             sqlx::query_as("SELECT id, allow_offline, default_payment_method FROM hostway_accounts ORDER BY id")
@@ -597,49 +557,47 @@ mod tests {
     /// would.
     #[tokio::test]
     async fn the_model_stays_in_step_with_the_database() {
-        let store = Store::open(&Database::Memory).await.unwrap();
-        store.load_fixtures(&Fixtures::builtin().unwrap(), FixtureLoad::IfNew, now()).await.unwrap();
+        let store = open(&Database::Memory, Fixtures::builtin().unwrap()).await;
+        let ns = store.namespace(DEFAULT);
+        store.load_fixtures(FixtureLoad::IfNew).await.unwrap();
         let card = |account: &str, number: &str| NewPaymentMethod {
             card_brand: Some("visa".into()),
             expiration: Some("2030-04".into()),
-            ..NewPaymentMethod::new(account, MethodKind::CreditCard, number, store.fingerprint(&[number]), now())
+            ..NewPaymentMethod::new(account, MethodKind::CreditCard, number, ns.fingerprint(&[number]), now())
         };
         let purchase = visa_purchase("awesomeuser", Cents::new(12_34));
-        store.record_purchase(purchase).await.unwrap();
-        assert!(store.create_click2mail_user("second", "pw", Cents::new(5_00), now()).await.unwrap());
-        assert!(store.set_click2mail_balance("second", Cents::new(7_00)).await.unwrap());
-        assert!(store.create_hostway_account("2001", true, now()).await.unwrap());
+        ns.record_purchase(purchase).await.unwrap();
+        assert!(ns.create_click2mail_user("second", "pw", Cents::new(5_00), now()).await.unwrap());
+        assert!(ns.set_click2mail_balance("second", Cents::new(7_00)).await.unwrap());
+        assert!(ns.create_hostway_account("2001", true, now()).await.unwrap());
         let roles = [("2001".to_owned(), "b-role".to_owned()), ("2001".to_owned(), "a-role".to_owned())];
+        assert_eq!(ns.create_hostway_user("new", "pw", false, &roles, now()).await.unwrap(), CreateUserResult::Created);
         assert_eq!(
-            store.create_hostway_user("new", "pw", false, &roles, now()).await.unwrap(),
-            CreateUserResult::Created
-        );
-        assert_eq!(
-            store.save_payment_method(card("2001", "4111111111111111")).await.unwrap(),
+            ns.save_payment_method(card("2001", "4111111111111111")).await.unwrap(),
             SaveResult::Saved { id: 1 }
         );
-        assert_eq!(store.save_payment_method(card("2001", "4111111111111111")).await.unwrap(), SaveResult::Duplicate);
+        assert_eq!(ns.save_payment_method(card("2001", "4111111111111111")).await.unwrap(), SaveResult::Duplicate);
         assert_eq!(
-            store.save_payment_method(card("2001", "5555555555554444")).await.unwrap(),
+            ns.save_payment_method(card("2001", "5555555555554444")).await.unwrap(),
             SaveResult::Saved { id: 2 }
         );
         assert_eq!(
-            store.save_payment_method(card("1001", "5555555555554444")).await.unwrap(),
+            ns.save_payment_method(card("1001", "5555555555554444")).await.unwrap(),
             SaveResult::Saved { id: 3 }
         );
+        assert_eq!(ns.set_default_payment_method("2001", MethodKind::CreditCard, 2).await.unwrap(), DefaultResult::Set);
         assert_eq!(
-            store.set_default_payment_method("2001", MethodKind::CreditCard, 2).await.unwrap(),
-            DefaultResult::Set
-        );
-        assert_eq!(
-            store.delete_payment_method("2001", MethodKind::CreditCard, 1, now()).await.unwrap(),
+            ns.delete_payment_method("2001", MethodKind::CreditCard, 1, now()).await.unwrap(),
             DeleteResult::Deleted
         );
-        assert_eq!(store.set_offline_default("2001").await.unwrap(), DefaultResult::Set);
-        store.record_payment("1001", 3, Cents::new(1_00), now()).await.unwrap();
+        assert_eq!(ns.set_offline_default("2001").await.unwrap(), DefaultResult::Set);
+        ns.record_payment("1001", 3, Cents::new(1_00), now()).await.unwrap();
 
-        let mirrored = model::read_lock(&store.model).clone();
-        assert_eq!(mirrored, Model::load(&store.pool).await.unwrap());
+        let mirrored = model::read_lock(&store.model).namespaces[DEFAULT].clone();
+        let loaded = Model::load(&mut store.pool.acquire().await.unwrap()).await.unwrap().namespaces[DEFAULT].clone();
+        assert_eq!(mirrored.click2mail_users, loaded.click2mail_users);
+        assert_eq!(mirrored.hostway_users, loaded.hostway_users);
+        assert_eq!(mirrored.hostway_accounts, loaded.hostway_accounts);
         assert_eq!(mirrored.click2mail_users["awesomeuser"].balance, Cents::new(12_34));
         assert_eq!(mirrored.hostway_users["new"].roles["2001"], ["a-role", "b-role"]);
         assert_eq!(mirrored.hostway_accounts["2001"].methods.keys().collect::<Vec<_>>(), [&2]);
@@ -657,16 +615,17 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn reads_need_no_sql_and_concurrent_writes_share_commits() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&Database::File(dir.path().join("paymock.db"))).await.unwrap();
-        store.load_fixtures(&Fixtures::builtin().unwrap(), FixtureLoad::IfNew, now()).await.unwrap();
+        let store = open(&Database::File(dir.path().join("paymock.db")), Fixtures::builtin().unwrap()).await;
+        let ns = store.namespace(DEFAULT);
+        store.load_fixtures(FixtureLoad::IfNew).await.unwrap();
         let before = store.write_counts();
 
         const WRITES: u64 = 64;
         let purchases = (0..WRITES).map(|_| {
-            let store = store.clone();
+            let ns = ns.clone();
             tokio::spawn(async move {
                 let purchase = visa_purchase("awesomeuser", Cents::new(10_00));
-                store.record_purchase(purchase).await.unwrap()
+                ns.record_purchase(purchase).await.unwrap()
             })
         });
         let mut balances = Vec::new();
@@ -685,22 +644,23 @@ mod tests {
         // With the database closed, every read the vendor APIs make still answers.
         store.pool.close().await;
         assert_eq!(
-            store.click2mail_user("awesomeuser").await.unwrap().unwrap().balance,
+            ns.click2mail_user("awesomeuser").await.unwrap().unwrap().balance,
             Cents::new(WRITES as i64 * 10_00)
         );
-        assert!(store.hostway_user("acme-owner").await.unwrap().is_some());
-        assert!(store.hostway_account("1001").await.unwrap().is_some());
-        assert_eq!(store.hostway_roles("acme-owner", "1001").await.unwrap(), ["sitecontrol_account_owner"]);
-        assert_eq!(store.payment_methods("1001").await.unwrap(), []);
-        assert_eq!(store.payment_method("1001", MethodKind::CreditCard, 1).await.unwrap(), None);
-        assert_eq!(store.default_payment_method("1001").await.unwrap(), None);
+        assert!(ns.hostway_user("acme-owner").await.unwrap().is_some());
+        assert!(ns.hostway_account("1001").await.unwrap().is_some());
+        assert_eq!(ns.hostway_roles("acme-owner", "1001").await.unwrap(), ["sitecontrol_account_owner"]);
+        assert_eq!(ns.payment_methods("1001").await.unwrap(), []);
+        assert_eq!(ns.payment_method("1001", MethodKind::CreditCard, 1).await.unwrap(), None);
+        assert_eq!(ns.default_payment_method("1001").await.unwrap(), None);
     }
 
     #[tokio::test]
     async fn a_purchase_for_a_missing_user_changes_nothing() {
-        let store = Store::open(&Database::Memory).await.unwrap();
+        let store = open(&Database::Memory, Fixtures::builtin().unwrap()).await;
+        let ns = store.namespace(DEFAULT);
         let purchase = visa_purchase("ghost", Cents::new(10_00));
-        assert_eq!(store.record_purchase(purchase).await.unwrap(), PurchaseResult::NoSuchUser);
+        assert_eq!(ns.record_purchase(purchase).await.unwrap(), PurchaseResult::NoSuchUser);
         assert_eq!(count(&store, "SELECT count(*) FROM click2mail_purchases").await, 0);
     }
 }

@@ -1,23 +1,39 @@
-//! What every request reads, held in memory: credentials (password hashes, never passwords),
-//! Click2Mail balances, Hostway roles, accounts and their active payment methods. It is loaded
-//! from the database at start-up and kept in step by the [writer](super::writer), the only
-//! thing that changes the database, so reads cost no SQL and no work that grows with the data.
-//! Purchase and payment histories are not held here; they are read from the database when
-//! asked for.
+//! What every request reads, held in memory, per namespace: credentials (password hashes,
+//! never passwords), Click2Mail balances, Hostway roles, accounts and their active payment
+//! methods. It is loaded from the database at start-up and kept in step by the
+//! [writer](super::writer), the only thing that changes the database, so reads cost no SQL and
+//! no work that grows with the data. Purchase and payment histories are not held here; they
+//! are read from the database when asked for.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use sqlx::SqlitePool;
+use sqlx::SqliteConnection;
 
 use super::click2mail::Click2MailUser;
 use super::hostway::{DefaultMethod, HostwayAccount, HostwayUser, PaymentMethodRecord};
+use crate::domain::fingerprint::FingerprintKey;
 use crate::domain::mask::Masked;
 use crate::domain::money::Cents;
 use crate::domain::password::PasswordHash;
 
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+/// Every namespace, by name.
+#[derive(Debug, Default, Clone)]
 pub struct Model {
+    pub(super) namespaces: HashMap<Arc<str>, NamespaceModel>,
+}
+
+/// One namespace's state.
+#[derive(Debug, Clone)]
+pub struct NamespaceModel {
+    /// Its id in the database, which every row of it carries.
+    pub(super) id: i64,
+    pub(super) created_at: String,
+    /// Milliseconds since the epoch, real time: when a request last used it.
+    pub(super) last_used_ms: Arc<AtomicI64>,
+    /// The key its number fingerprints were made with, when not the database's own.
+    pub(super) fingerprint_key: Option<FingerprintKey>,
     pub(super) click2mail_users: HashMap<String, Click2MailUser>,
     pub(super) hostway_users: HashMap<String, HostwayUserEntry>,
     pub(super) hostway_accounts: HashMap<String, AccountEntry>,
@@ -37,63 +53,121 @@ pub(super) struct AccountEntry {
     pub(super) methods: BTreeMap<i64, PaymentMethodRecord>,
 }
 
+impl NamespaceModel {
+    /// A namespace with nothing in it yet.
+    pub(super) fn empty(id: i64, created_at: String, last_used_ms: i64) -> NamespaceModel {
+        NamespaceModel {
+            id,
+            created_at,
+            last_used_ms: Arc::new(AtomicI64::new(last_used_ms)),
+            fingerprint_key: None,
+            click2mail_users: HashMap::new(),
+            hostway_users: HashMap::new(),
+            hostway_accounts: HashMap::new(),
+        }
+    }
+
+    pub(super) fn last_used_ms(&self) -> i64 {
+        self.last_used_ms.load(Ordering::Relaxed)
+    }
+
+    pub(super) fn touch(&self, now_ms: i64) {
+        self.last_used_ms.fetch_max(now_ms, Ordering::Relaxed);
+    }
+}
+
 impl Model {
-    pub(super) async fn load(pool: &SqlitePool) -> Result<Model, sqlx::Error> {
+    /// Every namespace.
+    pub(super) async fn load(conn: &mut SqliteConnection) -> Result<Model, sqlx::Error> {
+        let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM paymock_namespaces").fetch_all(&mut *conn).await?;
         let mut model = Model::default();
-
-        let users: Vec<(String, String, i64)> =
-            sqlx::query_as("SELECT username, password_hash, balance_cents FROM click2mail_users")
-                .fetch_all(pool)
-                .await?;
-        for (username, password_hash, balance) in users {
-            let password_hash = stored_hash(&username, &password_hash)?;
-            model.click2mail_users.insert(username, Click2MailUser { password_hash, balance: Cents::new(balance) });
-        }
-
-        let users: Vec<(String, String, bool)> =
-            sqlx::query_as("SELECT username, password_hash, is_sales_agent FROM hostway_users").fetch_all(pool).await?;
-        for (username, password_hash, is_sales_agent) in users {
-            let user = HostwayUser { password_hash: stored_hash(&username, &password_hash)?, is_sales_agent };
-            model.hostway_users.insert(username, HostwayUserEntry { user, roles: HashMap::new() });
-        }
-        let roles: Vec<(String, String, String)> =
-            sqlx::query_as("SELECT username, account_id, role FROM hostway_user_roles ORDER BY role")
-                .fetch_all(pool)
-                .await?;
-        for (username, account_id, role) in roles {
-            if let Some(entry) = model.hostway_users.get_mut(&username) {
-                entry.roles.entry(account_id).or_default().push(role);
-            }
-        }
-
-        let accounts: Vec<(String, bool, Option<i64>, bool)> = sqlx::query_as(
-            "SELECT id, allow_offline, default_payment_method, offline_is_default FROM hostway_accounts",
-        )
-        .fetch_all(pool)
-        .await?;
-        for (id, allow_offline, saved, offline) in accounts {
-            let default = match (saved, offline) {
-                (Some(id), _) => DefaultMethod::Saved(id),
-                (None, true) => DefaultMethod::Offline,
-                (None, false) => DefaultMethod::None,
-            };
-            let account = HostwayAccount { allow_offline, default };
-            model.hostway_accounts.insert(id, AccountEntry { account, methods: BTreeMap::new() });
-        }
-        let methods: Vec<(String, PaymentMethodRecord)> = {
-            let rows: Vec<AccountMethodRow> =
-                sqlx::query_as("SELECT * FROM hostway_payment_methods WHERE deleted_at IS NULL")
-                    .fetch_all(pool)
-                    .await?;
-            rows.into_iter().map(|row| (row.account_id, row.method)).collect()
-        };
-        for (account_id, method) in methods {
-            if let Some(entry) = model.hostway_accounts.get_mut(&account_id) {
-                entry.methods.insert(method.id, method);
+        for id in ids {
+            if let Some((name, namespace)) = load_namespace(conn, id).await? {
+                model.namespaces.insert(name, namespace);
             }
         }
         Ok(model)
     }
+}
+
+/// One namespace, by its id: `None` when there is none.
+pub(super) async fn load_namespace(
+    conn: &mut SqliteConnection,
+    id: i64,
+) -> Result<Option<(Arc<str>, NamespaceModel)>, sqlx::Error> {
+    let row: Option<(String, String, String, Option<String>)> =
+        sqlx::query_as("SELECT name, created_at, last_used_at, fingerprint_key FROM paymock_namespaces WHERE id = ?1")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let Some((name, created_at, last_used_at, key)) = row else { return Ok(None) };
+    let last_used_ms = chrono::DateTime::parse_from_rfc3339(&last_used_at).map_or(0, |at| at.timestamp_millis());
+    let mut model = NamespaceModel::empty(id, created_at, last_used_ms);
+    model.fingerprint_key =
+        match key {
+            Some(key) => Some(FingerprintKey::from_hex(&key).ok_or_else(|| {
+                sqlx::Error::Protocol(format!("the fingerprint key of namespace {name} is malformed"))
+            })?),
+            None => None,
+        };
+
+    let users: Vec<(String, String, i64)> =
+        sqlx::query_as("SELECT username, password_hash, balance_cents FROM click2mail_users WHERE namespace = ?1")
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?;
+    for (username, password_hash, balance) in users {
+        let password_hash = stored_hash(&username, &password_hash)?;
+        model.click2mail_users.insert(username, Click2MailUser { password_hash, balance: Cents::new(balance) });
+    }
+
+    let users: Vec<(String, String, bool)> =
+        sqlx::query_as("SELECT username, password_hash, is_sales_agent FROM hostway_users WHERE namespace = ?1")
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?;
+    for (username, password_hash, is_sales_agent) in users {
+        let user = HostwayUser { password_hash: stored_hash(&username, &password_hash)?, is_sales_agent };
+        model.hostway_users.insert(username, HostwayUserEntry { user, roles: HashMap::new() });
+    }
+    let roles: Vec<(String, String, String)> =
+        sqlx::query_as("SELECT username, account_id, role FROM hostway_user_roles WHERE namespace = ?1 ORDER BY role")
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?;
+    for (username, account_id, role) in roles {
+        if let Some(entry) = model.hostway_users.get_mut(&username) {
+            entry.roles.entry(account_id).or_default().push(role);
+        }
+    }
+
+    let accounts: Vec<(String, bool, Option<i64>, bool)> = sqlx::query_as(
+        "SELECT id, allow_offline, default_payment_method, offline_is_default FROM hostway_accounts \
+         WHERE namespace = ?1",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (account_id, allow_offline, saved, offline) in accounts {
+        let default = match (saved, offline) {
+            (Some(id), _) => DefaultMethod::Saved(id),
+            (None, true) => DefaultMethod::Offline,
+            (None, false) => DefaultMethod::None,
+        };
+        let account = HostwayAccount { allow_offline, default };
+        model.hostway_accounts.insert(account_id, AccountEntry { account, methods: BTreeMap::new() });
+    }
+    let rows: Vec<AccountMethodRow> =
+        sqlx::query_as("SELECT * FROM hostway_payment_methods WHERE namespace = ?1 AND deleted_at IS NULL")
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?;
+    for AccountMethodRow { account_id, method } in rows {
+        if let Some(entry) = model.hostway_accounts.get_mut(&account_id) {
+            entry.methods.insert(method.id, method);
+        }
+    }
+    Ok(Some((name.into(), model)))
 }
 
 /// A user's password hash as the database holds it; one that does not read is an error, as

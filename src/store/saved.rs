@@ -1,24 +1,25 @@
-//! Snapshots: the whole state saved under a name and brought back exactly, in SQLite so that
-//! they survive restarts. A snapshot holds every row of every state table (balances,
-//! purchases, accounts, users and roles, payment methods with their ids, defaults, payments)
-//! and the counters the next ids come from, as one JSON document written by SQLite itself;
-//! restoring empties those tables and writes the rows back, in one transaction, through the
-//! writer like every other write, so a vendor write racing it is decided against the state it
-//! commits into. The clock the snapshot was taken at is kept beside the rows, for the caller
-//! to set.
-
+//! Snapshots: a namespace's whole state saved under a name and brought back exactly, in
+//! SQLite so that they survive restarts. A snapshot holds every row of every state table of
+//! its namespace (balances, purchases, accounts, users and roles, payment methods with their
+//! ids, defaults, payments) as one JSON document written by SQLite itself; restoring empties
+//! those tables in the target namespace and writes the rows back, in one transaction, through
+//! the writer like every other write, so a vendor write racing it is decided against the state
+//! it commits into. A snapshot can be restored into another namespace, which clones it. The
+//! clock the snapshot was taken at is kept beside the rows, for the caller to set.
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use sqlx::SqliteConnection;
 
-use super::model::Model;
-use super::writer::Write;
-use super::{Store, empty_state, timestamp};
+use super::model::NamespaceModel;
+use super::namespaces::empty;
+use super::writer::{NamespaceWrite, Scope};
+use super::{Error, NamespaceStore, timestamp};
 
 /// The state tables, in an order that inserts purchases before their users: the trigger that
 /// adds a purchase to its user's balance then finds no user, and the balance is restored as
-/// it was saved.
+/// it was saved. Each row is saved without its namespace; purchases and payments without
+/// their database-wide ids, which only order them (they are saved and restored in order).
 const TABLES: [&str; 7] = [
     "click2mail_purchases",
     "click2mail_users",
@@ -47,35 +48,38 @@ pub enum Restored {
     NoSuchSnapshot,
 }
 
-impl Store {
-    /// Saves the whole state under `name`, replacing a snapshot of that name; true when it
-    /// replaced one.
+impl NamespaceStore {
+    /// Saves the namespace's whole state under `name`, replacing a snapshot of that name; true
+    /// when it replaced one.
     pub async fn save_snapshot(
         &self,
         name: &str,
         frozen_at: Option<DateTime<Utc>>,
         now: DateTime<Utc>,
-    ) -> Result<bool, sqlx::Error> {
-        self.writer.write(Save { name: name.into(), frozen_at, at: timestamp(now) }).await
+    ) -> Result<bool, Error> {
+        self.write(Save { name: name.into(), frozen_at, at: timestamp(now) }).await
     }
 
-    /// Brings back the state saved under `name`.
-    pub async fn restore_snapshot(&self, name: &str) -> Result<Restored, sqlx::Error> {
-        self.writer.write(Restore { name: name.into() }).await
+    /// Brings back into this namespace the state that the namespace `from` saved under
+    /// `name`: its own, or another's, which clones it.
+    pub async fn restore_snapshot(&self, from: &str, name: &str) -> Result<Restored, Error> {
+        self.write(Restore { from: from.into(), name: name.into() }).await
     }
 
-    /// Every snapshot, by name.
-    pub async fn snapshots(&self) -> Result<Vec<SnapshotInfo>, sqlx::Error> {
+    /// Every snapshot of the namespace, by name.
+    pub async fn snapshots(&self) -> Result<Vec<SnapshotInfo>, Error> {
+        let Some(namespace) = self.read(|namespace| namespace.id) else { return Ok(Vec::new()) };
         let rows: Vec<(String, String)> =
-            sqlx::query_as("SELECT name, created_at FROM paymock_snapshots ORDER BY name")
-                .fetch_all(&self.pool)
+            sqlx::query_as("SELECT name, created_at FROM paymock_snapshots WHERE namespace = ?1 ORDER BY name")
+                .bind(namespace)
+                .fetch_all(&self.store.pool)
                 .await?;
         Ok(rows.into_iter().map(|(name, created_at)| SnapshotInfo { name, created_at }).collect())
     }
 
     /// Deletes the snapshot; false when there is none of that name.
-    pub async fn delete_snapshot(&self, name: &str) -> Result<bool, sqlx::Error> {
-        self.writer.write(Delete { name: name.into() }).await
+    pub async fn delete_snapshot(&self, name: &str) -> Result<bool, Error> {
+        self.write(Delete { name: name.into() }).await
     }
 }
 
@@ -89,9 +93,20 @@ struct Document {
     tables: Vec<(String, Box<RawValue>)>,
 }
 
-/// The columns of `table`, from SQLite's own description of it.
+/// The columns of `table` a snapshot holds, from SQLite's own description of it.
 async fn columns(conn: &mut SqliteConnection, table: &str) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT name FROM pragma_table_info(?1) ORDER BY cid").bind(table).fetch_all(conn).await
+    let ordered_only = matches!(table, "click2mail_purchases" | "hostway_payments");
+    let columns: Vec<String> =
+        sqlx::query_scalar("SELECT name FROM pragma_table_info(?1) ORDER BY cid").bind(table).fetch_all(conn).await?;
+    Ok(columns.into_iter().filter(|column| column != "namespace" && !(ordered_only && column == "id")).collect())
+}
+
+/// How the rows of `table` are ordered in a snapshot.
+fn order(table: &str) -> &'static str {
+    match table {
+        "click2mail_purchases" | "hostway_payments" | "hostway_payment_methods" => "id",
+        _ => "rowid",
+    }
 }
 
 struct Save {
@@ -100,19 +115,22 @@ struct Save {
     at: String,
 }
 
-impl Write for Save {
+impl NamespaceWrite for Save {
     type Output = bool;
 
-    async fn apply(&self, conn: &mut SqliteConnection) -> Result<bool, sqlx::Error> {
+    async fn apply(&self, conn: &mut SqliteConnection, namespace: Scope) -> Result<bool, sqlx::Error> {
         let mut tables = Vec::new();
-        for table in TABLES.into_iter().chain(["sqlite_sequence"]) {
+        for table in TABLES {
             let columns = columns(conn, table).await?;
             let object: Vec<String> = columns.iter().map(|column| format!("'{column}', \"{column}\"")).collect();
             // Table and column names are paymock's own, from `TABLES` and SQLite's description.
             let rows: String = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-                "SELECT COALESCE(json_group_array(json_object({})), '[]') FROM \"{table}\"",
-                object.join(", ")
+                "SELECT COALESCE(json_group_array(json_object({})), '[]') FROM \
+                 (SELECT * FROM \"{table}\" WHERE namespace = ?1 ORDER BY {})",
+                object.join(", "),
+                order(table)
             )))
+            .bind(namespace.id)
             .fetch_one(&mut *conn)
             .await?;
             let rows = RawValue::from_string(rows).map_err(|err| sqlx::Error::Decode(err.into()))?;
@@ -121,81 +139,107 @@ impl Write for Save {
         let frozen_at = self.frozen_at.map(timestamp);
         let document =
             serde_json::to_string(&Document { frozen_at, tables }).map_err(|err| sqlx::Error::Encode(err.into()))?;
-        let replaced: Option<i64> = sqlx::query_scalar("SELECT 1 FROM paymock_snapshots WHERE name = ?1")
-            .bind(&self.name)
-            .fetch_optional(&mut *conn)
-            .await?;
-        sqlx::query("INSERT OR REPLACE INTO paymock_snapshots (name, document, created_at) VALUES (?1, ?2, ?3)")
-            .bind(&self.name)
-            .bind(document)
-            .bind(&self.at)
-            .execute(&mut *conn)
-            .await?;
+        let replaced: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM paymock_snapshots WHERE namespace = ?2 AND name = ?1")
+                .bind(&self.name)
+                .bind(namespace.id)
+                .fetch_optional(&mut *conn)
+                .await?;
+        sqlx::query(
+            "INSERT OR REPLACE INTO paymock_snapshots (namespace, name, document, created_at) VALUES (?4, ?1, ?2, ?3)",
+        )
+        .bind(&self.name)
+        .bind(document)
+        .bind(&self.at)
+        .bind(namespace.id)
+        .execute(&mut *conn)
+        .await?;
         Ok(replaced.is_some())
     }
 
-    fn mirror(&self, _: &mut bool, _: &mut Model) {}
+    fn mirror(&self, _: &mut bool, _: &mut NamespaceModel) {}
 }
 
 struct Restore {
+    /// The namespace that saved it.
+    from: String,
     name: String,
 }
 
-impl Write for Restore {
+impl NamespaceWrite for Restore {
     type Output = Restored;
 
-    async fn apply(&self, conn: &mut SqliteConnection) -> Result<Restored, sqlx::Error> {
-        let document: Option<String> = sqlx::query_scalar("SELECT document FROM paymock_snapshots WHERE name = ?1")
-            .bind(&self.name)
-            .fetch_optional(&mut *conn)
-            .await?;
+    async fn apply(&self, conn: &mut SqliteConnection, namespace: Scope) -> Result<Restored, sqlx::Error> {
+        let document: Option<String> = sqlx::query_scalar(
+            "SELECT s.document FROM paymock_snapshots s JOIN paymock_namespaces n ON n.id = s.namespace \
+             WHERE n.name = ?1 AND s.name = ?2",
+        )
+        .bind(&self.from)
+        .bind(&self.name)
+        .fetch_optional(&mut *conn)
+        .await?;
         let Some(document) = document else { return Ok(Restored::NoSuchSnapshot) };
         let document: Document = serde_json::from_str(&document).map_err(|err| sqlx::Error::Decode(err.into()))?;
-        // Accounts and their default method point at each other: checked at the commit.
-        sqlx::query("PRAGMA defer_foreign_keys = ON").execute(&mut *conn).await?;
-        empty_state(conn).await?;
-        for (table, rows) in &document.tables {
-            if !TABLES.contains(&table.as_str()) && table != "sqlite_sequence" {
-                continue;
-            }
-            let columns = columns(conn, table).await?;
-            let names: Vec<String> = columns.iter().map(|column| format!("\"{column}\"")).collect();
-            let values: Vec<String> =
-                columns.iter().map(|column| format!("json_extract(value, '$.\"{column}\"')")).collect();
-            // Table and column names are paymock's own, from `TABLES` and SQLite's description.
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "INSERT INTO \"{table}\" ({}) SELECT {} FROM json_each(?1)",
-                names.join(", "),
-                values.join(", ")
-            )))
-            .bind(rows.get())
-            .execute(&mut *conn)
-            .await?;
-        }
+        write_rows(conn, namespace.id, &document.tables).await?;
         let frozen_at =
             document.frozen_at.and_then(|at| DateTime::parse_from_rfc3339(&at).ok()).map(|at| at.with_timezone(&Utc));
         Ok(Restored::Done { frozen_at })
     }
 
-    fn mirror(&self, _: &mut Restored, _: &mut Model) {}
+    fn mirror(&self, _: &mut Restored, _: &mut NamespaceModel) {}
 
-    fn reloads_model(&self, restored: &Restored) -> bool {
+    fn reloads_namespace(&self, restored: &Restored) -> bool {
         matches!(restored, Restored::Done { .. })
     }
+}
+
+/// Empties the namespace and writes `tables` into it: per table, its rows as a JSON array of
+/// objects by column name. Tables and columns it does not know are left out.
+pub(super) async fn write_rows(
+    conn: &mut SqliteConnection,
+    namespace: i64,
+    tables: &[(String, Box<RawValue>)],
+) -> Result<(), sqlx::Error> {
+    // Accounts and their default method point at each other: checked at the commit.
+    sqlx::query("PRAGMA defer_foreign_keys = ON").execute(&mut *conn).await?;
+    empty(conn, namespace).await?;
+    for (table, rows) in tables {
+        if !TABLES.contains(&table.as_str()) {
+            continue;
+        }
+        let columns = columns(conn, table).await?;
+        let names: Vec<String> = columns.iter().map(|column| format!("\"{column}\"")).collect();
+        let values: Vec<String> =
+            columns.iter().map(|column| format!("json_extract(value, '$.\"{column}\"')")).collect();
+        // Table and column names are paymock's own, from `TABLES` and SQLite's description.
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO \"{table}\" (namespace, {}) SELECT ?2, {} FROM json_each(?1) ORDER BY key",
+            names.join(", "),
+            values.join(", ")
+        )))
+        .bind(rows.get())
+        .bind(namespace)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
 }
 
 struct Delete {
     name: String,
 }
 
-impl Write for Delete {
+impl NamespaceWrite for Delete {
     type Output = bool;
 
-    async fn apply(&self, conn: &mut SqliteConnection) -> Result<bool, sqlx::Error> {
-        let deleted =
-            sqlx::query("DELETE FROM paymock_snapshots WHERE name = ?1").bind(&self.name).execute(conn).await?;
+    async fn apply(&self, conn: &mut SqliteConnection, namespace: Scope) -> Result<bool, sqlx::Error> {
+        let deleted = sqlx::query("DELETE FROM paymock_snapshots WHERE namespace = ?2 AND name = ?1")
+            .bind(&self.name)
+            .bind(namespace.id)
+            .execute(conn)
+            .await?;
         Ok(deleted.rows_affected() == 1)
     }
 
-    fn mirror(&self, _: &mut bool, _: &mut Model) {}
+    fn mirror(&self, _: &mut bool, _: &mut NamespaceModel) {}
 }

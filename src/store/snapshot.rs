@@ -13,7 +13,7 @@ use serde::Serialize;
 use sqlx::SqliteConnection;
 
 use super::hostway::MethodKind;
-use super::{Store, timestamp};
+use super::{Error, NamespaceStore, timestamp};
 use crate::domain::money::Cents;
 
 /// Which part of the state to read; every field that is set narrows it.
@@ -112,12 +112,14 @@ pub struct HostwayUserState {
     pub roles: BTreeMap<String, Vec<String>>,
 }
 
-impl Store {
+impl NamespaceStore {
     /// The state as `filter` narrows it, read at one instant.
-    pub async fn snapshot(&self, filter: &SnapshotFilter) -> Result<Snapshot, sqlx::Error> {
-        let mut tx = self.pool.begin().await?;
-        let click2mail = click2mail_state(&mut tx, filter).await?;
-        let hostway = hostway_state(&mut tx, filter).await?;
+    pub async fn snapshot(&self, filter: &SnapshotFilter) -> Result<Snapshot, Error> {
+        // A namespace that does not exist holds nothing; its id matches no row.
+        let namespace = self.read(|namespace| namespace.id).unwrap_or(0);
+        let mut tx = self.store.pool.begin().await?;
+        let click2mail = click2mail_state(&mut tx, namespace, filter).await?;
+        let hostway = hostway_state(&mut tx, namespace, filter).await?;
         tx.commit().await?;
         Ok(Snapshot { click2mail, hostway })
     }
@@ -142,21 +144,25 @@ fn page<T>(mut rows: Vec<T>, limit: Option<usize>, time: impl Fn(&T) -> &str) ->
 
 async fn click2mail_state(
     conn: &mut SqliteConnection,
+    namespace: i64,
     filter: &SnapshotFilter,
 ) -> Result<Click2MailState, sqlx::Error> {
     let users: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT username, balance_cents FROM click2mail_users WHERE ?1 IS NULL OR username = ?1 ORDER BY username",
+        "SELECT username, balance_cents FROM click2mail_users WHERE namespace = ?2 AND (?1 IS NULL OR username = ?1) \
+         ORDER BY username",
     )
     .bind(&filter.user)
+    .bind(namespace)
     .fetch_all(&mut *conn)
     .await?;
     let since = filter.since.map(timestamp);
     let rows: Vec<(String, i64, String, String, String)> = sqlx::query_as(
         "SELECT username, amount_cents, card_brand, card_last_four, purchased_at FROM click2mail_purchases \
-         WHERE (?1 IS NULL OR username = ?1) AND (?2 IS NULL OR purchased_at >= ?2) ORDER BY id",
+         WHERE namespace = ?3 AND (?1 IS NULL OR username = ?1) AND (?2 IS NULL OR purchased_at >= ?2) ORDER BY id",
     )
     .bind(&filter.user)
     .bind(&since)
+    .bind(namespace)
     .fetch_all(&mut *conn)
     .await?;
     let mut purchases: BTreeMap<String, Vec<PurchaseState>> = BTreeMap::new();
@@ -189,30 +195,37 @@ struct MethodRow {
     is_active: bool,
 }
 
-async fn hostway_state(conn: &mut SqliteConnection, filter: &SnapshotFilter) -> Result<HostwayState, sqlx::Error> {
+async fn hostway_state(
+    conn: &mut SqliteConnection,
+    namespace: i64,
+    filter: &SnapshotFilter,
+) -> Result<HostwayState, sqlx::Error> {
     let accounts: Vec<(String, bool, Option<i64>, bool)> = sqlx::query_as(
         "SELECT id, allow_offline, default_payment_method, offline_is_default FROM hostway_accounts \
-         WHERE ?1 IS NULL OR id = ?1 ORDER BY id",
+         WHERE namespace = ?2 AND (?1 IS NULL OR id = ?1) ORDER BY id",
     )
     .bind(&filter.account)
+    .bind(namespace)
     .fetch_all(&mut *conn)
     .await?;
     // Deleted methods too: a payment names its method even after the method is gone.
     let methods: Vec<MethodRow> = sqlx::query_as(
         "SELECT id, account_id, kind, number_masked, card_brand, expiration, routing_number, \
              deleted_at IS NULL AS is_active \
-             FROM hostway_payment_methods WHERE ?1 IS NULL OR account_id = ?1 ORDER BY id",
+             FROM hostway_payment_methods WHERE namespace = ?2 AND (?1 IS NULL OR account_id = ?1) ORDER BY id",
     )
     .bind(&filter.account)
+    .bind(namespace)
     .fetch_all(&mut *conn)
     .await?;
     let since = filter.since.map(timestamp);
     let payments: Vec<(String, i64, i64, String, String)> = sqlx::query_as(
         "SELECT account_id, payment_method_id, amount_cents, status, created_at FROM hostway_payments \
-         WHERE (?1 IS NULL OR account_id = ?1) AND (?2 IS NULL OR created_at >= ?2) ORDER BY id",
+         WHERE namespace = ?3 AND (?1 IS NULL OR account_id = ?1) AND (?2 IS NULL OR created_at >= ?2) ORDER BY id",
     )
     .bind(&filter.account)
     .bind(&since)
+    .bind(namespace)
     .fetch_all(&mut *conn)
     .await?;
 
@@ -260,16 +273,19 @@ async fn hostway_state(conn: &mut SqliteConnection, filter: &SnapshotFilter) -> 
         .collect();
 
     let users: Vec<(String, bool)> = sqlx::query_as(
-        "SELECT username, is_sales_agent FROM hostway_users WHERE ?1 IS NULL OR username = ?1 ORDER BY username",
+        "SELECT username, is_sales_agent FROM hostway_users WHERE namespace = ?2 AND (?1 IS NULL OR username = ?1) \
+         ORDER BY username",
     )
     .bind(&filter.user)
+    .bind(namespace)
     .fetch_all(&mut *conn)
     .await?;
     let role_rows: Vec<(String, String, String)> = sqlx::query_as(
-        "SELECT username, account_id, role FROM hostway_user_roles WHERE ?1 IS NULL OR username = ?1 \
-         ORDER BY username, account_id, role",
+        "SELECT username, account_id, role FROM hostway_user_roles \
+         WHERE namespace = ?2 AND (?1 IS NULL OR username = ?1) ORDER BY username, account_id, role",
     )
     .bind(&filter.user)
+    .bind(namespace)
     .fetch_all(&mut *conn)
     .await?;
     let mut roles: BTreeMap<String, BTreeMap<String, Vec<String>>> = BTreeMap::new();

@@ -7,6 +7,7 @@
 //! A batch whose transaction fails is rolled back and its writes are retried one transaction
 //! each, so one failing write never takes the others with it.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -15,31 +16,63 @@ use std::sync::{Arc, RwLock};
 use sqlx::{SqliteConnection, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
-use super::model::{Model, write_lock};
+use super::Error;
+use super::model::{Model, NamespaceModel, load_namespace, read_lock, write_lock};
+use super::namespaces::{self, Template};
 
 /// At most this many writes share one transaction.
 const MAX_BATCH: usize = 256;
 /// Writes waiting for the writer beyond this make their requests wait to be queued.
 const QUEUE_DEPTH: usize = 4096;
 
-/// One kind of change to the database.
-pub(super) trait Write: Send + Sync + 'static {
+/// A change to one namespace. The writer gives it the namespace to write into, creating the
+/// namespace from the fixtures first when it does not exist (yet, or any more): a write never
+/// finds its namespace missing.
+pub(super) trait NamespaceWrite: Send + Sync + 'static {
     type Output: Send + 'static;
 
     /// Makes the change inside the batch's transaction and says what became of it.
     fn apply<'a>(
         &'a self,
         conn: &'a mut SqliteConnection,
+        namespace: Scope,
     ) -> impl Future<Output = Result<Self::Output, sqlx::Error>> + Send + 'a;
 
-    /// Brings the model in step with the committed change, completing the output from it
-    /// where the change left that to the model.
+    /// Brings the namespace's model in step with the committed change, completing the output
+    /// from it where the change left that to the model.
+    fn mirror(&self, output: &mut Self::Output, model: &mut NamespaceModel);
+
+    /// Whether the change was too broad to mirror, so the namespace's model is loaded again.
+    fn reloads_namespace(&self, _output: &Self::Output) -> bool {
+        false
+    }
+}
+
+/// A change to the store as a whole, such as deleting namespaces. It is committed in a
+/// transaction of its own.
+pub(super) trait StoreWrite: Send + Sync + 'static {
+    type Output: Send + 'static;
+
+    fn apply<'a>(
+        &'a self,
+        conn: &'a mut SqliteConnection,
+    ) -> impl Future<Output = Result<Self::Output, sqlx::Error>> + Send + 'a;
+
     fn mirror(&self, output: &mut Self::Output, model: &mut Model);
 
-    /// Whether the change was too broad to mirror, so the model is loaded again after it.
+    /// Whether the change was too broad to mirror, so the whole model is loaded again.
     fn reloads_model(&self, _output: &Self::Output) -> bool {
         false
     }
+}
+
+/// The namespace a write goes into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Scope {
+    /// Its id, which its rows carry.
+    pub(super) id: i64,
+    /// Whether it was created, from the fixtures, for this write.
+    pub(super) created: bool,
 }
 
 /// A handle on the writer task; cheap to clone. The task ends when the last handle is dropped.
@@ -63,12 +96,24 @@ pub struct WriteCounts {
     pub writes: u64,
 }
 
+/// What the writer task owns.
+struct Task {
+    pool: SqlitePool,
+    model: Arc<RwLock<Model>>,
+    counts: Arc<Counts>,
+    template: Arc<Template>,
+}
+
 impl Writer {
-    pub(super) fn start(pool: SqlitePool, model: Arc<RwLock<Model>>) -> (Writer, tokio::task::JoinHandle<()>) {
+    pub(super) fn start(
+        pool: SqlitePool,
+        model: Arc<RwLock<Model>>,
+        template: Arc<Template>,
+    ) -> (Writer, tokio::task::JoinHandle<()>) {
         let (jobs, queue) = mpsc::channel(QUEUE_DEPTH);
         let counts = Arc::new(Counts::default());
-        let task = tokio::spawn(run(pool, model, Arc::clone(&counts), queue));
-        (Writer { jobs, counts }, task)
+        let task = Task { pool, model, counts: Arc::clone(&counts), template };
+        (Writer { jobs, counts }, tokio::spawn(task.run(queue)))
     }
 
     pub(super) fn counts(&self) -> WriteCounts {
@@ -78,59 +123,97 @@ impl Writer {
         }
     }
 
-    /// Queues the write and waits for its commit.
-    pub(super) async fn write<W: Write>(&self, write: W) -> Result<W::Output, sqlx::Error> {
-        let (reply, answer) = oneshot::channel();
-        let job = Box::new(Pending { write, output: None, reply: Some(reply) });
-        self.jobs.send(job).await.map_err(|_| sqlx::Error::PoolClosed)?;
-        answer.await.map_err(|_| sqlx::Error::PoolClosed)?
+    /// Queues a write into the namespace and waits for its commit.
+    pub(super) async fn write_in<W: NamespaceWrite>(&self, namespace: &Arc<str>, write: W) -> Result<W::Output, Error> {
+        let job = InNamespace { namespace: Arc::clone(namespace), write, output: None, refused: None, reply: None };
+        self.send(job, |job, reply| job.reply = Some(reply)).await
     }
+
+    /// Queues a write to the whole store and waits for its commit.
+    pub(super) async fn write<W: StoreWrite>(&self, write: W) -> Result<W::Output, Error> {
+        let job = WholeStore { write, output: None, reply: None };
+        self.send(job, |job, reply| job.reply = Some(reply)).await
+    }
+
+    async fn send<J: Job + 'static, T>(
+        &self,
+        mut job: J,
+        set_reply: impl FnOnce(&mut J, oneshot::Sender<Result<T, Error>>),
+    ) -> Result<T, Error> {
+        let (reply, answer) = oneshot::channel();
+        set_reply(&mut job, reply);
+        self.jobs.send(Box::new(job)).await.map_err(|_| Error::Database(sqlx::Error::PoolClosed))?;
+        answer.await.map_err(|_| Error::Database(sqlx::Error::PoolClosed))?
+    }
+}
+
+/// What a committed job asks of the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reload {
+    Nothing,
+    Namespace,
+    Everything,
 }
 
 /// A write with its answer, its type erased so writes of every kind share one queue.
 trait Job: Send {
+    /// The namespace it writes into; `None` for a write to the whole store.
+    fn namespace(&self) -> Option<&Arc<str>>;
     fn apply<'a>(
         &'a mut self,
         conn: &'a mut SqliteConnection,
+        scope: Option<Scope>,
     ) -> Pin<Box<dyn Future<Output = Result<(), sqlx::Error>> + Send + 'a>>;
+    /// Answers it with this error, without applying it.
+    fn refuse(&mut self, error: Error);
     fn mirror(&mut self, model: &mut Model);
-    fn reloads_model(&self) -> bool;
+    fn reloads(&self) -> Reload;
     /// Forgets the output of an attempt that was rolled back.
     fn roll_back(&mut self);
     fn answer(&mut self, result: Result<(), sqlx::Error>);
 }
 
-impl std::fmt::Debug for dyn Job {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Job")
-    }
-}
-
-struct Pending<W: Write> {
+struct InNamespace<W: NamespaceWrite> {
+    namespace: Arc<str>,
     write: W,
     output: Option<W::Output>,
-    reply: Option<oneshot::Sender<Result<W::Output, sqlx::Error>>>,
+    refused: Option<Error>,
+    reply: Option<oneshot::Sender<Result<W::Output, Error>>>,
 }
 
-impl<W: Write> Job for Pending<W> {
+impl<W: NamespaceWrite> Job for InNamespace<W> {
+    fn namespace(&self) -> Option<&Arc<str>> {
+        Some(&self.namespace)
+    }
+
     fn apply<'a>(
         &'a mut self,
         conn: &'a mut SqliteConnection,
+        scope: Option<Scope>,
     ) -> Pin<Box<dyn Future<Output = Result<(), sqlx::Error>> + Send + 'a>> {
         Box::pin(async move {
-            self.output = Some(self.write.apply(conn).await?);
+            let scope =
+                scope.ok_or_else(|| sqlx::Error::Protocol("a namespace write was given no namespace".into()))?;
+            self.output = Some(self.write.apply(conn, scope).await?);
             Ok(())
         })
     }
 
+    fn refuse(&mut self, error: Error) {
+        self.refused = Some(error);
+    }
+
     fn mirror(&mut self, model: &mut Model) {
-        if let Some(output) = &mut self.output {
-            self.write.mirror(output, model);
+        if let (Some(output), Some(namespace)) = (&mut self.output, model.namespaces.get_mut(&self.namespace)) {
+            self.write.mirror(output, namespace);
         }
     }
 
-    fn reloads_model(&self) -> bool {
-        self.output.as_ref().is_some_and(|output| self.write.reloads_model(output))
+    fn reloads(&self) -> Reload {
+        match &self.output {
+            Some(output) if self.write.reloads_namespace(output) => Reload::Namespace,
+            _ => Reload::Nothing,
+        }
     }
 
     fn roll_back(&mut self) {
@@ -138,7 +221,10 @@ impl<W: Write> Job for Pending<W> {
     }
 
     fn answer(&mut self, result: Result<(), sqlx::Error>) {
-        let result = result.and_then(|()| self.output.take().ok_or(sqlx::Error::RowNotFound));
+        let result = match self.refused.take() {
+            Some(refused) => Err(refused),
+            None => result.and_then(|()| self.output.take().ok_or(sqlx::Error::RowNotFound)).map_err(Error::Database),
+        };
         if let Some(reply) = self.reply.take() {
             // The request may have gone; its write stands all the same.
             let _ = reply.send(result);
@@ -146,70 +232,205 @@ impl<W: Write> Job for Pending<W> {
     }
 }
 
-async fn run(
-    pool: SqlitePool,
-    model: Arc<RwLock<Model>>,
-    counts: Arc<Counts>,
-    mut queue: mpsc::Receiver<Box<dyn Job>>,
-) {
-    let mut batch = Vec::with_capacity(MAX_BATCH);
-    while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        match commit(&pool, &counts, &mut batch).await {
-            Ok(()) => publish(&pool, &model, &mut batch).await,
+struct WholeStore<W: StoreWrite> {
+    write: W,
+    output: Option<W::Output>,
+    reply: Option<oneshot::Sender<Result<W::Output, Error>>>,
+}
+
+impl<W: StoreWrite> Job for WholeStore<W> {
+    fn namespace(&self) -> Option<&Arc<str>> {
+        None
+    }
+
+    fn apply<'a>(
+        &'a mut self,
+        conn: &'a mut SqliteConnection,
+        _: Option<Scope>,
+    ) -> Pin<Box<dyn Future<Output = Result<(), sqlx::Error>> + Send + 'a>> {
+        Box::pin(async move {
+            self.output = Some(self.write.apply(conn).await?);
+            Ok(())
+        })
+    }
+
+    fn refuse(&mut self, _: Error) {}
+
+    fn mirror(&mut self, model: &mut Model) {
+        if let Some(output) = &mut self.output {
+            self.write.mirror(output, model);
+        }
+    }
+
+    fn reloads(&self) -> Reload {
+        match &self.output {
+            Some(output) if self.write.reloads_model(output) => Reload::Everything,
+            _ => Reload::Nothing,
+        }
+    }
+
+    fn roll_back(&mut self) {
+        self.output = None;
+    }
+
+    fn answer(&mut self, result: Result<(), sqlx::Error>) {
+        let result = result.and_then(|()| self.output.take().ok_or(sqlx::Error::RowNotFound)).map_err(Error::Database);
+        if let Some(reply) = self.reply.take() {
+            let _ = reply.send(result);
+        }
+    }
+}
+
+/// Namespaces a transaction created, by name, with their models, made without reading the
+/// database back.
+type Created = HashMap<Arc<str>, NamespaceModel>;
+
+impl Task {
+    async fn run(self, mut queue: mpsc::Receiver<Box<dyn Job>>) {
+        let mut received = Vec::with_capacity(MAX_BATCH);
+        while queue.recv_many(&mut received, MAX_BATCH).await > 0 {
+            // Writes to namespaces share a transaction; a write to the whole store has its own.
+            let mut rest = received.as_mut_slice();
+            while !rest.is_empty() {
+                let whole_store = rest[0].namespace().is_none();
+                let len = if whole_store { 1 } else { rest.iter().take_while(|job| job.namespace().is_some()).count() };
+                let (batch, after) = rest.split_at_mut(len);
+                self.process(batch).await;
+                rest = after;
+            }
+            received.clear();
+        }
+    }
+
+    async fn process(&self, batch: &mut [Box<dyn Job>]) {
+        match self.commit(batch).await {
+            Ok(created) => self.publish(batch, created).await,
             Err(err) if batch.len() == 1 => {
                 batch[0].answer(Err(err));
-                reload(&pool, &model).await;
+                self.reload_everything().await;
             }
             Err(_) => {
                 // Find the write that failed: each on its own.
-                for job in &mut batch {
+                for job in batch {
                     job.roll_back();
-                    match commit(&pool, &counts, std::slice::from_mut(job)).await {
-                        Ok(()) => publish(&pool, &model, std::slice::from_mut(job)).await,
+                    let job = std::slice::from_mut(job);
+                    match self.commit(job).await {
+                        Ok(created) => self.publish(job, created).await,
                         Err(err) => {
-                            job.answer(Err(err));
-                            reload(&pool, &model).await;
+                            job[0].answer(Err(err));
+                            self.reload_everything().await;
                         }
                     }
                 }
             }
         }
-        batch.clear();
     }
-}
 
-/// Applies the writes in one transaction and commits it.
-async fn commit(pool: &SqlitePool, counts: &Counts, batch: &mut [Box<dyn Job>]) -> Result<(), sqlx::Error> {
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    for job in batch.iter_mut() {
-        job.apply(&mut tx).await?;
-    }
-    tx.commit().await?;
-    counts.commits.fetch_add(1, Ordering::Relaxed);
-    counts.writes.fetch_add(batch.len() as u64, Ordering::Relaxed);
-    Ok(())
-}
-
-/// Brings the model in step with a committed batch, then answers its writes.
-async fn publish(pool: &SqlitePool, model: &RwLock<Model>, batch: &mut [Box<dyn Job>]) {
-    if batch.iter().any(|job| job.reloads_model()) {
-        reload(pool, model).await;
-    } else {
-        let mut model = write_lock(model);
+    /// Applies the writes in one transaction, creating the namespaces they need, and commits
+    /// it.
+    async fn commit(&self, batch: &mut [Box<dyn Job>]) -> Result<Created, sqlx::Error> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut created = Created::new();
         for job in batch.iter_mut() {
-            job.mirror(&mut model);
+            let scope = match job.namespace().cloned() {
+                None => None,
+                Some(name) => {
+                    let (existing, count) = {
+                        let model = read_lock(&self.model);
+                        (model.namespaces.get(&name).map(|namespace| namespace.id), model.namespaces.len())
+                    };
+                    match existing.or_else(|| created.get(&name).map(|namespace| namespace.id)) {
+                        Some(id) => Some(Scope { id, created: false }),
+                        None if count + created.len() >= self.template.max_namespaces => {
+                            job.refuse(Error::NamespaceLimit { max: self.template.max_namespaces });
+                            continue;
+                        }
+                        None => {
+                            let namespace = namespaces::create(&mut tx, &name, &self.template).await?;
+                            let id = namespace.id;
+                            created.insert(name, namespace);
+                            Some(Scope { id, created: true })
+                        }
+                    }
+                }
+            };
+            job.apply(&mut tx, scope).await?;
+        }
+        tx.commit().await?;
+        self.counts.commits.fetch_add(1, Ordering::Relaxed);
+        self.counts.writes.fetch_add(batch.len() as u64, Ordering::Relaxed);
+        Ok(created)
+    }
+
+    /// Brings the model in step with a committed batch, then answers its writes.
+    async fn publish(&self, batch: &mut [Box<dyn Job>], created: Created) {
+        if batch.iter().any(|job| job.reloads() == Reload::Everything) {
+            self.reload_everything().await;
+        } else {
+            let reloaded: Vec<Arc<str>> = batch
+                .iter()
+                .filter(|job| job.reloads() == Reload::Namespace)
+                .filter_map(|job| job.namespace().cloned())
+                .collect();
+            write_lock(&self.model).namespaces.extend(created);
+            {
+                let mut model = write_lock(&self.model);
+                for job in batch.iter_mut() {
+                    if !job.namespace().is_some_and(|name| reloaded.contains(name)) {
+                        job.mirror(&mut model);
+                    }
+                }
+            }
+            for name in reloaded {
+                self.reload_namespace(&name).await;
+            }
+        }
+        for job in batch {
+            job.answer(Ok(()));
         }
     }
-    for job in batch {
-        job.answer(Ok(()));
-    }
-}
 
-/// Loads the model from the database again, after a change too broad to mirror or a failed
-/// commit whose effect is uncertain.
-async fn reload(pool: &SqlitePool, model: &RwLock<Model>) {
-    match Model::load(pool).await {
-        Ok(loaded) => *write_lock(model) = loaded,
-        Err(err) => tracing::error!(%err, "cannot load the model from the database"),
+    async fn reload_namespace(&self, name: &Arc<str>) {
+        let id = read_lock(&self.model).namespaces.get(name).map(|namespace| namespace.id);
+        let loaded = match (id, self.pool.acquire().await) {
+            (None, _) => return,
+            (Some(id), Ok(mut conn)) => load_namespace(&mut conn, id).await,
+            (Some(_), Err(err)) => Err(err),
+        };
+        match loaded {
+            Ok(Some((name, namespace))) => {
+                let mut model = write_lock(&self.model);
+                // Its last use is the model's to keep.
+                if let Some(old) = model.namespaces.get(&name) {
+                    namespace.touch(old.last_used_ms());
+                }
+                model.namespaces.insert(name, namespace);
+            }
+            Ok(None) => {
+                write_lock(&self.model).namespaces.remove(name);
+            }
+            Err(err) => tracing::error!(%err, namespace = %name, "cannot load a namespace from the database"),
+        }
+    }
+
+    /// Loads the model from the database again, after a change too broad to mirror or a failed
+    /// commit whose effect is uncertain.
+    async fn reload_everything(&self) {
+        let loaded = match self.pool.acquire().await {
+            Ok(mut conn) => Model::load(&mut conn).await,
+            Err(err) => Err(err),
+        };
+        match loaded {
+            Ok(loaded) => {
+                let mut model = write_lock(&self.model);
+                for (name, namespace) in &loaded.namespaces {
+                    if let Some(old) = model.namespaces.get(name) {
+                        namespace.touch(old.last_used_ms());
+                    }
+                }
+                *model = loaded;
+            }
+            Err(err) => tracing::error!(%err, "cannot load the model from the database"),
+        }
     }
 }

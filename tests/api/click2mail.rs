@@ -45,7 +45,7 @@ async fn each_purchase_is_recorded_with_the_card_masked() {
         purchased_at: at.into(),
     };
     assert_eq!(
-        app.state.store.click2mail_purchases(USERNAME).await.unwrap(),
+        app.state.store.namespace("default").click2mail_purchases(USERNAME).await.unwrap(),
         [
             record(1055, "visa", "1111", "2026-11-22T12:00:00.000Z"),
             record(1250, "amex", "0005", "2026-11-23T08:30:00.000Z")
@@ -67,7 +67,7 @@ async fn concurrent_purchases_are_all_counted() {
         assert_eq!(body.unwrap(), success_xml());
     }
     assert_eq!(app.balance().await, "400.40");
-    assert_eq!(app.state.store.click2mail_purchases(USERNAME).await.unwrap().len(), 40);
+    assert_eq!(app.state.store.namespace("default").click2mail_purchases(USERNAME).await.unwrap().len(), 40);
 }
 
 #[tokio::test]
@@ -250,7 +250,7 @@ async fn card_rule_failures_are_not_authorized_and_leave_the_balance() {
         assert_eq!((reply.status, reply.body), (StatusCode::OK, not_authorized_xml(reason)));
     }
     assert_eq!(app.balance().await, "0.00");
-    assert_eq!(app.state.store.click2mail_purchases(USERNAME).await.unwrap(), []);
+    assert_eq!(app.state.store.namespace("default").click2mail_purchases(USERNAME).await.unwrap(), []);
 }
 
 #[tokio::test]

@@ -94,7 +94,7 @@ async fn sixty_four_clients_buying_at_once_lose_no_purchase() {
         .await
         .unwrap();
     assert_eq!(balance_in(&reply.text().await.unwrap()), balance);
-    let recorded = app.state.store.click2mail_purchases(USERNAME).await.unwrap();
+    let recorded = app.state.store.namespace("default").click2mail_purchases(USERNAME).await.unwrap();
     assert_eq!(recorded.len(), total - declined);
     assert_eq!(recorded.iter().map(|purchase| purchase.amount.get()).sum::<i64>(), acknowledged_cents);
     eprintln!("{total} purchases from {CLIENTS} clients: {} acknowledged, {declined} declined", recorded.len());
@@ -143,7 +143,7 @@ async fn thirty_two_clients_saving_one_card_get_one_201_and_thirty_one_409s() {
     }
     statuses.sort_unstable();
     assert_eq!(statuses, [[201].as_slice(), &[409; 31]].concat());
-    assert_eq!(app.state.store.payment_methods("1001").await.unwrap().len(), 1);
+    assert_eq!(app.state.store.namespace("default").payment_methods("1001").await.unwrap().len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -308,7 +308,8 @@ async fn the_journal_says_what_became_of_each_request() {
     let impatient = credit().header("X-Paymock-Delay", "10000").timeout(std::time::Duration::from_millis(200)).send();
     assert!(impatient.await.unwrap_err().is_timeout());
 
-    let outcome_of = |outcome| app.state.journal.find(&Filter { outcome: Some(outcome), ..Default::default() }, 10);
+    let outcome_of =
+        |outcome| app.default_namespace().journal.find(&Filter { outcome: Some(outcome), ..Default::default() }, 10);
     // The abandoned request is journaled once the server notices the client is gone.
     let mut abandoned = outcome_of(Outcome::Abandoned);
     for _ in 0..500 {
@@ -318,7 +319,7 @@ async fn the_journal_says_what_became_of_each_request() {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         abandoned = outcome_of(Outcome::Abandoned);
     }
-    assert_eq!(abandoned.len(), 1, "{:#?}", app.state.journal.find(&Filter::default(), 10));
+    assert_eq!(abandoned.len(), 1, "{:#?}", app.default_namespace().journal.find(&Filter::default(), 10));
     assert_eq!((abandoned[0].status, abandoned[0].response_body.as_str()), (0, ""));
 
     let dropped = outcome_of(Outcome::Dropped);

@@ -12,9 +12,10 @@ use base64::Engine;
 use chrono::{DateTime, Utc};
 use http_body_util::BodyExt;
 use paymock::config::Database;
-use paymock::domain::clock::Clock;
 use paymock::sandbox::fixtures::Fixtures;
+use paymock::sandbox::namespaces::Namespaces;
 use paymock::store::Store;
+use paymock::store::{DEFAULT_MAX_NAMESPACES, Template};
 use paymock::{AppState, app};
 use tower::ServiceExt;
 
@@ -59,17 +60,16 @@ impl TestApp {
 
     /// A sandbox on the given database, loading the fixtures if it is new.
     pub async fn on(database: &Database, fixtures: Fixtures) -> TestApp {
-        let store = Store::open(database).await.expect("store opens");
-        let now = instant(NOW);
-        store.load_fixtures(&fixtures, paymock::store::FixtureLoad::IfNew, now).await.expect("fixtures load");
+        let fixtures = Arc::new(fixtures);
+        let template = Template { fixtures: Arc::clone(&fixtures), max_namespaces: DEFAULT_MAX_NAMESPACES };
+        let store = Store::open(database, template).await.expect("store opens");
+        store.load_fixtures(paymock::store::FixtureLoad::IfNew).await.expect("fixtures load");
         let state = AppState {
+            namespaces: Arc::new(Namespaces::new(store.clone(), 100, Some(instant(NOW)))),
             store,
-            fixtures: Arc::new(fixtures),
-            clock: Arc::new(Clock::frozen_at(now)),
+            fixtures,
             public_url: None,
             admin_token: None,
-            journal: Arc::new(paymock::sandbox::journal::Journal::new(100)),
-            faults: Arc::default(),
             read_timeout: Duration::from_secs(10),
             access_log: true,
             fault_headers: true,
@@ -86,7 +86,7 @@ impl TestApp {
 
     /// The same sandbox, with a journal of `size` entries.
     pub fn with_journal_size(mut self, size: usize) -> TestApp {
-        self.state.journal = Arc::new(paymock::sandbox::journal::Journal::new(size));
+        self.state.namespaces = Arc::new(Namespaces::new(self.state.store.clone(), size, Some(instant(NOW))));
         self.router = app(self.state.clone());
         self
     }
@@ -124,8 +124,13 @@ impl TestApp {
         Served { address, _stop: stop }
     }
 
+    /// The `default` namespace: its store, clock, journal and faults.
+    pub fn default_namespace(&self) -> std::sync::Arc<paymock::sandbox::namespaces::Namespace> {
+        self.state.namespaces.in_memory("default")
+    }
+
     pub fn freeze_clock(&self, now: &str) {
-        self.state.clock.freeze(instant(now));
+        self.state.namespaces.in_memory("default").clock.freeze(instant(now));
     }
 
     pub async fn send(&self, request: Request<Body>) -> Reply {

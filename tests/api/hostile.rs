@@ -146,7 +146,7 @@ async fn a_body_over_the_limit_is_refused_where_no_body_is_read_and_nothing_is_d
         .body(Body::from(vec![b'x'; paymock::BODY_LIMIT_BYTES + 1]))
         .unwrap();
     assert_eq!(app.send(request).await.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(app.state.store.payment_methods("1001").await.unwrap().len(), 1);
+    assert_eq!(app.state.store.namespace("default").payment_methods("1001").await.unwrap().len(), 1);
     assert_eq!(app.balance().await, "10.00", "no reset happened");
 }
 
@@ -241,7 +241,7 @@ async fn amounts_that_are_not_plain_decimals_are_named() {
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{amount}: {}", reply.body);
     }
     assert_eq!(app.balance().await, "0.00");
-    let payments = app.state.store.payments("1001").await.unwrap();
+    let payments = app.state.store.namespace("default").payments("1001").await.unwrap();
     assert!(payments.is_empty(), "{payments:?}");
 }
 
@@ -296,8 +296,8 @@ async fn odd_path_ids_reach_nothing_but_a_404() {
         let (status, message) = client_error(Surface::Admin, &reply);
         assert_eq!(status, StatusCode::NOT_FOUND, "{method} {path}: {message}");
     }
-    assert_eq!(app.state.store.payment_methods("1001").await.unwrap().len(), 1);
-    assert_eq!(app.state.store.payment_methods("1002").await.unwrap().len(), 0);
+    assert_eq!(app.state.store.namespace("default").payment_methods("1001").await.unwrap().len(), 1);
+    assert_eq!(app.state.store.namespace("default").payment_methods("1002").await.unwrap().len(), 0);
 }
 
 /// Text that would change a query if it were ever spliced into SQL.
@@ -352,8 +352,8 @@ async fn sql_in_any_field_is_only_text() {
     // The free-text fields (name, street, city) took the text as it is; everything else was
     // refused by name; and every table is still there with its rows.
     assert_eq!(app.balance().await, "90.00");
-    assert_eq!(app.state.store.click2mail_purchases(USERNAME).await.unwrap().len(), 9);
-    assert_eq!(app.state.store.hostway_users().await.unwrap().len(), 3);
+    assert_eq!(app.state.store.namespace("default").click2mail_purchases(USERNAME).await.unwrap().len(), 9);
+    assert_eq!(app.state.store.namespace("default").hostway_users().await.unwrap().len(), 3);
     // A user whose password is SQL is just a user; a name is plain characters only (see
     // one_meaning.rs), so SQL cannot be one.
     let seeded = json!({"username": "sql-user", "password": SQL[1]});

@@ -236,7 +236,7 @@ async fn all_zero_routing_and_account_numbers_are_refused() {
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{routing_number} {account_number}");
         assert_eq!(envelope(&reply), bad_request(details));
     }
-    assert!(app.state.store.payment_methods("1001").await.unwrap().is_empty());
+    assert!(app.state.store.namespace("default").payment_methods("1001").await.unwrap().is_empty());
     // A number that starts with zeros is a number like any other.
     assert_eq!(save(&app, "1001", &direct_debit("011000015", "0000000000000001")).await.status, StatusCode::CREATED);
 }
@@ -622,7 +622,10 @@ async fn payments_are_recorded_pending_or_refused() {
         amount: Cents::new(cents),
         status: "pending".to_owned(),
     };
-    assert_eq!(app.state.store.payments("1001").await.unwrap(), [pending(1, 2550), pending(2, 1), pending(4, 500)]);
+    assert_eq!(
+        app.state.store.namespace("default").payments("1001").await.unwrap(),
+        [pending(1, 2550), pending(2, 1), pending(4, 500)]
+    );
 }
 
 const READ_REFUSAL: &str = "Only sales agents and users with a role on this account may read its payment info.";

@@ -92,14 +92,14 @@ async fn a_json_key_given_twice_is_refused_on_every_surface() {
         let reply = app.send(body_request(method, &path, surface, Some("application/json"), body.into())).await;
         assert_bad_request(surface, &reply, json!({ key: "is given more than once; give each field once" }));
     }
-    assert!(app.state.store.payments("1001").await.unwrap().is_empty(), "no payment of 10 or 20");
-    assert_eq!(app.state.store.payment_methods("1001").await.unwrap().len(), 1);
+    assert!(app.state.store.namespace("default").payments("1001").await.unwrap().is_empty(), "no payment of 10 or 20");
+    assert_eq!(app.state.store.namespace("default").payment_methods("1001").await.unwrap().len(), 1);
     assert_eq!(app.balance().await, "0.00");
-    assert!(app.state.faults.list().is_empty());
-    assert_eq!(app.state.clock.now(), instant(NOW));
-    assert!(app.state.store.hostway_account("2001").await.unwrap().is_none());
+    assert!(app.default_namespace().faults.list().is_empty());
+    assert_eq!(app.default_namespace().clock.now(), instant(NOW));
+    assert!(app.state.store.namespace("default").hostway_account("2001").await.unwrap().is_none());
     // The journal shows such a body as it was sent, both keys.
-    let journal = app.state.journal.find(&Default::default(), 100);
+    let journal = app.default_namespace().journal.find(&Default::default(), 100);
     let paid = journal.iter().find(|entry| entry.path.ends_with("/payment")).unwrap();
     assert_eq!(paid.request_body, r#"{"amount": 10, "amount": 20}"#);
 }
@@ -181,12 +181,12 @@ async fn a_field_no_control_plane_route_reads_is_refused_by_name() {
         let reply = app.send(body_request(method, path, Surface::Admin, None, body.to_string().into())).await;
         assert_bad_request(Surface::Admin, &reply, details);
     }
-    assert!(app.state.faults.list().is_empty());
-    assert_eq!(app.state.clock.now(), instant(NOW));
+    assert!(app.default_namespace().faults.list().is_empty());
+    assert_eq!(app.default_namespace().clock.now(), instant(NOW));
     assert_eq!(app.balance().await, "0.00");
-    assert!(app.state.store.hostway_account("2001").await.unwrap().is_none());
-    assert!(app.state.store.hostway_user("new-user").await.unwrap().is_none());
-    assert!(app.state.store.click2mail_user("new-user").await.unwrap().is_none());
+    assert!(app.state.store.namespace("default").hostway_account("2001").await.unwrap().is_none());
+    assert!(app.state.store.namespace("default").hostway_user("new-user").await.unwrap().is_none());
+    assert!(app.state.store.namespace("default").click2mail_user("new-user").await.unwrap().is_none());
 }
 
 /// The fixture files and the control plane spell a sales agent the same way, in and out.
@@ -200,7 +200,7 @@ async fn a_sales_agent_is_spelled_as_the_fixtures_spell_it() {
         (reply.status, reply.body.as_str()),
         (StatusCode::CREATED, r#"{"roles":{},"salesAgent":true,"username":"new-agent"}"#)
     );
-    assert!(app.state.store.hostway_user("new-agent").await.unwrap().unwrap().is_sales_agent);
+    assert!(app.state.store.namespace("default").hostway_user("new-agent").await.unwrap().unwrap().is_sales_agent);
     let reply = app.send(get("/__admin/state").body(axum::body::Body::empty()).unwrap()).await;
     let state: Value = serde_json::from_str(&reply.body).unwrap();
     let agent = state["hostway"]["users"].as_array().unwrap().iter().find(|user| user["username"] == "new-agent");
@@ -283,8 +283,8 @@ async fn a_method_id_with_leading_zeros_names_nothing() {
             }
         }
     }
-    assert_eq!(app.state.store.payment_methods("1001").await.unwrap().len(), 2);
-    assert!(app.state.store.payments("1001").await.unwrap().is_empty());
+    assert_eq!(app.state.store.namespace("default").payment_methods("1001").await.unwrap().len(), 2);
+    assert!(app.state.store.namespace("default").payments("1001").await.unwrap().is_empty());
 }
 
 /// Names of users and accounts follow one rule through the control plane, as through the
@@ -304,9 +304,9 @@ async fn names_made_through_the_control_plane_follow_one_pattern() {
             assert_bad_request(Surface::Admin, &reply, json!({ field: rule }));
         }
     }
-    assert_eq!(app.state.store.hostway_accounts().await.unwrap().len(), 2);
-    assert_eq!(app.state.store.hostway_users().await.unwrap().len(), 3);
-    assert_eq!(app.state.store.click2mail_balances().await.unwrap().len(), 1);
+    assert_eq!(app.state.store.namespace("default").hostway_accounts().await.unwrap().len(), 2);
+    assert_eq!(app.state.store.namespace("default").hostway_users().await.unwrap().len(), 3);
+    assert_eq!(app.state.store.namespace("default").click2mail_balances().await.unwrap().len(), 1);
     for name in ["...", "x@example.com", "Suite_7.a-b", &"a".repeat(64)] {
         let reply = app
             .send(body_request(
@@ -350,7 +350,7 @@ async fn times_are_real_instants() {
             })
         );
     }
-    assert_eq!(app.state.clock.now(), instant(NOW));
+    assert_eq!(app.default_namespace().clock.now(), instant(NOW));
     let reply = app
         .send(get("/__admin/requests/count?since=2030-12-31T23:59:59Z").body(axum::body::Body::empty()).unwrap())
         .await;
@@ -408,11 +408,11 @@ async fn a_body_in_a_content_encoding_paymock_does_not_decode_gets_415() {
     }
     // Nothing was done.
     assert_eq!(app.balance().await, "0.00");
-    assert_eq!(app.state.store.payment_methods("1001").await.unwrap().len(), 1);
-    assert!(app.state.store.payments("1001").await.unwrap().is_empty());
-    assert!(app.state.faults.list().is_empty());
-    assert_eq!(app.state.clock.now(), instant(NOW));
-    assert!(app.state.store.click2mail_user("new-user").await.unwrap().is_none());
+    assert_eq!(app.state.store.namespace("default").payment_methods("1001").await.unwrap().len(), 1);
+    assert!(app.state.store.namespace("default").payments("1001").await.unwrap().is_empty());
+    assert!(app.default_namespace().faults.list().is_empty());
+    assert_eq!(app.default_namespace().clock.now(), instant(NOW));
+    assert!(app.state.store.namespace("default").click2mail_user("new-user").await.unwrap().is_none());
 
     // identity is no encoding at all.
     let mut request = crate::helpers::purchase_post()

@@ -18,13 +18,14 @@ use paymock::config::Database;
 use paymock::domain::cards::{
     BillingAddress, Brand, Card, CardNumber, Cvv, Decline, Expiry, Outcome, TestCards, Use, mask_all_but_last_four,
 };
-use paymock::domain::clock::Clock;
 use paymock::domain::mask::mask_card_numbers;
 use paymock::domain::money::{AmountError, Cents};
 use paymock::http::form::percent_decode;
 use paymock::sandbox::fixtures::Fixtures;
-use paymock::sandbox::journal::{Filter, Journal};
+use paymock::sandbox::journal::Filter;
+use paymock::sandbox::namespaces::Namespaces;
 use paymock::store::Store;
+use paymock::store::{DEFAULT_MAX_NAMESPACES, Template};
 use paymock::{AppState, app};
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -592,16 +593,16 @@ impl Sandbox {
         let now = now();
         let state = runtime.block_on(async {
             let fixtures = Fixtures::builtin().expect("built-in fixtures");
-            let store = Store::open(&Database::Memory).await.expect("store opens");
-            store.load_fixtures(&fixtures, paymock::store::FixtureLoad::IfNew, now).await.expect("fixtures load");
+            let fixtures = Arc::new(fixtures);
+            let template = Template { fixtures: Arc::clone(&fixtures), max_namespaces: DEFAULT_MAX_NAMESPACES };
+            let store = Store::open(&Database::Memory, template).await.expect("store opens");
+            store.load_fixtures(paymock::store::FixtureLoad::IfNew).await.expect("fixtures load");
             AppState {
+                namespaces: Arc::new(Namespaces::new(store.clone(), 16, Some(now))),
                 store,
-                fixtures: Arc::new(fixtures),
-                clock: Arc::new(Clock::frozen_at(now)),
+                fixtures,
                 public_url: None,
                 admin_token: None,
-                journal: Arc::new(Journal::new(16)),
-                faults: Arc::default(),
                 read_timeout: Duration::from_secs(10),
                 access_log: true,
                 fault_headers: true,
@@ -642,7 +643,7 @@ impl Sandbox {
 
     /// The request body of the newest journal entry, as the journal keeps it.
     fn last_journaled_request_body(&self) -> String {
-        let entries = self.state.journal.find(&Filter::default(), 1);
+        let entries = self.state.namespaces.in_memory("default").journal.find(&Filter::default(), 1);
         entries.first().expect("a journal entry").request_body.clone()
     }
 }

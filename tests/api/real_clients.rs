@@ -91,7 +91,7 @@ async fn multipart_forms_buy_credit_and_keep_the_rules() {
     assert_eq!(app.balance().await, "20.00");
 
     // The journal shows the fields as it shows a form's, masked.
-    let entries = app.state.journal.find(&Default::default(), 10);
+    let entries = app.default_namespace().journal.find(&Default::default(), 10);
     let first = entries.last().unwrap();
     assert!(first.request_body.contains("billingNumber=411111******1111"), "{}", first.request_body);
     assert!(first.request_body.contains("billingCvv=***"), "{}", first.request_body);
@@ -108,7 +108,7 @@ async fn latin1_forms_are_read_as_latin1() {
             .unwrap();
         assert_eq!(app.send(request).await.body, success_xml(), "{charset}");
     }
-    let entry = &app.state.journal.find(&Default::default(), 1)[0];
+    let entry = &app.default_namespace().journal.find(&Default::default(), 1)[0];
     assert!(entry.request_body.contains("billingName=José Müller"), "{}", entry.request_body);
     // Sent as UTF-8 (the default), the same bytes are not text, and the client is told.
     let request = purchase_to("/molpro/credit/purchase")
@@ -146,7 +146,7 @@ async fn trailing_and_repeated_slashes_reach_the_route_and_replies_stay_canonica
     assert_eq!(reply.status, StatusCode::OK);
 
     // The journal names the path that was routed, so filters match however it was written.
-    let purchases = app.state.journal.count(&paymock::sandbox::journal::Filter {
+    let purchases = app.default_namespace().journal.count(&paymock::sandbox::journal::Filter {
         path: Some("/molpro/credit/purchase".into()),
         ..Default::default()
     });

@@ -200,7 +200,7 @@ async fn the_root_says_what_this_is_as_json_or_to_a_browser() {
     ] {
         assert!(reply.body.contains(text), "{text} in {}", reply.body);
     }
-    assert_eq!(app.state.journal.count(&Default::default()), 0);
+    assert_eq!(app.default_namespace().journal.count(&Default::default()), 0);
 
     // With the control plane guarded, the front page keeps the passwords to itself.
     let guarded = TestApp::new().await.with_admin_token("s3cret");

@@ -96,7 +96,7 @@ async fn a_user_with_no_role_on_an_account_gets_403_on_every_route_of_it() {
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
 
     assert_eq!(app.send(request(Method::GET, "/accounts/1002/paymentInfo", Some(OWNER), None)).await.body, before);
-    assert!(app.state.store.payments("1002").await.unwrap().is_empty());
+    assert!(app.state.store.namespace("default").payments("1002").await.unwrap().is_empty());
     // The agent, with no role at all, may read it: agents serve every account.
     let reply = app.send(request(Method::GET, "/accounts/1002/paymentInfo", Some(AGENT), None)).await;
     assert_eq!(reply.body, before);

@@ -46,9 +46,25 @@ pub enum AdminError {
     UnsupportedEncoding(String),
     #[error("Method {0} is not allowed on this route.")]
     MethodNotAllowed(Masked),
+    /// A status and a sentence without its final stop, such as why a namespace cannot serve
+    /// the request; what the client sent in it is masked already.
+    #[error("{1}.")]
+    Status(StatusCode, String),
     /// Never shown to the client; logged.
     #[error("Internal error.")]
-    Store(#[from] sqlx::Error),
+    Store(#[source] sqlx::Error),
+}
+
+impl From<crate::store::Error> for AdminError {
+    fn from(error: crate::store::Error) -> Self {
+        match error {
+            crate::store::Error::Database(err) => AdminError::Store(err),
+            crate::store::Error::NamespaceLimit { max } => {
+                let problem = crate::http::namespace::Problem::limit(max);
+                AdminError::Status(problem.status, problem.message)
+            }
+        }
+    }
 }
 
 impl From<BodyError> for AdminError {
@@ -81,6 +97,7 @@ impl IntoResponse for AdminError {
             AdminError::BodyTimedOut(_) => StatusCode::REQUEST_TIMEOUT,
             AdminError::UnsupportedEncoding(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AdminError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            AdminError::Status(status, _) => *status,
             AdminError::Store(err) => {
                 tracing::error!(%err, "store failure");
                 StatusCode::INTERNAL_SERVER_ERROR
@@ -97,5 +114,11 @@ impl IntoResponse for AdminError {
             response.headers_mut().insert(WWW_AUTHENTICATE, HeaderValue::from_static(r#"Bearer realm="paymock""#));
         }
         response
+    }
+}
+
+impl From<crate::sandbox::namespaces::Unavailable> for AdminError {
+    fn from(crate::sandbox::namespaces::Unavailable(problem): crate::sandbox::namespaces::Unavailable) -> Self {
+        AdminError::Status(problem.status, problem.message)
     }
 }

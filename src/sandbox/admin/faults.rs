@@ -1,7 +1,6 @@
 //! Fault rules: `POST /__admin/faults`, `GET /__admin/faults`, `DELETE /__admin/faults` and
 //! `DELETE /__admin/faults/{id}`.
 
-use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::Json;
 use serde_json::{Value, json};
@@ -9,12 +8,12 @@ use serde_json::{Value, json};
 use super::body::AdminBody;
 use super::error::AdminError;
 use super::query::PathParam;
-use crate::AppState;
 use crate::http::request_body;
 use crate::sandbox::faults::{Action, BODILESS, DropKind, MAX_DELAY_MS, Match, STATUSES};
+use crate::sandbox::namespaces::Ns;
 
 /// `{match: {method?, path?, user?}, action: {delayMs?, status?, body?, contentType?, drop?}, times?}`.
-pub async fn add(State(state): State<AppState>, mut body: AdminBody) -> Result<(StatusCode, Json<Value>), AdminError> {
+pub async fn add(Ns(ns): Ns, mut body: AdminBody) -> Result<(StatusCode, Json<Value>), AdminError> {
     let mut matches = Match::default();
     if let Some(mut fields) = body.nested("match") {
         matches.method = fields.optional_string("method");
@@ -74,7 +73,7 @@ pub async fn add(State(state): State<AppState>, mut body: AdminBody) -> Result<(
     let times = body.optional_whole("times", 1..=u64::from(u32::MAX), "must be a whole number of at least 1");
     body.finish()?;
     let times = times.and_then(|times| u32::try_from(times).ok());
-    let id = state.faults.add(matches, action, times);
+    let id = ns.faults.add(matches, action, times);
     Ok((StatusCode::CREATED, Json(json!({ "id": id }))))
 }
 
@@ -87,17 +86,17 @@ fn is_media_type(text: &str) -> bool {
     shaped && HeaderValue::from_str(text).is_ok()
 }
 
-pub async fn list(State(state): State<AppState>) -> Json<Value> {
-    Json(json!({ "faults": state.faults.list() }))
+pub async fn list(Ns(ns): Ns) -> Json<Value> {
+    Json(json!({ "faults": ns.faults.list() }))
 }
 
-pub async fn clear(State(state): State<AppState>) -> StatusCode {
-    state.faults.clear();
+pub async fn clear(Ns(ns): Ns) -> StatusCode {
+    ns.faults.clear();
     StatusCode::NO_CONTENT
 }
 
-pub async fn remove(State(state): State<AppState>, PathParam(id): PathParam) -> Result<StatusCode, AdminError> {
-    let removed = id.parse().is_ok_and(|id| state.faults.remove(id));
+pub async fn remove(Ns(ns): Ns, PathParam(id): PathParam) -> Result<StatusCode, AdminError> {
+    let removed = id.parse().is_ok_and(|id| ns.faults.remove(id));
     if removed {
         Ok(StatusCode::NO_CONTENT)
     } else {

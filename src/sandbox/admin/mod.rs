@@ -26,6 +26,7 @@ use serde::Serialize;
 use self::body::AdminBody;
 pub use self::error::AdminError;
 use crate::domain::clock;
+use crate::sandbox::namespaces::{Namespace, Ns};
 use crate::{AppState, request_body};
 
 pub fn router(state: AppState) -> Router<AppState> {
@@ -98,13 +99,13 @@ async fn require_token(State(state): State<AppState>, request: Request, next: Ne
     }
 }
 
-/// Restores the fixtures and real time, and empties the journal and the faults.
-async fn reset(State(state): State<AppState>) -> Result<StatusCode, AdminError> {
-    state.clock.resume();
-    state.journal.clear();
-    state.faults.clear();
-    state.store.reset(&state.fixtures, state.clock.now()).await?;
-    tracing::info!("sandbox reset to its fixtures");
+/// Restores the namespace's fixtures and real time, and empties its journal and its faults.
+async fn reset(Ns(ns): Ns) -> Result<StatusCode, AdminError> {
+    ns.clock.resume();
+    ns.journal.clear();
+    ns.faults.clear();
+    ns.store.reset().await?;
+    tracing::info!(namespace = ns.name(), "namespace reset to its fixtures");
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -114,17 +115,17 @@ struct ClockState {
     frozen: bool,
 }
 
-fn clock_state(state: &AppState) -> Json<ClockState> {
-    let now = state.clock.now().to_rfc3339_opts(SecondsFormat::Millis, true);
-    Json(ClockState { now, frozen: state.clock.frozen().is_some() })
+fn clock_state(ns: &Namespace) -> Json<ClockState> {
+    let now = ns.clock.now().to_rfc3339_opts(SecondsFormat::Millis, true);
+    Json(ClockState { now, frozen: ns.clock.frozen().is_some() })
 }
 
-async fn clock(State(state): State<AppState>) -> Json<ClockState> {
-    clock_state(&state)
+async fn clock(Ns(ns): Ns) -> Json<ClockState> {
+    clock_state(&ns)
 }
 
 /// `{"now": "<RFC 3339>"}` stops the clock there.
-async fn freeze_clock(State(state): State<AppState>, mut body: AdminBody) -> Result<Json<ClockState>, AdminError> {
+async fn freeze_clock(Ns(ns): Ns, mut body: AdminBody) -> Result<Json<ClockState>, AdminError> {
     let now = body.string("now");
     let now = now.and_then(|text| {
         let now = clock::parse_instant(&text);
@@ -135,12 +136,12 @@ async fn freeze_clock(State(state): State<AppState>, mut body: AdminBody) -> Res
     });
     body.finish()?;
     if let Some(now) = now {
-        state.clock.freeze(now);
+        ns.clock.freeze(now);
     }
-    Ok(clock_state(&state))
+    Ok(clock_state(&ns))
 }
 
-async fn resume_clock(State(state): State<AppState>) -> Json<ClockState> {
-    state.clock.resume();
-    clock_state(&state)
+async fn resume_clock(Ns(ns): Ns) -> Json<ClockState> {
+    ns.clock.resume();
+    clock_state(&ns)
 }

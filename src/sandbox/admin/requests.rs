@@ -4,15 +4,15 @@
 //! (RFC 3339), `outcome`, and for the list `limit` (default 100). An unknown or repeated parameter is
 //! refused, so that a typo never reads as "no filter".
 
-use axum::extract::{OriginalUri, State};
+use axum::extract::OriginalUri;
 use axum::http::StatusCode;
 use axum::response::Json;
 use serde_json::{Value, json};
 
 use super::error::AdminError;
 use super::query::QueryParams;
-use crate::AppState;
 use crate::sandbox::journal::{Filter, Outcome};
+use crate::sandbox::namespaces::Ns;
 
 /// The filters both reads take.
 const FILTERS: [&str; 6] = ["method", "path", "user", "status", "since", "outcome"];
@@ -54,17 +54,17 @@ fn parse(uri: &axum::http::Uri, takes_limit: bool) -> Result<(Filter, usize), Ad
     Ok((filter, limit))
 }
 
-pub async fn list(State(state): State<AppState>, OriginalUri(uri): OriginalUri) -> Result<Json<Value>, AdminError> {
+pub async fn list(Ns(ns): Ns, OriginalUri(uri): OriginalUri) -> Result<Json<Value>, AdminError> {
     let (filter, limit) = parse(&uri, true)?;
-    Ok(Json(json!({ "requests": state.journal.find(&filter, limit) })))
+    Ok(Json(json!({ "requests": ns.journal.find(&filter, limit) })))
 }
 
-pub async fn count(State(state): State<AppState>, OriginalUri(uri): OriginalUri) -> Result<Json<Value>, AdminError> {
+pub async fn count(Ns(ns): Ns, OriginalUri(uri): OriginalUri) -> Result<Json<Value>, AdminError> {
     let (filter, _) = parse(&uri, false)?;
-    Ok(Json(json!({ "count": state.journal.count(&filter) })))
+    Ok(Json(json!({ "count": ns.journal.count(&filter) })))
 }
 
-pub async fn clear(State(state): State<AppState>) -> StatusCode {
-    state.journal.clear();
+pub async fn clear(Ns(ns): Ns) -> StatusCode {
+    ns.journal.clear();
     StatusCode::NO_CONTENT
 }

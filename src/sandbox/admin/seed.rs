@@ -1,7 +1,6 @@
 //! Seeding: Click2Mail users and balances, Hostway accounts and users. A test suite isolates
 //! itself by creating its own, with names no other test uses.
 
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Json;
 use serde_json::{Value, json};
@@ -9,15 +8,12 @@ use serde_json::{Value, json};
 use super::body::AdminBody;
 use super::error::AdminError;
 use super::query::PathParam;
-use crate::AppState;
 use crate::domain::money::Cents;
+use crate::sandbox::namespaces::Ns;
 use crate::store::CreateUserResult;
 
 /// `POST /__admin/click2mail/users` `{username, password, balance?}`.
-pub async fn click2mail_user(
-    State(state): State<AppState>,
-    mut body: AdminBody,
-) -> Result<(StatusCode, Json<Value>), AdminError> {
+pub async fn click2mail_user(Ns(ns): Ns, mut body: AdminBody) -> Result<(StatusCode, Json<Value>), AdminError> {
     let username = body.name("username");
     let password = body.string("password");
     let balance = body.amount("balance", false).unwrap_or(Cents::ZERO);
@@ -25,7 +21,7 @@ pub async fn click2mail_user(
     let (Some(username), Some(password)) = (username, password) else {
         return Err(AdminError::bad_field("body", "is incomplete"));
     };
-    if !state.store.create_click2mail_user(&username, &password, balance, state.clock.now()).await? {
+    if !ns.store.create_click2mail_user(&username, &password, balance, ns.clock.now()).await? {
         return Err(AdminError::Conflict(format!("Click2Mail user {username} already exists.").into()));
     }
     Ok((StatusCode::CREATED, Json(json!({ "username": username, "balance": balance.to_string() }))))
@@ -33,39 +29,33 @@ pub async fn click2mail_user(
 
 /// `PUT /__admin/click2mail/users/{username}/balance` `{balance}`.
 pub async fn click2mail_balance(
-    State(state): State<AppState>,
+    Ns(ns): Ns,
     PathParam(username): PathParam,
     mut body: AdminBody,
 ) -> Result<Json<Value>, AdminError> {
     let balance = body.amount("balance", true);
     body.finish()?;
     let balance = balance.unwrap_or(Cents::ZERO);
-    if !state.store.set_click2mail_balance(&username, balance).await? {
+    if !ns.store.set_click2mail_balance(&username, balance).await? {
         return Err(AdminError::NotFound(format!("Click2Mail user {username} does not exist.").into()));
     }
     Ok(Json(json!({ "username": username, "balance": balance.to_string() })))
 }
 
 /// `POST /__admin/hostway/accounts` `{id, allowOffline?}`.
-pub async fn hostway_account(
-    State(state): State<AppState>,
-    mut body: AdminBody,
-) -> Result<(StatusCode, Json<Value>), AdminError> {
+pub async fn hostway_account(Ns(ns): Ns, mut body: AdminBody) -> Result<(StatusCode, Json<Value>), AdminError> {
     let id = body.name("id");
     let allow_offline = body.optional_bool("allowOffline");
     body.finish()?;
     let Some(id) = id else { return Err(AdminError::bad_field("id", "is required")) };
-    if !state.store.create_hostway_account(&id, allow_offline, state.clock.now()).await? {
+    if !ns.store.create_hostway_account(&id, allow_offline, ns.clock.now()).await? {
         return Err(AdminError::Conflict(format!("Hostway account {id} already exists.").into()));
     }
     Ok((StatusCode::CREATED, Json(json!({ "id": id, "allowOffline": allow_offline }))))
 }
 
 /// `POST /__admin/hostway/users` `{username, password, salesAgent?, roles?: {accountId: [role…]}}`.
-pub async fn hostway_user(
-    State(state): State<AppState>,
-    mut body: AdminBody,
-) -> Result<(StatusCode, Json<Value>), AdminError> {
+pub async fn hostway_user(Ns(ns): Ns, mut body: AdminBody) -> Result<(StatusCode, Json<Value>), AdminError> {
     let username = body.name("username");
     let password = body.string("password");
     let sales_agent = body.optional_bool("salesAgent");
@@ -74,7 +64,7 @@ pub async fn hostway_user(
     let (Some(username), Some(password)) = (username, password) else {
         return Err(AdminError::bad_field("body", "is incomplete"));
     };
-    match state.store.create_hostway_user(&username, &password, sales_agent, &roles, state.clock.now()).await? {
+    match ns.store.create_hostway_user(&username, &password, sales_agent, &roles, ns.clock.now()).await? {
         CreateUserResult::Created => {}
         CreateUserResult::UsernameTaken => {
             return Err(AdminError::Conflict(format!("Hostway user {username} already exists.").into()));

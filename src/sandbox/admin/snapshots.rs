@@ -5,39 +5,60 @@
 //! survive restarts; a reset leaves them alone, and so does a restore to the journal and the
 //! fault rules. A typical suite seeds once, saves, and restores before each test.
 
-use axum::extract::State;
+use axum::extract::{OriginalUri, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json, Response};
 use serde_json::json;
 
 use super::error::AdminError;
-use super::query::PathParam;
+use super::query::{PathParam, QueryParams};
 use crate::AppState;
 use crate::domain::names;
+use crate::http::namespace;
+use crate::sandbox::namespaces::Ns;
 use crate::store::Restored;
 
 fn checked(name: &str) -> Result<(), AdminError> {
     if names::is_valid(name) { Ok(()) } else { Err(AdminError::bad_field("name", names::RULE)) }
 }
 
-pub async fn save(State(state): State<AppState>, PathParam(name): PathParam) -> Result<Response, AdminError> {
+pub async fn save(Ns(ns): Ns, PathParam(name): PathParam) -> Result<Response, AdminError> {
     checked(&name)?;
-    let now = state.clock.now();
-    let replaced = state.store.save_snapshot(&name, state.clock.frozen(), now).await?;
+    let now = ns.clock.now();
+    let replaced = ns.store.save_snapshot(&name, ns.clock.frozen(), now).await?;
     let created_at = now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let status = if replaced { StatusCode::OK } else { StatusCode::CREATED };
     Ok((status, Json(json!({ "name": name, "createdAt": created_at })).into_response()).into_response())
 }
 
-pub async fn restore(State(state): State<AppState>, PathParam(name): PathParam) -> Result<StatusCode, AdminError> {
+/// Restores the snapshot into its own namespace, or with `?into=NAME` into that one, which
+/// clones it.
+pub async fn restore(
+    State(state): State<AppState>,
+    Ns(ns): Ns,
+    PathParam(name): PathParam,
+    OriginalUri(uri): OriginalUri,
+) -> Result<StatusCode, AdminError> {
     checked(&name)?;
-    match state.store.restore_snapshot(&name).await? {
+    let mut params = QueryParams::parse(&uri, &["into"])?;
+    let into = params.text("into");
+    if let Some(into) = &into
+        && !namespace::is_valid(into)
+    {
+        params.add_problem("into", namespace::RULE.to_owned());
+    }
+    params.finish()?;
+    let target = match into {
+        Some(into) => state.namespaces.get(&into).await?,
+        None => ns.clone(),
+    };
+    match target.store.restore_snapshot(ns.name(), &name).await? {
         Restored::Done { frozen_at } => {
             match frozen_at {
-                Some(instant) => state.clock.freeze(instant),
-                None => state.clock.resume(),
+                Some(instant) => target.clock.freeze(instant),
+                None => target.clock.resume(),
             }
-            tracing::info!(snapshot = %name, "sandbox restored from a snapshot");
+            tracing::info!(snapshot = %name, from = ns.name(), into = target.name(), "namespace restored from a snapshot");
             Ok(StatusCode::NO_CONTENT)
         }
         Restored::NoSuchSnapshot => {
@@ -46,13 +67,13 @@ pub async fn restore(State(state): State<AppState>, PathParam(name): PathParam) 
     }
 }
 
-pub async fn list(State(state): State<AppState>) -> Result<Json<serde_json::Value>, AdminError> {
-    Ok(Json(json!({ "snapshots": state.store.snapshots().await? })))
+pub async fn list(Ns(ns): Ns) -> Result<Json<serde_json::Value>, AdminError> {
+    Ok(Json(json!({ "snapshots": ns.store.snapshots().await? })))
 }
 
-pub async fn remove(State(state): State<AppState>, PathParam(name): PathParam) -> Result<StatusCode, AdminError> {
+pub async fn remove(Ns(ns): Ns, PathParam(name): PathParam) -> Result<StatusCode, AdminError> {
     checked(&name)?;
-    if state.store.delete_snapshot(&name).await? {
+    if ns.store.delete_snapshot(&name).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(AdminError::NotFound(format!("There is no snapshot named {name}.").as_str().into()))

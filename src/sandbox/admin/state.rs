@@ -3,14 +3,14 @@
 //! everywhere. Query parameters narrow it: `user`, `account`, `since` (RFC 3339, for purchases
 //! and payments) and `limit` (purchases per user and payments per account).
 
-use axum::extract::{OriginalUri, State};
+use axum::extract::OriginalUri;
 use axum::response::Json;
 use chrono::SecondsFormat;
 use serde::Serialize;
 
 use super::error::AdminError;
 use super::query::QueryParams;
-use crate::AppState;
+use crate::sandbox::namespaces::Ns;
 use crate::store::{Click2MailState, HostwayState, SnapshotFilter};
 
 /// The most history entries one document shows per user or account when asked for a limit.
@@ -30,10 +30,7 @@ pub struct ClockDocument {
     pub frozen: bool,
 }
 
-pub async fn state(
-    State(state): State<AppState>,
-    OriginalUri(uri): OriginalUri,
-) -> Result<Json<StateDocument>, AdminError> {
+pub async fn state(Ns(ns): Ns, OriginalUri(uri): OriginalUri) -> Result<Json<StateDocument>, AdminError> {
     let mut params = QueryParams::parse(&uri, &["user", "account", "since", "limit"])?;
     let filter = SnapshotFilter {
         user: params.text("user"),
@@ -42,11 +39,11 @@ pub async fn state(
         limit: params.number("limit", 1, MAX_LIMIT),
     };
     params.finish()?;
-    let snapshot = state.store.snapshot(&filter).await?;
+    let snapshot = ns.store.snapshot(&filter).await?;
     Ok(Json(StateDocument {
         clock: ClockDocument {
-            now: state.clock.now().to_rfc3339_opts(SecondsFormat::Millis, true),
-            frozen: state.clock.frozen().is_some(),
+            now: ns.clock.now().to_rfc3339_opts(SecondsFormat::Millis, true),
+            frozen: ns.clock.frozen().is_some(),
         },
         click2mail: snapshot.click2mail,
         hostway: snapshot.hostway,

@@ -42,9 +42,13 @@ pub enum Click2MailError {
     NotFound(Masked),
     #[error("Method {0} is not allowed on this endpoint.")]
     MethodNotAllowed(Masked),
+    /// A status and a sentence without its final stop, such as why the request's namespace
+    /// cannot serve it; what the client sent in it is masked already.
+    #[error("{1}.")]
+    Unavailable(StatusCode, String),
     /// Never shown to the client; logged.
     #[error("Internal error.")]
-    Store(#[from] sqlx::Error),
+    Store(#[source] sqlx::Error),
 }
 
 fn ignored_hint(ignored_body: &Option<Masked>) -> String {
@@ -87,6 +91,7 @@ impl Click2MailError {
             Click2MailError::BodyTimedOut(_) => StatusCode::REQUEST_TIMEOUT,
             Click2MailError::NotFound(_) => StatusCode::NOT_FOUND,
             Click2MailError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            Click2MailError::Unavailable(status, _) => *status,
             Click2MailError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -110,6 +115,7 @@ impl IntoResponse for Click2MailError {
                 tracing::error!(%err, "store failure");
                 STATUS_INTERNAL_ERROR
             }
+            Click2MailError::Unavailable(status, _) if status.is_server_error() => STATUS_INTERNAL_ERROR,
             _ => STATUS_BAD_REQUEST,
         };
         let credit = Credit {
@@ -125,5 +131,23 @@ impl IntoResponse for Click2MailError {
             response.headers_mut().insert(WWW_AUTHENTICATE, HeaderValue::from_static(r#"Basic realm="molpro""#));
         }
         response
+    }
+}
+
+impl From<crate::store::Error> for Click2MailError {
+    fn from(error: crate::store::Error) -> Self {
+        match error {
+            crate::store::Error::Database(err) => Click2MailError::Store(err),
+            crate::store::Error::NamespaceLimit { max } => {
+                let problem = crate::http::namespace::Problem::limit(max);
+                Click2MailError::Unavailable(problem.status, problem.message)
+            }
+        }
+    }
+}
+
+impl From<crate::sandbox::namespaces::Unavailable> for Click2MailError {
+    fn from(crate::sandbox::namespaces::Unavailable(problem): crate::sandbox::namespaces::Unavailable) -> Self {
+        Click2MailError::Unavailable(problem.status, problem.message)
     }
 }

@@ -29,6 +29,7 @@ use crate::http::auth::{AuthError, BasicCredentials};
 use crate::http::base_url::BaseUrl;
 use crate::http::options::allow;
 use crate::http::request_body;
+use crate::sandbox::namespaces::{self, Ns};
 use crate::store::{Purchase, PurchaseResult};
 
 /// The routes below `/molpro`. Their `<credit>` answers become JSON through [`negotiate`],
@@ -52,8 +53,9 @@ impl FromRequestParts<AppState> for Customer {
     type Rejection = Click2MailError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let ns = namespaces::resolve(parts, state).await?;
         let credentials = BasicCredentials::from_headers(&parts.headers)?;
-        let user = state.store.click2mail_user(&credentials.username).await?;
+        let user = ns.store.click2mail_user(&credentials.username).await?;
         credentials.verify(user.as_ref().map(|user| &user.password_hash))?;
         request_body::failure(&parts.extensions)?;
         let balance = user.map_or(Cents::ZERO, |user| user.balance);
@@ -66,6 +68,7 @@ async fn balance(customer: Customer, base_url: BaseUrl) -> CreditReply {
 }
 
 async fn purchase(
+    Ns(ns): Ns,
     State(state): State<AppState>,
     customer: Customer,
     base_url: BaseUrl,
@@ -73,7 +76,7 @@ async fn purchase(
 ) -> Result<CreditReply, Click2MailError> {
     let request = PurchaseRequest::parse(&params)?;
     let status_url = base_url.join(STATUS_PATH);
-    let now = state.clock.now();
+    let now = ns.clock.now();
     let approval = match state.fixtures.test_cards.authorize(&request.card(), Use::Charge, now) {
         Ok(approval) => approval,
         Err(decline) => {
@@ -89,7 +92,7 @@ async fn purchase(
         card_last_four: request.number.last_four(),
         at: now,
     };
-    match state.store.record_purchase(purchase).await? {
+    match ns.store.record_purchase(purchase).await? {
         PurchaseResult::Recorded { balance } => {
             let user = Masked::new(&customer.username);
             tracing::debug!(%user, amount = %request.amount, %balance, card = %request.number.masked(), "credit purchased");

@@ -12,6 +12,7 @@ use super::error::HostwayError;
 use crate::AppState;
 use crate::http::auth::BasicCredentials;
 use crate::http::request_body;
+use crate::sandbox::namespaces;
 use crate::store::HostwayAccount;
 
 /// The role that lets a user change an account's payment info.
@@ -64,8 +65,9 @@ impl<N: Need> FromRequestParts<AppState> for Authorized<N> {
     type Rejection = HostwayError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let ns = namespaces::resolve(parts, state).await?;
         let credentials = BasicCredentials::from_headers(&parts.headers)?;
-        let user = state.store.hostway_user(&credentials.username).await?;
+        let user = ns.store.hostway_user(&credentials.username).await?;
         credentials.verify(user.as_ref().map(|user| &user.password_hash))?;
         let is_sales_agent = user.is_some_and(|user| user.is_sales_agent);
 
@@ -78,13 +80,13 @@ impl<N: Need> FromRequestParts<AppState> for Authorized<N> {
             .as_ref()
             .and_then(|params| params.iter().find(|(name, _)| *name == "account").map(|(_, value)| value.to_owned()))
             .ok_or_else(|| HostwayError::NotFound(path.into()))?;
-        let account = state
+        let account = ns
             .store
             .hostway_account(&account_id)
             .await?
             .ok_or_else(|| HostwayError::AccountNotFound(account_id.as_str().into()))?;
 
-        let roles = state.store.hostway_roles(&credentials.username, &account_id).await?;
+        let roles = ns.store.hostway_roles(&credentials.username, &account_id).await?;
         if !N::allows(is_sales_agent, &roles) {
             return Err(HostwayError::Forbidden(N::REFUSAL));
         }

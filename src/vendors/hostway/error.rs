@@ -51,9 +51,13 @@ pub enum HostwayError {
     NotFound(Masked),
     #[error("Method {0} is not allowed on this resource.")]
     MethodNotAllowed(Masked),
+    /// A status and a sentence without its final stop, such as why the request's namespace
+    /// cannot serve it; what the client sent in it is masked already.
+    #[error("{1}.")]
+    Unavailable(StatusCode, String),
     /// Never shown to the client; logged.
     #[error("Internal error.")]
-    Store(#[from] sqlx::Error),
+    Store(#[source] sqlx::Error),
     /// A status asked for by a fault, not by anything the client did.
     #[error("{1}.")]
     Injected(StatusCode, String),
@@ -98,7 +102,9 @@ impl HostwayError {
             HostwayError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             HostwayError::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "badMethod"),
             HostwayError::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "serverError"),
-            HostwayError::Injected(status, _) => (*status, injected_kind(*status)),
+            HostwayError::Injected(status, _) | HostwayError::Unavailable(status, _) => {
+                (*status, injected_kind(*status))
+            }
         }
     }
 }
@@ -161,5 +167,23 @@ impl IntoResponse for HostwayError {
             details,
         };
         (status, Json(BTreeMap::from([(kind, envelope)]))).into_response()
+    }
+}
+
+impl From<crate::store::Error> for HostwayError {
+    fn from(error: crate::store::Error) -> Self {
+        match error {
+            crate::store::Error::Database(err) => HostwayError::Store(err),
+            crate::store::Error::NamespaceLimit { max } => {
+                let problem = crate::http::namespace::Problem::limit(max);
+                HostwayError::Unavailable(problem.status, problem.message)
+            }
+        }
+    }
+}
+
+impl From<crate::sandbox::namespaces::Unavailable> for HostwayError {
+    fn from(crate::sandbox::namespaces::Unavailable(problem): crate::sandbox::namespaces::Unavailable) -> Self {
+        HostwayError::Unavailable(problem.status, problem.message)
     }
 }

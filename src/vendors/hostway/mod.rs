@@ -29,6 +29,7 @@ use self::model::{Link, LinkError, Links, PaymentInfo, PaymentInfoList, method_f
 use crate::AppState;
 use crate::http::base_url::BaseUrl;
 use crate::http::options::allow;
+use crate::sandbox::namespaces::{Namespace, Ns};
 use chrono::{DateTime, Utc};
 
 use crate::domain::cards::{BillingAddress, Card, Expiry, Outcome, Use};
@@ -91,18 +92,14 @@ impl MethodInPath {
     }
 
     /// The active method of the account this names, or 404.
-    async fn find(&self, state: &AppState, account_id: &str) -> Result<PaymentMethodRecord, HostwayError> {
+    async fn find(&self, ns: &Namespace, account_id: &str) -> Result<PaymentMethodRecord, HostwayError> {
         let (kind, id) = self.id()?;
-        state.store.payment_method(account_id, kind, id).await?.ok_or_else(|| self.not_found())
+        ns.store.payment_method(account_id, kind, id).await?.ok_or_else(|| self.not_found())
     }
 }
 
-async fn list(
-    State(state): State<AppState>,
-    access: Authorized<Read>,
-    base_url: BaseUrl,
-) -> Result<Json<PaymentInfoList>, HostwayError> {
-    let methods = state.store.payment_methods(&access.account_id).await?;
+async fn list(Ns(ns): Ns, access: Authorized<Read>, base_url: BaseUrl) -> Result<Json<PaymentInfoList>, HostwayError> {
+    let methods = ns.store.payment_methods(&access.account_id).await?;
     let links = Links::new(&base_url, &access.account_id);
     let is_default = |method: &PaymentMethodRecord| access.account.default == DefaultMethod::Saved(method.id);
     Ok(Json(PaymentInfoList {
@@ -113,19 +110,19 @@ async fn list(
 }
 
 async fn show(
-    State(state): State<AppState>,
+    Ns(ns): Ns,
     access: Authorized<Read>,
     method: MethodInPath,
     base_url: BaseUrl,
 ) -> Result<Json<PaymentInfo>, HostwayError> {
-    let method = method.find(&state, &access.account_id).await?;
+    let method = method.find(&ns, &access.account_id).await?;
     let is_default = access.account.default == DefaultMethod::Saved(method.id);
     Ok(Json(Links::new(&base_url, &access.account_id).item(&method, is_default)))
 }
 
 /// The method the `default` link of the list points at.
 async fn show_default(
-    State(state): State<AppState>,
+    Ns(ns): Ns,
     access: Authorized<Read>,
     base_url: BaseUrl,
 ) -> Result<Json<PaymentInfo>, HostwayError> {
@@ -135,33 +132,34 @@ async fn show_default(
         DefaultMethod::None => Err(none()),
         DefaultMethod::Offline => Ok(Json(links.offline_item())),
         DefaultMethod::Saved(_) => {
-            let method = state.store.default_payment_method(&access.account_id).await?.ok_or_else(none)?;
+            let method = ns.store.default_payment_method(&access.account_id).await?.ok_or_else(none)?;
             Ok(Json(links.item(&method, true)))
         }
     }
 }
 
 async fn create(
+    Ns(ns): Ns,
     State(state): State<AppState>,
     access: Authorized<Change>,
     base_url: BaseUrl,
     body: JsonBody,
 ) -> Result<Response, HostwayError> {
-    let now = state.clock.now();
+    let now = ns.clock.now();
     let account_id = access.account_id.as_str();
     let method = NewMethod::parse(&body)?;
     let (new, duplicate) = match &method {
         NewMethod::CreditCard(card) => (
-            authorized_card(&state, account_id, card, now)?,
+            authorized_card(&state, &ns, account_id, card, now)?,
             "A credit card with the same number is already active on this account.",
         ),
         NewMethod::DirectDebit(debit) => (
-            direct_debit(&state, account_id, debit, now),
+            direct_debit(&ns, account_id, debit, now),
             "A direct debit with the same routing and account number is already active on this account.",
         ),
     };
     let (kind, number_masked) = (new.kind, new.number_masked.clone());
-    match state.store.save_payment_method(new).await? {
+    match ns.store.save_payment_method(new).await? {
         SaveResult::Saved { id } => {
             let account = Masked::new(account_id);
             tracing::debug!(%account, method = %method_id(kind, id), number = %number_masked, "payment info saved");
@@ -181,6 +179,7 @@ async fn create(
 /// The card, once the shared card rules accept it for saving, as the store keeps it.
 fn authorized_card(
     state: &AppState,
+    ns: &Namespace,
     account_id: &str,
     card: &NewCard,
     now: DateTime<Utc>,
@@ -212,14 +211,14 @@ fn authorized_card(
             account_id,
             MethodKind::CreditCard,
             number,
-            state.store.fingerprint(&["card", number]),
+            ns.store.fingerprint(&["card", number]),
             now,
         )
     })
 }
 
-fn direct_debit(state: &AppState, account_id: &str, debit: &NewDirectDebit, now: DateTime<Utc>) -> NewPaymentMethod {
-    let fingerprint = state.store.fingerprint(&["bank account", &debit.routing_number, &debit.account_number]);
+fn direct_debit(ns: &Namespace, account_id: &str, debit: &NewDirectDebit, now: DateTime<Utc>) -> NewPaymentMethod {
+    let fingerprint = ns.store.fingerprint(&["bank account", &debit.routing_number, &debit.account_number]);
     NewPaymentMethod {
         routing_number: Some(debit.routing_number.clone()),
         account_owner: debit.account_owner.clone(),
@@ -231,13 +230,9 @@ fn direct_debit(state: &AppState, account_id: &str, debit: &NewDirectDebit, now:
     }
 }
 
-async fn delete(
-    State(state): State<AppState>,
-    access: Authorized<Change>,
-    method: MethodInPath,
-) -> Result<StatusCode, HostwayError> {
+async fn delete(Ns(ns): Ns, access: Authorized<Change>, method: MethodInPath) -> Result<StatusCode, HostwayError> {
     let (kind, id) = method.id()?;
-    match state.store.delete_payment_method(&access.account_id, kind, id, state.clock.now()).await? {
+    match ns.store.delete_payment_method(&access.account_id, kind, id, ns.clock.now()).await? {
         DeleteResult::Deleted => Ok(StatusCode::NO_CONTENT),
         DeleteResult::NotFound => Err(method.not_found()),
         DeleteResult::AccountGone => Err(HostwayError::AccountNotFound(access.account_id.as_str().into())),
@@ -249,7 +244,7 @@ async fn delete(
 }
 
 async fn set_default(
-    State(state): State<AppState>,
+    Ns(ns): Ns,
     access: Authorized<Change>,
     base_url: BaseUrl,
     body: JsonBody,
@@ -258,7 +253,7 @@ async fn set_default(
     // A bare id such as cc-1 is the usual slip: say which link it would be.
     if let Some((kind, id)) = parse_method_id(link.trim()) {
         let wanted = Links::new(&base_url, &access.account_id).method(kind, id);
-        let exists = state.store.payment_method(&access.account_id, kind, id).await?.is_some();
+        let exists = ns.store.payment_method(&access.account_id, kind, id).await?.is_some();
         let hint = if exists {
             format!("must be the link of a payment method, not its id: send {wanted}")
         } else {
@@ -286,18 +281,15 @@ async fn set_default(
             )
         }
     })?;
-    match state.store.set_default_payment_method(&access.account_id, kind, id).await? {
+    match ns.store.set_default_payment_method(&access.account_id, kind, id).await? {
         DefaultResult::Set => Ok(StatusCode::NO_CONTENT),
         DefaultResult::Refused => Err(not_a_method()),
         DefaultResult::AccountGone => Err(HostwayError::AccountNotFound(access.account_id.as_str().into())),
     }
 }
 
-async fn remove_default(
-    State(state): State<AppState>,
-    access: Authorized<AgentOnly>,
-) -> Result<StatusCode, HostwayError> {
-    match state.store.set_offline_default(&access.account_id).await? {
+async fn remove_default(Ns(ns): Ns, access: Authorized<AgentOnly>) -> Result<StatusCode, HostwayError> {
+    match ns.store.set_offline_default(&access.account_id).await? {
         DefaultResult::Set => Ok(StatusCode::NO_CONTENT),
         DefaultResult::Refused => Err(HostwayError::Conflict(
             format!(
@@ -311,14 +303,14 @@ async fn remove_default(
 }
 
 async fn pay(
-    State(state): State<AppState>,
+    Ns(ns): Ns,
     access: Authorized<Change>,
     method: MethodInPath,
     body: JsonBody,
 ) -> Result<StatusCode, HostwayError> {
     let amount = payment_amount(&body)?;
-    let saved = method.find(&state, &access.account_id).await?;
-    let now = state.clock.now();
+    let saved = method.find(&ns, &access.account_id).await?;
+    let now = ns.clock.now();
     if saved.kind == MethodKind::CreditCard {
         let expiry = saved.expiration.as_deref().and_then(Expiry::parse);
         let outcome = saved.test_card_outcome.as_deref().and_then(Outcome::from_name);
@@ -329,7 +321,7 @@ async fn pay(
             .charge_saved(expiry, now)
             .map_err(|decline| HostwayError::Conflict(format!("Payment declined: {decline}.").into()))?;
     }
-    match state.store.record_payment(&access.account_id, saved.id, amount, now).await? {
+    match ns.store.record_payment(&access.account_id, saved.id, amount, now).await? {
         PaymentResult::Recorded => {}
         PaymentResult::MethodGone => return Err(method.not_found()),
         PaymentResult::AccountGone => return Err(HostwayError::AccountNotFound(access.account_id.as_str().into())),
