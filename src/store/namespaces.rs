@@ -97,14 +97,14 @@ impl Store {
         Ok(listed)
     }
 
-    /// The namespaces no request has used since `before`, by name.
+    /// The namespaces no request has used since `before` (or at it), by name.
     pub fn idle_namespaces(&self, before: DateTime<Utc>) -> Vec<String> {
         let before = before.timestamp_millis();
         let model = self.model();
         let mut idle: Vec<String> = model
             .namespaces
             .iter()
-            .filter(|(_, namespace)| namespace.last_used_ms() < before)
+            .filter(|(_, namespace)| namespace.last_used_ms() <= before)
             .map(|(name, _)| name.to_string())
             .collect();
         idle.sort();

@@ -60,8 +60,13 @@ impl TestApp {
 
     /// A sandbox on the given database, loading the fixtures if it is new.
     pub async fn on(database: &Database, fixtures: Fixtures) -> TestApp {
+        TestApp::limited(database, fixtures, DEFAULT_MAX_NAMESPACES).await
+    }
+
+    /// A sandbox that holds at most `max_namespaces`, as if started with `--max-namespaces`.
+    pub async fn limited(database: &Database, fixtures: Fixtures, max_namespaces: usize) -> TestApp {
         let fixtures = Arc::new(fixtures);
-        let template = Template { fixtures: Arc::clone(&fixtures), max_namespaces: DEFAULT_MAX_NAMESPACES };
+        let template = Template { fixtures: Arc::clone(&fixtures), max_namespaces };
         let store = Store::open(database, template).await.expect("store opens");
         store.load_fixtures(paymock::store::FixtureLoad::IfNew).await.expect("fixtures load");
         let state = AppState {

@@ -9,6 +9,7 @@ mod faults;
 mod helpers;
 mod hostile;
 mod hostway;
+mod namespaces;
 mod one_meaning;
 mod properties;
 mod races;

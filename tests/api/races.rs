@@ -277,3 +277,112 @@ async fn every_state_document_is_one_consistent_instant() {
     hostway.await.unwrap();
     assert!(most > 0, "no document showed a purchase");
 }
+
+/// Purchases and payments per client in the namespaces race.
+const REQUESTS_PER_CLIENT: usize = 40;
+
+/// 16 clients across 8 namespaces write while a ninth namespace, written to as well, is reset,
+/// restored from a snapshot, cloned into and finally deleted, again and again. No answer is a
+/// 5xx; the eight see every acknowledged write and nothing else; the ninth is consistent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn namespaces_go_on_untouched_while_another_is_reset_restored_and_deleted() {
+    let directory = tempfile::tempdir().unwrap();
+    let database = Database::File(directory.path().join("paymock.db"));
+    let app = TestApp::on(&database, Fixtures::builtin().unwrap()).await;
+    let served = app.serve().await;
+    let base = format!("http://{}", served.address);
+    let http = reqwest::Client::new();
+    let owner = ("acme-owner", Some("Owner-Pass-1"));
+
+    // Each of the eight has a saved card to pay with; the ninth has a snapshot to go back to.
+    for namespace in (0..8).map(|n| format!("w{n}")).chain(["ninth".to_owned()]) {
+        let saved = http
+            .post(format!("{base}/ns/{namespace}/accounts/1001/paymentInfo"))
+            .basic_auth(owner.0, owner.1)
+            .json(&card())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(saved.status(), 201);
+    }
+    let saved = http.post(format!("{base}/__admin/ns/ninth/snapshots/seeded")).send().await.unwrap();
+    assert_eq!(saved.status(), 201);
+
+    let statuses: Statuses = Arc::default();
+    let client = |namespace: String, kind: &'static str| {
+        let (base, statuses) = (base.clone(), statuses.clone());
+        tokio::spawn(async move {
+            let http = reqwest::Client::new();
+            let mut acknowledged = 0;
+            for _ in 0..REQUESTS_PER_CLIENT {
+                let request = if kind == "purchase" {
+                    http.post(format!("{base}/ns/{namespace}/molpro/credit/purchase"))
+                        .basic_auth(USERNAME, Some(PASSWORD))
+                        .form(&VENDOR_EXAMPLE)
+                } else {
+                    http.post(format!("{base}/ns/{namespace}/accounts/1001/paymentInfo/cc-1/payment"))
+                        .basic_auth("acme-owner", Some("Owner-Pass-1"))
+                        .json(&json!({"amount": "2.50"}))
+                };
+                let reply = request.send().await.expect("an answer");
+                let status = reply.status().as_u16();
+                let body = reply.text().await.unwrap();
+                let ok = status == 204 || (status == 200 && body.contains("<status>0</status>"));
+                acknowledged += usize::from(ok);
+                *statuses.lock().unwrap().entry((format!("{namespace} {kind}"), status)).or_default() += 1;
+            }
+            (namespace, kind, acknowledged)
+        })
+    };
+    let mut clients: Vec<_> =
+        (0..8).flat_map(|n| [client(format!("w{n}"), "purchase"), client(format!("w{n}"), "payment")]).collect();
+    let ninth: Vec<_> = [client("ninth".into(), "purchase"), client("ninth".into(), "payment")].into();
+
+    // The ninth namespace's control plane, in a loop while everyone writes.
+    let mut control = BTreeMap::<String, Vec<u16>>::new();
+    for round in 0..ROUNDS {
+        let (method, path) = match round % 4 {
+            0 => (reqwest::Method::POST, "/__admin/ns/ninth/reset".to_owned()),
+            1 => (reqwest::Method::POST, "/__admin/ns/ninth/snapshots/seeded/restore".to_owned()),
+            2 => (reqwest::Method::POST, "/__admin/ns/ninth/snapshots/seeded/restore?into=ninth-clone".to_owned()),
+            _ => (reqwest::Method::DELETE, "/__admin/ns/ninth-clone".to_owned()),
+        };
+        let status = http.request(method, format!("{base}{path}")).send().await.unwrap().status().as_u16();
+        control.entry(path).or_default().push(status);
+    }
+    let deleted = http.delete(format!("{base}/__admin/ns/ninth")).send().await.unwrap().status().as_u16();
+    assert_eq!(deleted, 204);
+    for answers in control.values() {
+        assert!(answers.iter().all(|status| *status == 204), "{control:?}");
+    }
+    for client in ninth {
+        client.await.unwrap();
+    }
+    let mut acknowledged = BTreeMap::<(String, &str), usize>::new();
+    for client in clients.drain(..) {
+        let (namespace, kind, count) = client.await.unwrap();
+        acknowledged.insert((namespace, kind), count);
+    }
+
+    let statuses = statuses.lock().unwrap().clone();
+    let server_errors: Vec<_> = statuses.iter().filter(|((_, status), _)| *status >= 500).collect();
+    assert!(server_errors.is_empty(), "{server_errors:?} in {statuses:?}");
+
+    // Each of the eight holds exactly its own acknowledged writes.
+    for n in 0..8 {
+        let namespace = format!("w{n}");
+        let state: Value =
+            http.get(format!("{base}/__admin/ns/{namespace}/state")).send().await.unwrap().json().await.unwrap();
+        assert_consistent(&state);
+        let purchases = state["click2mail"]["users"][0]["purchases"].as_array().unwrap().len();
+        assert_eq!(purchases, acknowledged[&(namespace.clone(), "purchase")], "{namespace}");
+        assert_eq!(purchases, REQUESTS_PER_CLIENT, "{namespace}: every purchase succeeds");
+        let payments = state["hostway"]["accounts"][0]["payments"].as_array().unwrap().len();
+        assert_eq!(payments, acknowledged[&(namespace.clone(), "payment")], "{namespace}");
+        assert_eq!(payments, REQUESTS_PER_CLIENT, "{namespace}: every payment succeeds");
+    }
+    // The ninth was deleted; used again, it is consistent and starts from the fixtures.
+    let state: Value = http.get(format!("{base}/__admin/ns/ninth/state")).send().await.unwrap().json().await.unwrap();
+    assert_consistent(&state);
+    println!("namespaces raced: {statuses:?}");
+}

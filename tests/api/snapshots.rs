@@ -130,3 +130,44 @@ async fn snapshots_survive_a_restart() {
     assert_eq!(app.send(admin(Method::POST, "/snapshots/kept/restore", None)).await.status, StatusCode::NO_CONTENT);
     assert_eq!(state(&app).await, saved_state);
 }
+
+/// A snapshot restored `?into=` another namespace clones it: one seeded state fanned out to
+/// parallel workers, each then on its own.
+#[tokio::test]
+async fn a_snapshot_restored_into_other_namespaces_clones_it() {
+    let app = TestApp::new().await;
+    seeded(&app).await;
+    let seeded_state = state(&app).await;
+    assert_eq!(app.send(admin(Method::POST, "/snapshots/fan-out", None)).await.status, StatusCode::CREATED);
+
+    for worker in ["worker-1", "worker-2"] {
+        let reply = app.send(admin(Method::POST, &format!("/snapshots/fan-out/restore?into={worker}"), None)).await;
+        assert_eq!((reply.status, reply.body.as_str()), (StatusCode::NO_CONTENT, ""));
+        let cloned = app.send(admin(Method::GET, &format!("/ns/{worker}/state"), None)).await;
+        assert_eq!(serde_json::from_str::<Value>(&cloned.body).unwrap(), seeded_state, "{worker}");
+    }
+    // Each clone goes its own way; the source and the other clone are untouched.
+    let paid = app
+        .send(request(
+            Method::POST,
+            "/ns/worker-1/accounts/1001/paymentInfo/dd-2/payment",
+            Some(OWNER),
+            Some(&json!({"amount": "1.00"})),
+        ))
+        .await;
+    assert_eq!(paid.status, StatusCode::NO_CONTENT);
+    assert_eq!(state(&app).await, seeded_state);
+    let other: Value =
+        serde_json::from_str(&app.send(admin(Method::GET, "/ns/worker-2/state", None)).await.body).unwrap();
+    assert_eq!(other, seeded_state);
+
+    // A snapshot belongs to the namespace that saved it; restoring from the wrong one is a 404.
+    let reply = app.send(admin(Method::POST, "/ns/worker-1/snapshots/fan-out/restore", None)).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    let reply = app.send(admin(Method::POST, "/snapshots/fan-out/restore?into=a%20b", None)).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        serde_json::from_str::<Value>(&reply.body).unwrap()["details"],
+        json!({"into": "must be 1 to 64 of A-Z, a-z, 0-9, '.', '_' and '-', and not '.' or '..'"})
+    );
+}

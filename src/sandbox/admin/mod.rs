@@ -1,12 +1,14 @@
 //! The sandbox's own control plane under `/__admin`, for test suites rather than SDKs: health,
 //! reset, seeding users and accounts, inspecting state, the request journal, the clock,
-//! faults and the OpenAPI document. JSON in and out;
+//! faults, snapshots, namespaces and the OpenAPI document. Every route that acts on state
+//! acts on one namespace: `default`, or the one named by `/__admin/ns/{name}/…`. JSON in and out;
 //! [`error::AdminError`] is its one error type. With `--admin-token`, every route but health
 //! needs `Authorization: Bearer <token>`.
 
 mod body;
 mod error;
 mod faults;
+mod namespaces;
 mod query;
 mod requests;
 mod seed;
@@ -41,6 +43,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/snapshots", get(snapshots::list))
         .route("/snapshots/{name}", post(snapshots::save).delete(snapshots::remove))
         .route("/snapshots/{name}/restore", post(snapshots::restore))
+        .route("/namespaces", get(namespaces::list).delete(namespaces::remove_idle))
+        .route("/ns/{name}", get(namespaces::show).delete(namespaces::remove))
         .route("/openapi.json", get(openapi))
         .route("/click2mail/users", post(seed::click2mail_user))
         .route("/click2mail/users/{username}/balance", put(seed::click2mail_balance))

@@ -1,25 +1,36 @@
 //! The request journal's routes: `GET /__admin/requests` (newest first),
-//! `GET /__admin/requests/count`, `DELETE /__admin/requests`. Both reads take the same
-//! filters as query parameters: `method`, `path` (a glob), `user`, `status`, `since`
-//! (RFC 3339), `outcome`, and for the list `limit` (default 100). An unknown or repeated parameter is
-//! refused, so that a typo never reads as "no filter".
+//! `GET /__admin/requests/count`, `DELETE /__admin/requests`, each for one namespace. Both
+//! reads take the same filters as query parameters: `method`, `path` (a glob), `user`,
+//! `status`, `since` (RFC 3339), `outcome`, and for the list `limit` (default 100); with
+//! `namespace=*` they read the journals of every namespace as one, each entry naming its
+//! namespace. An unknown or repeated parameter is refused, so that a typo never reads as
+//! "no filter".
 
-use axum::extract::OriginalUri;
+use axum::extract::{OriginalUri, State};
 use axum::http::StatusCode;
 use axum::response::Json;
 use serde_json::{Value, json};
 
 use super::error::AdminError;
 use super::query::QueryParams;
-use crate::sandbox::journal::{Filter, Outcome};
+use crate::AppState;
+use crate::sandbox::journal::{Entry, Filter, Outcome};
 use crate::sandbox::namespaces::Ns;
 
 /// The filters both reads take.
-const FILTERS: [&str; 6] = ["method", "path", "user", "status", "since", "outcome"];
+const FILTERS: [&str; 7] = ["method", "path", "user", "status", "since", "outcome", "namespace"];
 
-/// The filter, and the limit when `takes_limit`, with every unknown, repeated or malformed
-/// query parameter named.
-fn parse(uri: &axum::http::Uri, takes_limit: bool) -> Result<(Filter, usize), AdminError> {
+/// Which journals a read reads.
+enum Journals {
+    /// The namespace's own.
+    One,
+    /// Every namespace's, as one.
+    All,
+}
+
+/// The filter, which journals to read, and the limit when `takes_limit`, with every unknown,
+/// repeated or malformed query parameter named.
+fn parse(uri: &axum::http::Uri, takes_limit: bool) -> Result<(Filter, Journals, usize), AdminError> {
     let known: Vec<&str> = FILTERS.iter().copied().chain(takes_limit.then_some("limit")).collect();
     let mut params = QueryParams::parse(uri, &known)?;
     let status = params.text("status").and_then(|text| match text.parse::<u16>() {
@@ -42,6 +53,17 @@ fn parse(uri: &axum::http::Uri, takes_limit: bool) -> Result<(Filter, usize), Ad
         }
         outcome
     });
+    let journals = match params.text("namespace").as_deref() {
+        None => Journals::One,
+        Some("*") => Journals::All,
+        Some(_) => {
+            params.add_problem(
+                "namespace",
+                "must be * for every namespace; for one namespace, use /__admin/ns/{name}/requests".to_owned(),
+            );
+            Journals::One
+        }
+    };
     let filter = Filter {
         method: params.text("method"),
         path: params.text("path"),
@@ -51,17 +73,39 @@ fn parse(uri: &axum::http::Uri, takes_limit: bool) -> Result<(Filter, usize), Ad
         outcome,
     };
     params.finish()?;
-    Ok((filter, limit))
+    Ok((filter, journals, limit))
 }
 
-pub async fn list(Ns(ns): Ns, OriginalUri(uri): OriginalUri) -> Result<Json<Value>, AdminError> {
-    let (filter, limit) = parse(&uri, true)?;
-    Ok(Json(json!({ "requests": ns.journal.find(&filter, limit) })))
+pub async fn list(
+    State(state): State<AppState>,
+    Ns(ns): Ns,
+    OriginalUri(uri): OriginalUri,
+) -> Result<Json<Value>, AdminError> {
+    let requests = match parse(&uri, true)? {
+        (filter, Journals::One, limit) => ns.journal.find(&filter, limit),
+        (filter, Journals::All, limit) => {
+            let mut found: Vec<Entry> =
+                state.namespaces.served().iter().flat_map(|namespace| namespace.journal.find(&filter, limit)).collect();
+            found.sort_by_key(|entry| std::cmp::Reverse(entry.id));
+            found.truncate(limit);
+            found
+        }
+    };
+    Ok(Json(json!({ "requests": requests })))
 }
 
-pub async fn count(Ns(ns): Ns, OriginalUri(uri): OriginalUri) -> Result<Json<Value>, AdminError> {
-    let (filter, _) = parse(&uri, false)?;
-    Ok(Json(json!({ "count": ns.journal.count(&filter) })))
+pub async fn count(
+    State(state): State<AppState>,
+    Ns(ns): Ns,
+    OriginalUri(uri): OriginalUri,
+) -> Result<Json<Value>, AdminError> {
+    let count = match parse(&uri, false)? {
+        (filter, Journals::One, _) => ns.journal.count(&filter),
+        (filter, Journals::All, _) => {
+            state.namespaces.served().iter().map(|namespace| namespace.journal.count(&filter)).sum()
+        }
+    };
+    Ok(Json(json!({ "count": count })))
 }
 
 pub async fn clear(Ns(ns): Ns) -> StatusCode {
