@@ -38,6 +38,9 @@ use crate::vendors::{click2mail, hostway};
 /// Request bodies larger than this get a 413 in the vendor's own envelope.
 pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
 
+/// The body of `POST /__admin/import`, a whole exported scenario, may be this large.
+pub const IMPORT_LIMIT_BYTES: usize = 64 * 1024 * 1024;
+
 /// Carried by every response, so a client can tell it is talking to the sandbox.
 pub const VERSION_HEADER: &str = "x-paymock-version";
 

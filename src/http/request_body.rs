@@ -46,7 +46,9 @@ pub async fn buffer(State(state): State<AppState>, request: Request, next: Next)
         // No body (most GETs and DELETEs): nothing to wait for.
         return next.run(request).await;
     }
-    let limit = crate::BODY_LIMIT_BYTES;
+    // An imported scenario may be large; everything else is small.
+    let limit =
+        if request.uri().path() == "/__admin/import" { crate::IMPORT_LIMIT_BYTES } else { crate::BODY_LIMIT_BYTES };
     if expects_continue(request.headers()) && declared_length(request.headers()).is_some_and(|length| length > limit) {
         // The client waits for a 100 Continue before sending: it gets its 413 at once instead,
         // and the body is never asked for.

@@ -8,6 +8,7 @@
 //! transaction is durable, so a balance never moves without its purchase record.
 
 mod click2mail;
+mod export;
 mod hostway;
 mod model;
 mod namespaces;
@@ -30,6 +31,10 @@ pub use hostway::{
     MethodKind, NewPaymentMethod, PaymentMethodRecord, PaymentRecord, PaymentResult, SaveResult,
 };
 
+pub use self::export::{
+    AccountExport, Click2MailExport, Click2MailUserExport, Export, HostwayExport, HostwayUserExport, MethodExport,
+    NamespaceExport, PaymentExport, PurchaseExport,
+};
 use self::model::Model;
 pub use self::namespaces::{DEFAULT, DEFAULT_MAX_NAMESPACES, NamespaceInfo, NamespaceStore, Template};
 pub use self::saved::{Restored, SnapshotInfo};

@@ -171,3 +171,118 @@ async fn a_snapshot_restored_into_other_namespaces_clones_it() {
         json!({"into": "must be 1 to 64 of A-Z, a-z, 0-9, '.', '_' and '-', and not '.' or '..'"})
     );
 }
+
+/// Every namespace's state from one sandbox's export, imported into another (a new database,
+/// with its own fingerprint key), is the same state: compared as whole state documents, clock
+/// included; and a card saved before is still found as a duplicate.
+#[tokio::test]
+async fn an_export_imported_elsewhere_is_the_same_state() {
+    let source = TestApp::new().await;
+    seeded(&source).await;
+    let seeded_state = state(&source).await;
+    let bought = source
+        .send(
+            purchase_post()
+                .uri("/ns/other/molpro/credit/purchase")
+                .header(axum::http::header::AUTHORIZATION, basic(USERNAME, PASSWORD))
+                .body(form(&VENDOR_EXAMPLE))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(bought.status, StatusCode::OK);
+    let other_state: Value =
+        serde_json::from_str(&source.send(admin(Method::GET, "/ns/other/state", None)).await.body).unwrap();
+
+    let exported = source.send(admin(Method::GET, "/export", None)).await;
+    assert_eq!(exported.status, StatusCode::OK);
+    let document: Value = serde_json::from_str(&exported.body).unwrap();
+    // The fixtures' shape, where the two overlap; never a password.
+    let names: Vec<&str> =
+        document["namespaces"].as_array().unwrap().iter().map(|ns| ns["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["default", "other"]);
+    let default = &document["namespaces"][0];
+    assert_eq!(default["frozenAt"], "2026-11-22T12:00:00.000Z");
+    let user = &default["click2mail"]["users"][0];
+    assert_eq!((user["username"].as_str(), user["balance"].as_str()), (Some("awesomeuser"), Some("10.00")));
+    assert!(user["passwordHash"].as_str().unwrap().starts_with("sha256$"));
+    assert_eq!(default["hostway"]["accounts"][0]["default"], "dd-2");
+    assert_eq!(default["hostway"]["accounts"][0]["allowOffline"], false);
+    assert_eq!(default["hostway"]["users"][0]["roles"], json!({"1001": ["sitecontrol_account_member"]}));
+    for secret in [PASSWORD, "Owner-Pass-1", "4111111111111111", "\"123\""] {
+        assert!(!exported.body.contains(secret), "{secret}");
+    }
+
+    let target = TestApp::new().await;
+    let imported = target.send(admin(Method::POST, "/import", Some(document))).await;
+    assert_eq!(imported.status, StatusCode::OK, "{}", imported.body);
+    assert_eq!(serde_json::from_str::<Value>(&imported.body).unwrap(), json!({"imported": ["default", "other"]}));
+    assert_eq!(state(&target).await, seeded_state);
+    let other: Value =
+        serde_json::from_str(&target.send(admin(Method::GET, "/ns/other/state", None)).await.body).unwrap();
+    assert_eq!(other, other_state);
+
+    // The vendor APIs answer from it: the balance, the password, and duplicates found by the
+    // fingerprint made on the other database.
+    assert_eq!(target.balance().await, "10.00");
+    let again = target.send(request(Method::POST, "/accounts/1001/paymentInfo", Some(OWNER), Some(&card()))).await;
+    assert_eq!(again.status, StatusCode::CREATED, "cc-1 was deleted, so it is no duplicate: {}", again.body);
+    assert_eq!(again.header("location"), "http://paymock.test:8080/accounts/1001/paymentInfo/cc-3");
+    let twice = target.send(request(Method::POST, "/accounts/1001/paymentInfo", Some(OWNER), Some(&card()))).await;
+    assert_eq!(twice.status, StatusCode::CONFLICT, "{}", twice.body);
+}
+
+/// A scenario written by hand in the fixtures' own shape, plain passwords and all, imports.
+#[tokio::test]
+async fn a_scenario_in_the_fixtures_shape_imports() {
+    let app = TestApp::new().await;
+    let scenario = json!({"namespaces": [{
+        "name": "checkout",
+        "click2mail": {"users": [{"username": "buyer", "password": "pw", "balance": "25.00"}]},
+        "hostway": {
+            "accounts": [{"id": "42", "allowOffline": true, "default": "offline"}],
+            "users": [{"username": "owner", "password": "pw2", "roles": {"42": ["sitecontrol_account_owner"]}}]
+        }
+    }]});
+    let imported = app.send(admin(Method::POST, "/import", Some(scenario))).await;
+    assert_eq!(imported.status, StatusCode::OK, "{}", imported.body);
+    let balance = app
+        .send(
+            get("/ns/checkout/molpro/credit")
+                .header("authorization", basic("buyer", "pw"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert!(balance.body.contains("<balance>25.00</balance>"), "{}", balance.body);
+    let methods =
+        app.send(request(Method::GET, "/ns/checkout/accounts/42/paymentInfo", Some(("owner", "pw2")), None)).await;
+    assert_eq!(methods.status, StatusCode::OK, "{}", methods.body);
+    // Only the namespace it names changed.
+    assert_eq!(app.balance().await, "0.00");
+
+    let broken = json!({"namespaces": [{
+        "name": "bad name",
+        "click2mail": {"users": [{"username": "buyer"}]},
+        "hostway": {
+            "accounts": [{"id": "42", "default": "cc-9", "payments": [{"paymentInfo": "cc-1", "amount": "1.00", "createdAt": "2026-11-22T12:00:00.000Z"}]}],
+            "users": [{"username": "owner", "passwordHash": "plain", "roles": {"43": ["x"]}}]
+        }
+    }]});
+    let refused = app.send(admin(Method::POST, "/import", Some(broken))).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    let details: Value = serde_json::from_str::<Value>(&refused.body).unwrap()["details"].clone();
+    assert_eq!(
+        details,
+        json!({
+            "namespaces[0].name": "must be 1 to 64 of A-Z, a-z, 0-9, '.', '_' and '-', and not '.' or '..'",
+            "namespaces[0].click2mail.users[0].password": "is required (or passwordHash, as exported)",
+            "namespaces[0].hostway.accounts[0].default": "must be null, offline, or an active method of the account",
+            "namespaces[0].hostway.accounts[0].payments[0].paymentInfo": "must be a method of the account",
+            "namespaces[0].hostway.users[0].passwordHash": "must be a hash as exported: sha256$<salt>$<digest>",
+            "namespaces[0].hostway.users[0].roles": "names account 43, which the namespace does not hold"
+        })
+    );
+    let not_json = app.send(admin(Method::POST, "/import", Some(json!({"namespaces": 3})))).await;
+    assert_eq!(not_json.status, StatusCode::BAD_REQUEST);
+    assert!(not_json.body.contains("is not an export document"), "{}", not_json.body);
+}

@@ -7,6 +7,7 @@
 
 mod body;
 mod error;
+mod export;
 mod faults;
 mod namespaces;
 mod query;
@@ -43,6 +44,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/snapshots", get(snapshots::list))
         .route("/snapshots/{name}", post(snapshots::save).delete(snapshots::remove))
         .route("/snapshots/{name}/restore", post(snapshots::restore))
+        .route("/export", get(export::export))
+        .route("/import", post(export::import))
         .route("/namespaces", get(namespaces::list).delete(namespaces::remove_idle))
         .route("/ns/{name}", get(namespaces::show).delete(namespaces::remove))
         .route("/openapi.json", get(openapi))
