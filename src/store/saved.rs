@@ -93,20 +93,57 @@ struct Document {
     tables: Vec<(String, Box<RawValue>)>,
 }
 
+/// The statements that save one table's rows of a namespace as JSON, and write them back.
+struct TableSql {
+    table: &'static str,
+    save: String,
+    restore: String,
+}
+
+/// Made once, from SQLite's own description of the tables: the schema is the same for as long
+/// as the process runs.
+static TABLE_SQL: tokio::sync::OnceCell<Vec<TableSql>> = tokio::sync::OnceCell::const_new();
+
+async fn table_sql(conn: &mut SqliteConnection) -> Result<&'static [TableSql], sqlx::Error> {
+    let made = TABLE_SQL
+        .get_or_try_init(|| async {
+            let mut made = Vec::new();
+            for table in TABLES {
+                let columns = columns(conn, table).await?;
+                let object: Vec<String> = columns.iter().map(|column| format!("'{column}', \"{column}\"")).collect();
+                let names: Vec<String> = columns.iter().map(|column| format!("\"{column}\"")).collect();
+                let values: Vec<String> =
+                    columns.iter().map(|column| format!("json_extract(value, '$.\"{column}\"')")).collect();
+                let order = match table {
+                    "click2mail_purchases" | "hostway_payments" | "hostway_payment_methods" => "id",
+                    _ => "rowid",
+                };
+                made.push(TableSql {
+                    table,
+                    save: format!(
+                        "SELECT COALESCE(json_group_array(json_object({})), '[]') FROM \
+                         (SELECT * FROM \"{table}\" WHERE namespace = ?1 ORDER BY {order})",
+                        object.join(", ")
+                    ),
+                    restore: format!(
+                        "INSERT INTO \"{table}\" (namespace, {}) SELECT ?2, {} FROM json_each(?1) ORDER BY key",
+                        names.join(", "),
+                        values.join(", ")
+                    ),
+                });
+            }
+            Ok::<_, sqlx::Error>(made)
+        })
+        .await?;
+    Ok(made)
+}
+
 /// The columns of `table` a snapshot holds, from SQLite's own description of it.
 async fn columns(conn: &mut SqliteConnection, table: &str) -> Result<Vec<String>, sqlx::Error> {
     let ordered_only = matches!(table, "click2mail_purchases" | "hostway_payments");
     let columns: Vec<String> =
         sqlx::query_scalar("SELECT name FROM pragma_table_info(?1) ORDER BY cid").bind(table).fetch_all(conn).await?;
     Ok(columns.into_iter().filter(|column| column != "namespace" && !(ordered_only && column == "id")).collect())
-}
-
-/// How the rows of `table` are ordered in a snapshot.
-fn order(table: &str) -> &'static str {
-    match table {
-        "click2mail_purchases" | "hostway_payments" | "hostway_payment_methods" => "id",
-        _ => "rowid",
-    }
 }
 
 struct Save {
@@ -120,21 +157,12 @@ impl NamespaceWrite for Save {
 
     async fn apply(&self, conn: &mut SqliteConnection, namespace: Scope) -> Result<bool, sqlx::Error> {
         let mut tables = Vec::new();
-        for table in TABLES {
-            let columns = columns(conn, table).await?;
-            let object: Vec<String> = columns.iter().map(|column| format!("'{column}', \"{column}\"")).collect();
+        for TableSql { table, save, .. } in table_sql(conn).await? {
             // Table and column names are paymock's own, from `TABLES` and SQLite's description.
-            let rows: String = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-                "SELECT COALESCE(json_group_array(json_object({})), '[]') FROM \
-                 (SELECT * FROM \"{table}\" WHERE namespace = ?1 ORDER BY {})",
-                object.join(", "),
-                order(table)
-            )))
-            .bind(namespace.id)
-            .fetch_one(&mut *conn)
-            .await?;
+            let rows: String =
+                sqlx::query_scalar(sqlx::AssertSqlSafe(save.as_str())).bind(namespace.id).fetch_one(&mut *conn).await?;
             let rows = RawValue::from_string(rows).map_err(|err| sqlx::Error::Decode(err.into()))?;
-            tables.push((table.to_owned(), rows));
+            tables.push(((*table).to_owned(), rows));
         }
         let frozen_at = self.frozen_at.map(timestamp);
         let document =
@@ -203,24 +231,11 @@ pub(super) async fn write_rows(
     // Accounts and their default method point at each other: checked at the commit.
     sqlx::query("PRAGMA defer_foreign_keys = ON").execute(&mut *conn).await?;
     empty(conn, namespace).await?;
+    let sql = table_sql(conn).await?;
     for (table, rows) in tables {
-        if !TABLES.contains(&table.as_str()) {
-            continue;
-        }
-        let columns = columns(conn, table).await?;
-        let names: Vec<String> = columns.iter().map(|column| format!("\"{column}\"")).collect();
-        let values: Vec<String> =
-            columns.iter().map(|column| format!("json_extract(value, '$.\"{column}\"')")).collect();
+        let Some(TableSql { restore, .. }) = sql.iter().find(|sql| sql.table == table) else { continue };
         // Table and column names are paymock's own, from `TABLES` and SQLite's description.
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "INSERT INTO \"{table}\" (namespace, {}) SELECT ?2, {} FROM json_each(?1) ORDER BY key",
-            names.join(", "),
-            values.join(", ")
-        )))
-        .bind(rows.get())
-        .bind(namespace)
-        .execute(&mut *conn)
-        .await?;
+        sqlx::query(sqlx::AssertSqlSafe(restore.as_str())).bind(rows.get()).bind(namespace).execute(&mut *conn).await?;
     }
     Ok(())
 }
