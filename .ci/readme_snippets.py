@@ -9,7 +9,8 @@ appear in the output in that order (the other headers vary). A command followed 
 lines must succeed (exit 0). Comment lines before the first
 command describe the snippet and are not checked. A shell snippet runs in one bash process, so
 its variables carry from one command to the next. A Python snippet runs with pytest when it
-defines tests, and with python3 otherwise.
+defines tests, and with python3 otherwise; with pytest-xdist on two workers (`-n 2`) when it
+uses xdist's `worker_id`.
 """
 
 import argparse
@@ -107,7 +108,8 @@ def run_python(lines, scratch):
     source = scratch / "test_snippet.py"
     source.write_text("\n".join(lines) + "\n")
     is_test = any(line.startswith("def test_") for line in lines)
-    runner = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(source)] if is_test else [
+    parallel = ["-n", "2"] if any("worker_id" in line for line in lines) else []
+    runner = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *parallel, str(source)] if is_test else [
         sys.executable, str(source)]
     done = subprocess.run(runner, cwd=scratch, capture_output=True, text=True, timeout=120)
     return None if done.returncode == 0 else done.stdout + done.stderr

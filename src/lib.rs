@@ -104,7 +104,9 @@ fn with_layers(router: Router<AppState>, state: &AppState) -> Router<AppState> {
                 .make_span_with(|request: &Request| {
                     let method = Masked::new(request.method().as_str());
                     let path = Masked::new(request.uri().path());
-                    tracing::info_span!("request", %method, %path)
+                    let selection = request.extensions().get::<http::namespace::Selection>();
+                    let namespace = Masked::new(selection.map_or(store::DEFAULT, |selection| &selection.name));
+                    tracing::info_span!("request", %method, %path, %namespace)
                 })
                 .on_response(move |response: &Response, latency: Duration, _: &tracing::Span| {
                     log_response(response, latency, access_log)

@@ -22,7 +22,7 @@ use crate::store::NamespaceInfo;
 /// A namespace as listed: its stored counts, and its journal's.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Listed {
+pub struct Listed {
     #[serde(flatten)]
     info: NamespaceInfo,
     journal_entries: usize,
@@ -33,11 +33,18 @@ fn listed(state: &AppState, info: NamespaceInfo) -> Listed {
     Listed { info, journal_entries }
 }
 
-pub async fn list(State(state): State<AppState>) -> Result<Json<Value>, AdminError> {
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct List {
+    namespaces: Vec<Listed>,
+    max_namespaces: usize,
+}
+
+pub async fn list(State(state): State<AppState>) -> Result<Json<List>, AdminError> {
     let namespaces: Vec<Listed> =
         state.store.namespaces().await?.into_iter().map(|info| listed(&state, info)).collect();
-    let (_, max) = state.store.namespace_count();
-    Ok(Json(json!({ "namespaces": namespaces, "maxNamespaces": max })))
+    let (_, max_namespaces) = state.store.namespace_count();
+    Ok(Json(List { namespaces, max_namespaces }))
 }
 
 fn checked(name: &str) -> Result<(), AdminError> {
@@ -48,11 +55,11 @@ fn no_such_namespace(name: &str) -> AdminError {
     AdminError::NotFound(format!("There is no namespace named {name}.").as_str().into())
 }
 
-pub async fn show(State(state): State<AppState>, PathParam(name): PathParam) -> Result<Json<Value>, AdminError> {
+pub async fn show(State(state): State<AppState>, PathParam(name): PathParam) -> Result<Json<Listed>, AdminError> {
     checked(&name)?;
     let info = state.store.namespaces().await?.into_iter().find(|info| info.name == name);
     let info = info.ok_or_else(|| no_such_namespace(&name))?;
-    Ok(Json(json!(listed(&state, info))))
+    Ok(Json(listed(&state, info)))
 }
 
 pub async fn remove(State(state): State<AppState>, PathParam(name): PathParam) -> Result<StatusCode, AdminError> {
