@@ -193,6 +193,11 @@ fn start_up_summary(
         format!("  fixtures    {}", state.fixtures.sources.join(", ")),
         format!("  Click2Mail  {base}/molpro/credit (users: {})", users.join(", ")),
         format!("  Hostway     {base}/accounts/{{id}}/paymentInfo"),
+        format!(
+            "  namespaces  {} stored, at most {}; {base}/ns/{{name}}/… is the namespace {{name}}",
+            state.store.namespace_count().0,
+            state.store.namespace_count().1
+        ),
         format!("  admin       {base}/__admin/state"),
         format!("  OpenAPI     {base}/__admin/openapi.json"),
     ]

@@ -299,7 +299,9 @@ async fn the_start_up_block_names_where_everything_is() {
         "paymock {version} listening on {base}\n  database    {database} (new database: fixtures loaded)\n  \
          fixtures    built-in click2mail.json, {fixtures}/hostway.json, built-in test-cards.json\n  \
          Click2Mail  {base}/molpro/credit (users: awesomeuser)\n  \
-         Hostway     {base}/accounts/{{id}}/paymentInfo\n  admin       {base}/__admin/state\n  \
+         Hostway     {base}/accounts/{{id}}/paymentInfo\n  \
+         namespaces  1 stored, at most 10000; {base}/ns/{{name}}/… is the namespace {{name}}\n  \
+         admin       {base}/__admin/state\n  \
          OpenAPI     {base}/__admin/openapi.json",
         version = env!("CARGO_PKG_VERSION"),
         database = database.display(),
