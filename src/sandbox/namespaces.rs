@@ -65,7 +65,13 @@ impl Namespaces {
     /// The namespace `name`, made (from the fixtures) if there is none yet.
     pub async fn get(&self, name: &str) -> Result<Arc<Namespace>, store::Error> {
         let namespace = self.in_memory(name);
-        namespace.store.ensure().await?;
+        if let Err(err) = namespace.store.ensure().await {
+            // Names refused (past the limit) leave nothing behind in memory either.
+            if !self.store.has_namespace(name) {
+                self.served.write().unwrap_or_else(PoisonError::into_inner).remove(name);
+            }
+            return Err(err);
+        }
         Ok(namespace)
     }
 
