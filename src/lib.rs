@@ -5,13 +5,10 @@
 //! [`app`] builds the one router, used by the binary and by the tests alike; [`serve`] runs
 //! it on an already-bound listener until a shutdown future completes.
 
-pub mod config;
 pub mod domain;
-pub mod healthcheck;
 pub mod http;
 pub mod sandbox;
 pub mod store;
-pub mod telemetry;
 pub mod vendors;
 
 use std::future::Future;

@@ -56,7 +56,7 @@ async fn each_purchase_is_recorded_with_the_card_masked() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_purchases_are_all_counted() {
     let dir = tempfile::tempdir().unwrap();
-    let database = paymock::config::Database::File(dir.path().join("paymock.db"));
+    let database = paymock::store::Database::File(dir.path().join("paymock.db"));
     let app = std::sync::Arc::new(TestApp::on(&database, Fixtures::builtin().unwrap()).await);
     let mut purchases = tokio::task::JoinSet::new();
     for _ in 0..40 {

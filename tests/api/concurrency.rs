@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
-use paymock::config::Database;
 use paymock::sandbox::fixtures::Fixtures;
+use paymock::store::Database;
 use serde_json::{Value, json};
 use tokio::sync::Barrier;
 

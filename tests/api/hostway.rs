@@ -800,7 +800,7 @@ async fn unknown_resources_and_methods_answer_in_the_envelope() {
 #[tokio::test]
 async fn nothing_stored_holds_a_full_card_number() {
     let dir = tempfile::tempdir().unwrap();
-    let database = paymock::config::Database::File(dir.path().join("paymock.db"));
+    let database = paymock::store::Database::File(dir.path().join("paymock.db"));
     let app = TestApp::on(&database, paymock::sandbox::fixtures::Fixtures::builtin().unwrap()).await;
     assert_eq!(save(&app, "1001", &card()).await.status, StatusCode::CREATED);
     assert_eq!(save(&app, "1001", &direct_debit("011000015", "123456782332")).await.status, StatusCode::CREATED);

@@ -14,7 +14,6 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use chrono::{DateTime, Duration as Span, TimeZone, Utc};
 use http_body_util::BodyExt;
-use paymock::config::Database;
 use paymock::domain::cards::{
     BillingAddress, Brand, Card, CardNumber, Cvv, Decline, Expiry, Outcome, TestCards, Use, mask_all_but_last_four,
 };
@@ -24,6 +23,7 @@ use paymock::http::form::percent_decode;
 use paymock::sandbox::fixtures::Fixtures;
 use paymock::sandbox::journal::Filter;
 use paymock::sandbox::namespaces::Namespaces;
+use paymock::store::Database;
 use paymock::store::Store;
 use paymock::store::{DEFAULT_MAX_NAMESPACES, Template};
 use paymock::{AppState, app};

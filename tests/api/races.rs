@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use paymock::config::Database;
 use paymock::sandbox::fixtures::Fixtures;
+use paymock::store::Database;
 use serde_json::{Value, json};
 
 use crate::helpers::*;

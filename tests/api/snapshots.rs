@@ -4,8 +4,8 @@
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
-use paymock::config::Database;
 use paymock::sandbox::fixtures::Fixtures;
+use paymock::store::Database;
 use serde_json::{Value, json};
 
 use crate::helpers::*;

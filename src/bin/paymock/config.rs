@@ -8,8 +8,8 @@ use std::time::Duration;
 use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
-use crate::sandbox::fixtures::FILE_NAMES;
-pub use crate::store::Database;
+use paymock::sandbox::fixtures::FILE_NAMES;
+pub use paymock::store::Database;
 
 #[derive(Debug, Clone, Parser)]
 #[command(
@@ -62,7 +62,7 @@ pub struct Config {
     pub journal_size: usize,
 
     /// How many namespaces there may be; a request for a new one past this gets a 503
-    #[arg(long, env = "PAYMOCK_MAX_NAMESPACES", value_name = "N", default_value_t = crate::store::DEFAULT_MAX_NAMESPACES, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    #[arg(long, env = "PAYMOCK_MAX_NAMESPACES", value_name = "N", default_value_t = paymock::store::DEFAULT_MAX_NAMESPACES, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub max_namespaces: usize,
 
     /// Seconds a client may take to send a request's headers, and again its body; a slower

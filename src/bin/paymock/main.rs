@@ -2,6 +2,13 @@
 //! fixtures (into a new database, or always) and serves until SIGTERM or Ctrl-C. Then it stops accepting, lets requests in
 //! flight finish (for at most [`SHUTDOWN_GRACE`]), commits every write still queued and closes
 //! the database. `paymock healthcheck` asks a running server for its health instead.
+//!
+//! The command line, the health-check command and the log subscriber live here, in the
+//! binary, not in the library.
+
+mod config;
+mod healthcheck;
+mod telemetry;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -10,11 +17,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use paymock::AppState;
-use paymock::config::{Command, Config, FixtureLoading, Switch};
 use paymock::sandbox::fixtures::Fixtures;
 use paymock::sandbox::namespaces::Namespaces;
 use paymock::store::{Database, FixtureLoad, FixturesLoaded, Store, Template};
 use tokio::net::TcpListener;
+
+use crate::config::{Command, Config, FixtureLoading, Switch};
 
 /// How long requests in flight may take to finish once a stop is asked for; containers are
 /// given 10 seconds before they are killed, CI suites usually less.
@@ -24,12 +32,9 @@ const SHUTDOWN_GRACE: Duration = Duration::from_millis(1500);
 async fn main() -> ExitCode {
     let config = Config::from_args();
     if config.command == Some(Command::Healthcheck) {
-        let target = paymock::healthcheck::target(
-            config.listen,
-            config.listen_from_command_line,
-            config.address_file.as_deref(),
-        );
-        return match target.and_then(paymock::healthcheck::check) {
+        let target =
+            healthcheck::target(config.listen, config.listen_from_command_line, config.address_file.as_deref());
+        return match target.and_then(healthcheck::check) {
             Ok(()) => ExitCode::SUCCESS,
             Err(reason) => {
                 eprintln!("unhealthy: {reason}");
@@ -37,7 +42,7 @@ async fn main() -> ExitCode {
             }
         };
     }
-    paymock::telemetry::init(config.log_format);
+    telemetry::init(config.log_format);
     match run(config).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure { message, exit_code }) => {
@@ -179,7 +184,7 @@ fn start_up_summary(
 ) -> String {
     let base = match &state.public_url {
         Some(url) => url.to_string(),
-        None => format!("http://{}", paymock::healthcheck::reachable(address)),
+        None => format!("http://{}", healthcheck::reachable(address)),
     };
     let database_state = match loaded {
         FixturesLoaded::IntoNewDatabase => "new database: fixtures loaded",
