@@ -12,10 +12,23 @@ pub const MAX_LEN: usize = 64;
 /// What a name must be, as a hint after the field's name.
 pub const RULE: &str = "must be 1 to 64 of A-Z, a-z, 0-9, '.', '_', '@' and '-', and not '.' or '..'";
 
+/// What a namespace name must be, as a hint: the same, without `@`, so that a name reads the
+/// same in a base URL's path as anywhere else.
+pub const NAMESPACE_RULE: &str = "must be 1 to 64 of A-Z, a-z, 0-9, '.', '_' and '-', and not '.' or '..'";
+
 /// Whether `name` may name a user or an account.
 pub fn is_valid(name: &str) -> bool {
+    follows_rule(name, b"._@-")
+}
+
+/// Whether `name` may name a namespace.
+pub fn is_namespace(name: &str) -> bool {
+    follows_rule(name, b"._-")
+}
+
+fn follows_rule(name: &str, punctuation: &[u8]) -> bool {
     (1..=MAX_LEN).contains(&name.len())
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'@' | b'-'))
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || punctuation.contains(&b))
         && name != "."
         && name != ".."
 }

@@ -21,19 +21,7 @@ use crate::store::DEFAULT;
 /// The header that names a namespace.
 pub const HEADER: &str = "x-paymock-namespace";
 
-/// The longest namespace name.
-pub const MAX_LEN: usize = 64;
-
-/// What a namespace name must be, as a hint.
-pub const RULE: &str = "must be 1 to 64 of A-Z, a-z, 0-9, '.', '_' and '-', and not '.' or '..'";
-
-/// Whether `name` may name a namespace.
-pub fn is_valid(name: &str) -> bool {
-    (1..=MAX_LEN).contains(&name.len())
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
-        && name != "."
-        && name != ".."
-}
+pub use crate::domain::names::{NAMESPACE_RULE as RULE, is_namespace as is_valid};
 
 /// The namespace a request chose.
 #[derive(Debug, Clone)]
@@ -94,8 +82,13 @@ pub async fn select(mut request: Request) -> Request {
 }
 
 /// The header's value: `Some(Err(()))` when it is there but not text.
+/// `Err` when it is not text, or is given twice.
 fn header(request: &Request) -> Option<Result<String, ()>> {
-    let value = request.headers().get(HEADER)?;
+    let mut values = request.headers().get_all(HEADER).iter();
+    let value = values.next()?;
+    if values.next().is_some() {
+        return Some(Err(()));
+    }
     Some(value.to_str().map(|text| text.trim().to_owned()).map_err(|_| ()))
 }
 
@@ -114,7 +107,10 @@ fn choose(path: &str, header: Option<Result<String, ()>>) -> (Selection, String)
     let header = match header {
         Some(Ok(name)) => Some(name),
         Some(Err(())) => {
-            selection.problem = Some(Problem::bad_name("(not text)"));
+            selection.problem = Some(Problem {
+                status: StatusCode::BAD_REQUEST,
+                message: "The X-Paymock-Namespace header must be given once, as text".into(),
+            });
             return (selection, routed);
         }
         None => None,
@@ -156,8 +152,13 @@ fn prefixed(path: &str) -> Option<(&str, String)> {
     }
     let rest = path.strip_prefix("/__admin/ns/")?;
     let (name, rest) = rest.split_once('/')?;
-    Some((name, format!("/__admin/{rest}")))
+    let whole_server = WHOLE_SERVER_ROUTES.iter().any(|route| rest == *route || rest.starts_with(&format!("{route}/")));
+    (!whole_server).then(|| (name, format!("/__admin/{rest}")))
 }
+
+/// The control-plane routes that are not about one namespace: under `/__admin/ns/{name}/` they
+/// are no route at all.
+const WHOLE_SERVER_ROUTES: [&str; 6] = ["health", "openapi.json", "namespaces", "ns", "export", "import"];
 
 fn set_path(request: &mut Request, path: &str) {
     let path_and_query = match request.uri().query() {
@@ -197,6 +198,11 @@ mod tests {
         // Not a vendor path below the prefix, nor a route below the control plane's: left alone.
         assert_eq!(chosen("/ns/a/elsewhere", None), ("default".into(), None, None, "/ns/a/elsewhere".into()));
         assert_eq!(chosen("/__admin/ns/a", None), ("default".into(), None, None, "/__admin/ns/a".into()));
+        // The routes about the whole server are not about one namespace.
+        for whole in ["/__admin/ns/a/namespaces", "/__admin/ns/a/ns/b", "/__admin/ns/a/export", "/__admin/ns/a/health"]
+        {
+            assert_eq!(chosen(whole, None), ("default".into(), None, None, whole.into()));
+        }
     }
 
     #[test]

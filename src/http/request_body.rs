@@ -20,8 +20,9 @@ use crate::AppState;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BodyError {
-    /// Larger than [`crate::BODY_LIMIT_BYTES`].
-    TooLarge,
+    /// Larger than the route's limit, which it carries: [`crate::BODY_LIMIT_BYTES`], or
+    /// [`crate::IMPORT_LIMIT_BYTES`] for an import.
+    TooLarge(usize),
     /// The client stopped sending, or sent something that is not a body.
     Unreadable,
     /// Not all there within the read timeout, which it carries for the message.
@@ -31,6 +32,11 @@ pub enum BodyError {
 }
 
 impl BodyError {
+    /// A limit in words: `64 KiB`, `64 MiB`.
+    pub fn size(limit: usize) -> String {
+        if limit >= 1024 * 1024 { format!("{} MiB", limit / 1024 / 1024) } else { format!("{} KiB", limit / 1024) }
+    }
+
     /// The message of [`BodyError::Encoded`], the same on every surface.
     pub fn encoded_message(coding: &str) -> String {
         format!("Content-Encoding {coding} is not supported: send the body as it is (identity), not compressed.")
@@ -53,12 +59,12 @@ pub async fn buffer(State(state): State<AppState>, request: Request, next: Next)
         // The client waits for a 100 Continue before sending: it gets its 413 at once instead,
         // and the body is never asked for.
         let (mut parts, _unsent) = request.into_parts();
-        parts.extensions.insert(BodyError::TooLarge);
+        parts.extensions.insert(BodyError::TooLarge(limit));
         return next.run(Request::from_parts(parts, Body::empty())).await;
     }
     let (mut parts, body) = request.into_parts();
     let (bytes, failure) = match tokio::time::timeout(state.read_timeout, read_up_to(body, limit)).await {
-        Ok(Ok(bytes)) if bytes.len() > limit => (bytes, Some(BodyError::TooLarge)),
+        Ok(Ok(bytes)) if bytes.len() > limit => (bytes, Some(BodyError::TooLarge(limit))),
         Ok(Ok(bytes)) if bytes.is_empty() => (bytes, None),
         Ok(Ok(bytes)) => {
             let encoded = undecoded_coding(&parts.headers).map(BodyError::Encoded);

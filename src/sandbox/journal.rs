@@ -224,8 +224,9 @@ impl Journal {
 
 /// Middleware: records each vendor request, with its masked bodies, once it is answered, in
 /// the journal of the namespace it chose. The namespace is made here, if it is new, and left
-/// in the request for what comes after; one that cannot serve the request is answered by
-/// the fault layer, and the request journaled in `default`.
+/// in the request for what comes after. A request whose namespace cannot serve it (a bad
+/// name, the limit) is in no namespace: it is answered by the fault layer and journaled
+/// nowhere.
 pub async fn record(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
     if Vendor::of_path(&path) == Vendor::Sandbox {
@@ -233,10 +234,7 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
     }
     let started = Instant::now();
     let (mut parts, body) = request.into_parts();
-    let namespace = match namespaces::resolve(&mut parts, &state).await {
-        Ok(namespace) => Some(namespace),
-        Err(_) => state.namespaces.get(crate::store::DEFAULT).await.ok(),
-    };
+    let namespace = namespaces::resolve(&mut parts, &state).await.ok();
     let request = Request::from_parts(parts, body);
     let Some(namespace) = namespace.filter(|namespace| namespace.journal.capacity > 0) else {
         return next.run(request).await;

@@ -21,11 +21,11 @@ use super::model::Model;
 use super::saved::write_rows;
 use super::writer::StoreWrite;
 use super::{Error, Store, timestamp};
+use crate::domain::cards::{Brand, Expiry, Outcome};
 use crate::domain::fingerprint::FingerprintKey;
 use crate::domain::money::Cents;
 use crate::domain::names;
 use crate::domain::password::PasswordHash;
-use crate::http::namespace;
 use crate::vendors::hostway::{method_id, parse_method_id};
 
 /// The document.
@@ -452,7 +452,9 @@ impl NamespaceExport {
     /// instant with the import's).
     fn to_rows(&self) -> Rows {
         let now = timestamp(chrono::Utc::now());
-        let at = |given: &Option<String>| given.clone().unwrap_or_else(|| now.clone());
+        // Instants as the store writes them, so that they sort and compare as the others do.
+        let normal = |given: &str| instant(given).unwrap_or_else(|| given.to_owned());
+        let at = |given: &Option<String>| given.as_deref().map_or_else(|| now.clone(), normal);
         let hash = |plain: &Option<String>, hash: &Option<String>| match (plain, hash) {
             (Some(password), _) => PasswordHash::new(password).to_string(),
             (None, Some(hash)) => hash.clone(),
@@ -471,7 +473,7 @@ impl NamespaceExport {
                 amount_cents: purchase.amount.get(),
                 card_brand: purchase.card_brand.clone(),
                 card_last_four: purchase.card_last_four.clone(),
-                purchased_at: purchase.purchased_at.clone(),
+                purchased_at: normal(&purchase.purchased_at),
             }));
         }
         for account in &self.hostway.accounts {
@@ -493,7 +495,11 @@ impl NamespaceExport {
                     number_fingerprint: method.number_fingerprint.clone(),
                     card_brand: method.credit_card_type.clone(),
                     card_holder_name: method.card_holder_name.clone(),
-                    expiration: method.expiration_date.clone(),
+                    expiration: method
+                        .expiration_date
+                        .as_deref()
+                        .and_then(Expiry::parse)
+                        .map(|expiry| expiry.to_string()),
                     test_card_outcome: method.test_card_outcome.clone(),
                     routing_number: method.routing_number.clone(),
                     account_owner: method.account_owner.clone(),
@@ -502,7 +508,7 @@ impl NamespaceExport {
                     bank_city: method.bank_city.clone(),
                     bank_country: method.bank_country.clone(),
                     created_at: at(&method.created_at),
-                    deleted_at: method.deleted_at.clone(),
+                    deleted_at: method.deleted_at.as_deref().map(normal),
                 });
             }
             rows.payments.extend(account.payments.iter().filter_map(|payment| {
@@ -511,7 +517,7 @@ impl NamespaceExport {
                     payment_method_id: number(&payment.payment_info)?,
                     amount_cents: payment.amount.get(),
                     status: payment.status.clone(),
-                    created_at: payment.created_at.clone(),
+                    created_at: normal(&payment.created_at),
                 })
             }));
         }
@@ -545,8 +551,8 @@ impl Export {
             let mut problem = |field: String, hint: &str| {
                 problems.entry(field).or_insert_with(|| hint.to_owned());
             };
-            if !namespace::is_valid(&namespace.name) {
-                problem(format!("{at}.name"), namespace::RULE);
+            if !names::is_namespace(&namespace.name) {
+                problem(format!("{at}.name"), names::NAMESPACE_RULE);
             }
             if !seen.insert(&namespace.name) {
                 problem(format!("{at}.name"), "names a namespace that the document names already");
@@ -564,12 +570,22 @@ impl Export {
                 {
                     problem(format!("{at}.{field}"), hint);
                 }
+                if user.created_at.as_deref().is_some_and(|at| instant(at).is_none()) {
+                    problem(format!("{at}.createdAt"), INSTANT_HINT);
+                }
                 for (p, purchase) in user.purchases.iter().enumerate() {
+                    let at = format!("{at}.purchases[{p}]");
                     if purchase.amount == Cents::ZERO {
-                        problem(format!("{at}.purchases[{p}].amount"), "must be more than 0.00");
+                        problem(format!("{at}.amount"), "must be more than 0.00");
                     }
-                    if purchase.card_last_four.len() != 4 {
-                        problem(format!("{at}.purchases[{p}].cardLastFour"), "must be 4 characters");
+                    if !is_brand(&purchase.card_brand) {
+                        problem(format!("{at}.cardBrand"), BRAND_HINT);
+                    }
+                    if !(purchase.card_last_four.len() == 4 && is_digits(&purchase.card_last_four)) {
+                        problem(format!("{at}.cardLastFour"), "must be 4 digits");
+                    }
+                    if instant(&purchase.purchased_at).is_none() {
+                        problem(format!("{at}.purchasedAt"), INSTANT_HINT);
                     }
                 }
             }
@@ -580,19 +596,26 @@ impl Export {
                 if !names::is_valid(&account.id) {
                     problem(format!("{at}.id"), names::RULE);
                 }
+                if account.created_at.as_deref().is_some_and(|at| instant(at).is_none()) {
+                    problem(format!("{at}.createdAt"), INSTANT_HINT);
+                }
                 let mut active = BTreeSet::new();
                 let mut all = BTreeSet::new();
                 for (m, method) in account.payment_methods.iter().enumerate() {
+                    let at = format!("{at}.paymentMethods[{m}]");
                     match parse_method_id(&method.id) {
-                        Some((_, number)) if method_numbers.insert(number) => {
+                        Some((kind, number)) if number <= MAX_METHOD_NUMBER && method_numbers.insert(number) => {
                             all.insert(method.id.as_str());
                             if method.deleted_at.is_none() {
                                 active.insert(method.id.as_str());
                             }
+                            for (field, hint) in method_problems(kind, method) {
+                                problem(format!("{at}.{field}"), hint);
+                            }
                         }
                         _ => problem(
-                            format!("{at}.paymentMethods[{m}].id"),
-                            "must be cc-<n> or dd-<n>, its number unique in the namespace",
+                            format!("{at}.id"),
+                            "must be cc-<n> or dd-<n>, n at most 1000000000 and unique in the namespace",
                         ),
                     }
                 }
@@ -606,11 +629,18 @@ impl Export {
                     }
                 }
                 for (p, payment) in account.payments.iter().enumerate() {
+                    let at = format!("{at}.payments[{p}]");
                     if !all.contains(payment.payment_info.as_str()) {
-                        problem(format!("{at}.payments[{p}].paymentInfo"), "must be a method of the account");
+                        problem(format!("{at}.paymentInfo"), "must be a method of the account");
                     }
                     if payment.amount == Cents::ZERO {
-                        problem(format!("{at}.payments[{p}].amount"), "must be more than 0.00");
+                        problem(format!("{at}.amount"), "must be more than 0.00");
+                    }
+                    if payment.status != "pending" {
+                        problem(format!("{at}.status"), "must be pending, the one status payments have");
+                    }
+                    if instant(&payment.created_at).is_none() {
+                        problem(format!("{at}.createdAt"), INSTANT_HINT);
                     }
                 }
             }
@@ -624,6 +654,9 @@ impl Export {
                 {
                     problem(format!("{at}.{field}"), hint);
                 }
+                if user.created_at.as_deref().is_some_and(|at| instant(at).is_none()) {
+                    problem(format!("{at}.createdAt"), INSTANT_HINT);
+                }
                 if let Some(account) = user.roles.keys().find(|account| !accounts.contains(account)) {
                     problem(
                         format!("{at}.roles"),
@@ -634,6 +667,61 @@ impl Export {
         }
         problems
     }
+}
+
+/// The largest payment method number an import takes, far from where the next id could overflow.
+const MAX_METHOD_NUMBER: i64 = 1_000_000_000;
+
+const INSTANT_HINT: &str = "must be an instant in RFC 3339, such as 2026-11-22T12:00:00.000Z";
+const BRAND_HINT: &str = "must be visa, mastercard, amex or discover";
+
+/// The instant `text` names, as the store writes instants; `None` when it names none.
+fn instant(text: &str) -> Option<String> {
+    crate::domain::clock::parse_instant(text).map(timestamp)
+}
+
+fn is_digits(text: &str) -> bool {
+    !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn is_brand(name: &str) -> bool {
+    [Brand::Visa, Brand::Mastercard, Brand::Amex, Brand::Discover].iter().any(|brand| brand.name() == name)
+}
+
+/// What is wrong with a payment method, by field: a number that is not masked (never is a full
+/// number stored), and for a card its brand, expiry and test-card outcome, for a direct debit
+/// its routing number.
+fn method_problems(kind: MethodKind, method: &MethodExport) -> Vec<(&'static str, &'static str)> {
+    let mut problems = Vec::new();
+    let number = method.account_number.as_str();
+    let (masked, last_four) = number.split_at(number.len().saturating_sub(4));
+    if !(last_four.len() == 4 && is_digits(last_four) && masked.bytes().all(|b| b == b'X')) {
+        problems.push(("accountNumber", "must be masked as exported: X for every digit but the last four"));
+    }
+    match kind {
+        MethodKind::CreditCard => {
+            if !method.credit_card_type.as_deref().is_some_and(is_brand) {
+                problems.push(("creditCardType", BRAND_HINT));
+            }
+            if method.expiration_date.as_deref().is_none_or(|date| Expiry::parse(date).is_none()) {
+                problems.push(("expirationDate", "must be a month such as 2030-04"));
+            }
+            if method.test_card_outcome.as_deref().is_some_and(|outcome| Outcome::from_name(outcome).is_none()) {
+                problems.push(("testCardOutcome", "must be null or a test card outcome such as approved"));
+            }
+        }
+        MethodKind::DirectDebit => {
+            if !method.routing_number.as_deref().is_some_and(|routing| routing.len() == 9 && is_digits(routing)) {
+                problems.push(("routingNumber", "must be 9 digits"));
+            }
+        }
+    }
+    for (field, at) in [("createdAt", &method.created_at), ("deletedAt", &method.deleted_at)] {
+        if at.as_deref().is_some_and(|at| instant(at).is_none()) {
+            problems.push((field, INSTANT_HINT));
+        }
+    }
+    problems
 }
 
 /// What is wrong with a user's name (not a name, or taken in `seen`) and password (neither
@@ -711,7 +799,7 @@ impl StoreWrite for Import {
 
     fn mirror(&self, _: &mut Self::Output, _: &mut Model) {}
 
-    fn reloads_model(&self, imported: &Self::Output) -> bool {
-        imported.is_ok()
+    fn reloads_namespaces(&self, imported: &Self::Output) -> Vec<std::sync::Arc<str>> {
+        imported.iter().flatten().map(|name| name.as_str().into()).collect()
     }
 }

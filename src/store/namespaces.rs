@@ -206,6 +206,7 @@ impl NamespaceWrite for Reset {
     async fn apply(&self, conn: &mut SqliteConnection, namespace: Scope) -> Result<(), sqlx::Error> {
         if !namespace.created {
             empty(conn, namespace.id).await?;
+            super::saved::set_fingerprint_key(conn, namespace.id, None).await?;
             insert_fixtures(conn, namespace.id, &self.fixtures, &timestamp(Utc::now())).await?;
         }
         Ok(())

@@ -89,6 +89,10 @@ impl NamespaceStore {
 struct Document {
     /// The instant the clock was frozen at, if it was, as RFC 3339.
     frozen_at: Option<String>,
+    /// The key the number fingerprints were made with, when not the database's own (an
+    /// imported namespace's): a clone must find the same cards duplicates.
+    #[serde(default)]
+    fingerprint_key: Option<String>,
     /// Per table, its rows as SQLite wrote them: a JSON array of objects by column name.
     tables: Vec<(String, Box<RawValue>)>,
 }
@@ -165,8 +169,13 @@ impl NamespaceWrite for Save {
             tables.push(((*table).to_owned(), rows));
         }
         let frozen_at = self.frozen_at.map(timestamp);
-        let document =
-            serde_json::to_string(&Document { frozen_at, tables }).map_err(|err| sqlx::Error::Encode(err.into()))?;
+        let fingerprint_key: Option<String> =
+            sqlx::query_scalar("SELECT fingerprint_key FROM paymock_namespaces WHERE id = ?1")
+                .bind(namespace.id)
+                .fetch_one(&mut *conn)
+                .await?;
+        let document = serde_json::to_string(&Document { frozen_at, fingerprint_key, tables })
+            .map_err(|err| sqlx::Error::Encode(err.into()))?;
         let replaced: Option<i64> =
             sqlx::query_scalar("SELECT 1 FROM paymock_snapshots WHERE namespace = ?2 AND name = ?1")
                 .bind(&self.name)
@@ -209,6 +218,7 @@ impl NamespaceWrite for Restore {
         let Some(document) = document else { return Ok(Restored::NoSuchSnapshot) };
         let document: Document = serde_json::from_str(&document).map_err(|err| sqlx::Error::Decode(err.into()))?;
         write_rows(conn, namespace.id, &document.tables).await?;
+        set_fingerprint_key(conn, namespace.id, document.fingerprint_key.as_deref()).await?;
         let frozen_at =
             document.frozen_at.and_then(|at| DateTime::parse_from_rfc3339(&at).ok()).map(|at| at.with_timezone(&Utc));
         Ok(Restored::Done { frozen_at })
@@ -219,6 +229,20 @@ impl NamespaceWrite for Restore {
     fn reloads_namespace(&self, restored: &Restored) -> bool {
         matches!(restored, Restored::Done { .. })
     }
+}
+
+/// Sets the key the namespace's number fingerprints are made with; `None` is the database's own.
+pub(super) async fn set_fingerprint_key(
+    conn: &mut SqliteConnection,
+    namespace: i64,
+    key: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE paymock_namespaces SET fingerprint_key = ?2 WHERE id = ?1")
+        .bind(namespace)
+        .bind(key)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// Empties the namespace and writes `tables` into it: per table, its rows as a JSON array of

@@ -64,6 +64,11 @@ pub(super) trait StoreWrite: Send + Sync + 'static {
     fn reloads_model(&self, _output: &Self::Output) -> bool {
         false
     }
+
+    /// The namespaces the change rewrote, whose models are loaded again.
+    fn reloads_namespaces(&self, _output: &Self::Output) -> Vec<Arc<str>> {
+        Vec::new()
+    }
 }
 
 /// The namespace a write goes into.
@@ -148,10 +153,12 @@ impl Writer {
 }
 
 /// What a committed job asks of the model.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Reload {
     Nothing,
+    /// The namespace it wrote into.
     Namespace,
+    Namespaces(Vec<Arc<str>>),
     Everything,
 }
 
@@ -218,6 +225,7 @@ impl<W: NamespaceWrite> Job for InNamespace<W> {
 
     fn roll_back(&mut self) {
         self.output = None;
+        self.refused = None;
     }
 
     fn answer(&mut self, result: Result<(), sqlx::Error>) {
@@ -265,7 +273,11 @@ impl<W: StoreWrite> Job for WholeStore<W> {
     fn reloads(&self) -> Reload {
         match &self.output {
             Some(output) if self.write.reloads_model(output) => Reload::Everything,
-            _ => Reload::Nothing,
+            Some(output) => match self.write.reloads_namespaces(output) {
+                names if names.is_empty() => Reload::Nothing,
+                names => Reload::Namespaces(names),
+            },
+            None => Reload::Nothing,
         }
     }
 
@@ -369,8 +381,11 @@ impl Task {
         } else {
             let reloaded: Vec<Arc<str>> = batch
                 .iter()
-                .filter(|job| job.reloads() == Reload::Namespace)
-                .filter_map(|job| job.namespace().cloned())
+                .flat_map(|job| match job.reloads() {
+                    Reload::Namespace => job.namespace().cloned().into_iter().collect(),
+                    Reload::Namespaces(names) => names,
+                    Reload::Nothing | Reload::Everything => Vec::new(),
+                })
                 .collect();
             write_lock(&self.model).namespaces.extend(created);
             {
@@ -390,12 +405,23 @@ impl Task {
         }
     }
 
+    /// Loads the namespace's model again, by its name: one the change made is added, one it
+    /// deleted removed.
     async fn reload_namespace(&self, name: &Arc<str>) {
-        let id = read_lock(&self.model).namespaces.get(name).map(|namespace| namespace.id);
-        let loaded = match (id, self.pool.acquire().await) {
-            (None, _) => return,
-            (Some(id), Ok(mut conn)) => load_namespace(&mut conn, id).await,
-            (Some(_), Err(err)) => Err(err),
+        let loaded = match self.pool.acquire().await {
+            Ok(mut conn) => {
+                let id: Result<Option<i64>, _> =
+                    sqlx::query_scalar("SELECT id FROM paymock_namespaces WHERE name = ?1")
+                        .bind(&**name)
+                        .fetch_optional(&mut *conn)
+                        .await;
+                match id {
+                    Ok(Some(id)) => load_namespace(&mut conn, id).await,
+                    Ok(None) => Ok(None),
+                    Err(err) => Err(err),
+                }
+            }
+            Err(err) => Err(err),
         };
         match loaded {
             Ok(Some((name, namespace))) => {

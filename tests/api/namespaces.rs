@@ -206,6 +206,16 @@ async fn bad_namespace_names_get_a_400_in_the_vendors_envelope() {
         serde_json::from_str::<Value>(&reply.body).unwrap()["error"],
         "The namespace name 'a@b' must be 1 to 64 of A-Z, a-z, 0-9, '.', '_' and '-', and not '.' or '..'."
     );
+    let mut twice = balance_in("ok");
+    twice.headers_mut().append("x-paymock-namespace", "one".parse().unwrap());
+    twice.headers_mut().append("x-paymock-namespace", "ok".parse().unwrap());
+    let reply = app.send(twice).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(reply.body.contains("The X-Paymock-Namespace header must be given once, as text."), "{}", reply.body);
+    // A request refused for its namespace is in no namespace's journal, and made none.
+    assert_eq!(json_of(&app, admin(Method::GET, "/requests/count?namespace=*", None)).await, json!({"count": 0}));
+    let listed = json_of(&app, admin(Method::GET, "/namespaces", None)).await;
+    assert_eq!(listed["namespaces"].as_array().unwrap().len(), 1, "{listed}");
     // 64 characters is fine.
     let longest = "n".repeat(64);
     assert_eq!(app.send(balance_in(&longest)).await.status, StatusCode::OK);
@@ -251,6 +261,17 @@ async fn namespaces_are_listed_with_their_counts_and_removed_by_name_or_idleness
     let names: Vec<&str> =
         listed["namespaces"].as_array().unwrap().iter().map(|namespace| namespace["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["default", "listed"]);
+    // The routes about the whole server are not offered per namespace.
+    for (method, path) in [
+        (Method::GET, "/ns/listed/namespaces"),
+        (Method::DELETE, "/ns/listed/namespaces?idleFor=0s"),
+        (Method::GET, "/ns/listed/ns/listed"),
+        (Method::GET, "/ns/listed/export"),
+        (Method::POST, "/ns/listed/import"),
+    ] {
+        let reply = app.send(admin(method.clone(), path, None)).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{method} {path}: {}", reply.body);
+    }
     let one = json_of(&app, admin(Method::GET, "/ns/listed", None)).await;
     assert_eq!(one, listed["namespaces"][1]);
     for (field, expected) in
@@ -266,6 +287,15 @@ async fn namespaces_are_listed_with_their_counts_and_removed_by_name_or_idleness
     assert_eq!(json_of(&app, admin(Method::DELETE, "/namespaces?idleFor=1h", None)).await, json!({"deleted": []}));
     let reply = app.send(admin(Method::DELETE, "/namespaces", None)).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        serde_json::from_str::<Value>(&reply.body).unwrap()["details"],
+        json!({"idleFor": "is required: must be a duration such as 90s, 30m, 1h or 7d"})
+    );
+    // Longer than time goes back: nothing has been idle so long.
+    for forever in ["9999999999999d", "1000000000000000"] {
+        let none = json_of(&app, admin(Method::DELETE, &format!("/namespaces?idleFor={forever}"), None)).await;
+        assert_eq!(none, json!({"deleted": []}), "{forever}");
+    }
     assert_eq!(app.send(admin(Method::DELETE, "/namespaces?idleFor=soon", None)).await.status, StatusCode::BAD_REQUEST);
 
     assert_eq!(app.send(admin(Method::DELETE, "/ns/listed", None)).await.status, StatusCode::NO_CONTENT);

@@ -85,7 +85,7 @@ async fn the_openapi_document_matches_the_routes() {
         }
     }
     operations.sort();
-    let mut expected = vec![
+    let expected = vec![
         "GET /",
         "POST /molpro/credit/purchase",
         "GET /molpro/credit",
@@ -129,7 +129,44 @@ async fn the_openapi_document_matches_the_routes() {
         "POST /__admin/snapshots/{name}",
         "DELETE /__admin/snapshots/{name}",
         "POST /__admin/snapshots/{name}/restore",
+        "GET /__admin/namespaces",
+        "DELETE /__admin/namespaces",
+        "GET /__admin/ns/{namespace}",
+        "DELETE /__admin/ns/{namespace}",
+        "GET /__admin/export",
+        "POST /__admin/import",
     ];
+    // Every route that acts on state, again under /__admin/ns/{namespace}/.
+    let scoped = [
+        "POST /reset",
+        "GET /state",
+        "GET /clock",
+        "PUT /clock",
+        "DELETE /clock",
+        "POST /click2mail/users",
+        "PUT /click2mail/users/{username}/balance",
+        "POST /hostway/accounts",
+        "POST /hostway/users",
+        "GET /requests",
+        "DELETE /requests",
+        "GET /requests/count",
+        "GET /faults",
+        "POST /faults",
+        "DELETE /faults",
+        "DELETE /faults/{id}",
+        "GET /snapshots",
+        "POST /snapshots/{name}",
+        "DELETE /snapshots/{name}",
+        "POST /snapshots/{name}/restore",
+    ];
+    let scoped: Vec<String> = scoped
+        .iter()
+        .map(|operation| {
+            let (method, path) = operation.split_once(' ').unwrap();
+            format!("{method} /__admin/ns/{{namespace}}{path}")
+        })
+        .collect();
+    let mut expected: Vec<&str> = expected.into_iter().chain(scoped.iter().map(String::as_str)).collect();
     expected.sort();
     assert_eq!(operations, expected);
 
@@ -140,7 +177,8 @@ async fn the_openapi_document_matches_the_routes() {
             .replace("{paymentInfoId}", "cc-1")
             .replace("{username}", "awesomeuser")
             .replace("{id}", "1")
-            .replace("{name}", "routing-check");
+            .replace("{name}", "routing-check")
+            .replace("{namespace}", "routing-ns");
         let request = Request::builder().method(method).uri(&path).header("host", HOST).body(Body::from("{}")).unwrap();
         let reply = app.send(request).await;
         assert_ne!(reply.status, StatusCode::METHOD_NOT_ALLOWED, "{operation}");

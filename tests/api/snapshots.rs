@@ -164,6 +164,10 @@ async fn a_snapshot_restored_into_other_namespaces_clones_it() {
     // A snapshot belongs to the namespace that saved it; restoring from the wrong one is a 404.
     let reply = app.send(admin(Method::POST, "/ns/worker-1/snapshots/fan-out/restore", None)).await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    // A snapshot that does not exist makes no namespace to restore it into.
+    let reply = app.send(admin(Method::POST, "/snapshots/missing/restore?into=never-made", None)).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.send(admin(Method::GET, "/ns/never-made", None)).await.status, StatusCode::NOT_FOUND);
     let reply = app.send(admin(Method::POST, "/snapshots/fan-out/restore?into=a%20b", None)).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert_eq!(
@@ -229,6 +233,33 @@ async fn an_export_imported_elsewhere_is_the_same_state() {
     assert_eq!(again.header("location"), "http://paymock.test:8080/accounts/1001/paymentInfo/cc-3");
     let twice = target.send(request(Method::POST, "/accounts/1001/paymentInfo", Some(OWNER), Some(&card()))).await;
     assert_eq!(twice.status, StatusCode::CONFLICT, "{}", twice.body);
+    // A clone of it, through a snapshot, finds the same duplicates.
+    assert_eq!(target.send(admin(Method::POST, "/snapshots/imported", None)).await.status, StatusCode::CREATED);
+    let cloned = target.send(admin(Method::POST, "/snapshots/imported/restore?into=clone", None)).await;
+    assert_eq!(cloned.status, StatusCode::NO_CONTENT);
+    let in_clone =
+        target.send(request(Method::POST, "/ns/clone/accounts/1001/paymentInfo", Some(OWNER), Some(&card()))).await;
+    assert_eq!(in_clone.status, StatusCode::CONFLICT, "{}", in_clone.body);
+}
+
+/// An exported scenario larger than web frameworks' usual body limits imports.
+#[tokio::test]
+async fn a_large_scenario_imports() {
+    let app = TestApp::new().await;
+    let purchases: Vec<Value> = (0..30_000)
+        .map(|n| {
+            json!({"amount": "1.00", "cardBrand": "visa", "cardLastFour": "1111",
+                   "purchasedAt": format!("2026-11-22T12:{:02}:{:02}.000Z", n / 60 % 60, n % 60)})
+        })
+        .collect();
+    let scenario = json!({"namespaces": [{"name": "large", "click2mail": {"users": [
+        {"username": "buyer", "password": "pw", "balance": "30000.00", "purchases": purchases}]}}]});
+    let body = scenario.to_string();
+    assert!(body.len() > 2 * 1024 * 1024, "{} bytes", body.len());
+    let imported = app.send(admin(Method::POST, "/import", Some(scenario))).await;
+    assert_eq!(imported.status, StatusCode::OK, "{}", imported.body);
+    let listed: Value = serde_json::from_str(&app.send(admin(Method::GET, "/ns/large", None)).await.body).unwrap();
+    assert_eq!(listed["purchases"], 30_000);
 }
 
 /// A scenario written by hand in the fixtures' own shape, plain passwords and all, imports.
@@ -282,6 +313,51 @@ async fn a_scenario_in_the_fixtures_shape_imports() {
             "namespaces[0].hostway.users[0].roles": "names account 43, which the namespace does not hold"
         })
     );
+    // Never a full card number, nor anything the API could not show as it shows its own.
+    let unmasked = json!({"namespaces": [{
+        "name": "unmasked",
+        "click2mail": {"users": [{"username": "buyer", "password": "pw", "purchases": [
+            {"amount": "1.00", "cardBrand": "diners", "cardLastFour": "abcd", "purchasedAt": "yesterday"}]}]},
+        "hostway": {"accounts": [{"id": "42", "paymentMethods": [
+            {"id": "cc-1", "accountNumber": "4111111111111111", "creditCardType": "visa", "expirationDate": "2030-13",
+             "cardHolderName": null, "testCardOutcome": "lucky", "routingNumber": null, "accountOwner": null,
+             "accountName": null, "bankName": null, "bankCity": null, "bankCountry": null},
+            {"id": "dd-2", "accountNumber": "XXXX2332", "routingNumber": "12", "creditCardType": null,
+             "expirationDate": null, "cardHolderName": null, "testCardOutcome": null, "accountOwner": null,
+             "accountName": null, "bankName": null, "bankCity": null, "bankCountry": null}],
+            "payments": [{"paymentInfo": "dd-2", "amount": "1.00", "status": "settled", "createdAt": "2026-11-22T12:00:00Z"}]}]}
+    }]});
+    let refused = app.send(admin(Method::POST, "/import", Some(unmasked))).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    let details: Value = serde_json::from_str::<Value>(&refused.body).unwrap()["details"].clone();
+    let at = "namespaces[0].hostway.accounts[0]";
+    let bought = "namespaces[0].click2mail.users[0].purchases[0]";
+    assert_eq!(
+        details,
+        json!({
+            format!("{bought}.cardBrand"): "must be visa, mastercard, amex or discover",
+            format!("{bought}.cardLastFour"): "must be 4 digits",
+            format!("{bought}.purchasedAt"): "must be an instant in RFC 3339, such as 2026-11-22T12:00:00.000Z",
+            format!("{at}.paymentMethods[0].accountNumber"): "must be masked as exported: X for every digit but the last four",
+            format!("{at}.paymentMethods[0].expirationDate"): "must be a month such as 2030-04",
+            format!("{at}.paymentMethods[0].testCardOutcome"): "must be null or a test card outcome such as approved",
+            format!("{at}.paymentMethods[1].routingNumber"): "must be 9 digits",
+            format!("{at}.payments[0].status"): "must be pending, the one status payments have",
+        })
+    );
+    assert!(!refused.body.contains("4111111111111111"), "{}", refused.body);
+
+    // Instants are kept as the store writes them, so that `since` compares them as any other.
+    let later = json!({"namespaces": [{"name": "instants", "click2mail": {"users": [{"username": "buyer",
+        "password": "pw", "balance": "1.00",
+        "purchases": [{"amount": "1.00", "cardBrand": "visa", "cardLastFour": "1111", "purchasedAt": "2026-11-22T13:00:00+01:00"}]}]}}]});
+    assert_eq!(app.send(admin(Method::POST, "/import", Some(later))).await.status, StatusCode::OK);
+    let imported: Value = serde_json::from_str(
+        &app.send(admin(Method::GET, "/ns/instants/state?since=2026-11-22T12:00:00Z", None)).await.body,
+    )
+    .unwrap();
+    assert_eq!(imported["click2mail"]["users"][0]["purchases"][0]["purchasedAt"], "2026-11-22T12:00:00.000Z");
+
     let not_json = app.send(admin(Method::POST, "/import", Some(json!({"namespaces": 3})))).await;
     assert_eq!(not_json.status, StatusCode::BAD_REQUEST);
     assert!(not_json.body.contains("is not an export document"), "{}", not_json.body);

@@ -37,8 +37,9 @@ pub enum AdminError {
     /// A whole sentence, masked whole.
     #[error("{0}")]
     Conflict(Masked),
-    #[error("The request body is larger than {} KiB.", crate::BODY_LIMIT_BYTES / 1024)]
-    PayloadTooLarge,
+    /// The limit, in words.
+    #[error("The request body is larger than {0}.")]
+    PayloadTooLarge(String),
     #[error("The request body did not arrive within {0}.")]
     BodyTimedOut(String),
     /// The body's `Content-Encoding`, which paymock does not decode.
@@ -70,7 +71,7 @@ impl From<crate::store::Error> for AdminError {
 impl From<BodyError> for AdminError {
     fn from(error: BodyError) -> Self {
         match error {
-            BodyError::TooLarge => AdminError::PayloadTooLarge,
+            BodyError::TooLarge(limit) => AdminError::PayloadTooLarge(BodyError::size(limit)),
             BodyError::Unreadable => AdminError::bad_field("body", "could not be read"),
             BodyError::TimedOut(limit) => AdminError::BodyTimedOut(request_body::seconds(limit)),
             BodyError::Encoded(coding) => AdminError::UnsupportedEncoding(coding),
@@ -93,7 +94,7 @@ impl IntoResponse for AdminError {
             AdminError::BadRequest(_) | AdminError::BadQuery(_) | AdminError::BadPath => StatusCode::BAD_REQUEST,
             AdminError::NotFound(_) => StatusCode::NOT_FOUND,
             AdminError::Conflict(_) => StatusCode::CONFLICT,
-            AdminError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AdminError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AdminError::BodyTimedOut(_) => StatusCode::REQUEST_TIMEOUT,
             AdminError::UnsupportedEncoding(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AdminError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,

@@ -45,7 +45,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/snapshots/{name}", post(snapshots::save).delete(snapshots::remove))
         .route("/snapshots/{name}/restore", post(snapshots::restore))
         .route("/export", get(export::export))
-        .route("/import", post(export::import))
+        // `request_body::buffer` holds the body to its limit already.
+        .route("/import", post(export::import).layer(axum::extract::DefaultBodyLimit::disable()))
         .route("/namespaces", get(namespaces::list).delete(namespaces::remove_idle))
         .route("/ns/{name}", get(namespaces::show).delete(namespaces::remove))
         .route("/openapi.json", get(openapi))

@@ -80,19 +80,20 @@ pub async fn remove_idle(
     OriginalUri(uri): OriginalUri,
 ) -> Result<Json<Value>, AdminError> {
     let mut params = QueryParams::parse(&uri, &["idleFor"])?;
-    let idle_for = match params.text("idleFor") {
-        Some(text) => parse_duration(&text).or_else(|| {
-            params.add_problem("idleFor", IDLE_HINT.to_owned());
-            None
-        }),
-        None => {
-            params.add_problem("idleFor", format!("is required: {IDLE_HINT}"));
-            None
-        }
+    let Some(text) = params.text("idleFor") else {
+        params.finish()?;
+        return Err(AdminError::bad_field("idleFor", format!("is required: {IDLE_HINT}")));
     };
+    let idle_for = parse_duration(&text);
+    if idle_for.is_none() {
+        params.add_problem("idleFor", IDLE_HINT.to_owned());
+    }
     params.finish()?;
-    let Some(idle_for) = idle_for else { return Err(AdminError::bad_field("idleFor", IDLE_HINT)) };
-    let before = Utc::now() - chrono::Duration::from_std(idle_for).unwrap_or(chrono::Duration::MAX);
+    // Longer ago than time goes back: no namespace has been idle for so long.
+    let before = idle_for
+        .and_then(|idle_for| chrono::Duration::from_std(idle_for).ok())
+        .and_then(|idle_for| Utc::now().checked_sub_signed(idle_for))
+        .unwrap_or(chrono::DateTime::<Utc>::MIN_UTC);
     let idle = state.store.idle_namespaces(before);
     let deleted = state.namespaces.delete(&idle).await?;
     tracing::info!(count = deleted.len(), "idle namespaces deleted");

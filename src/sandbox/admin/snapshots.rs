@@ -22,6 +22,10 @@ fn checked(name: &str) -> Result<(), AdminError> {
     if names::is_valid(name) { Ok(()) } else { Err(AdminError::bad_field("name", names::RULE)) }
 }
 
+fn no_such_snapshot(name: &str) -> AdminError {
+    AdminError::NotFound(format!("There is no snapshot named {name}.").as_str().into())
+}
+
 pub async fn save(Ns(ns): Ns, PathParam(name): PathParam) -> Result<Response, AdminError> {
     checked(&name)?;
     let now = ns.clock.now();
@@ -49,6 +53,10 @@ pub async fn restore(
     }
     params.finish()?;
     let target = match into {
+        // Only a snapshot that exists makes the namespace it is restored into.
+        Some(_) if !ns.store.snapshots().await?.iter().any(|snapshot| snapshot.name == name) => {
+            return Err(no_such_snapshot(&name));
+        }
         Some(into) => state.namespaces.get(&into).await?,
         None => ns.clone(),
     };
@@ -61,9 +69,7 @@ pub async fn restore(
             tracing::info!(snapshot = %name, from = ns.name(), into = target.name(), "namespace restored from a snapshot");
             Ok(StatusCode::NO_CONTENT)
         }
-        Restored::NoSuchSnapshot => {
-            Err(AdminError::NotFound(format!("There is no snapshot named {name}.").as_str().into()))
-        }
+        Restored::NoSuchSnapshot => Err(no_such_snapshot(&name)),
     }
 }
 
@@ -73,9 +79,5 @@ pub async fn list(Ns(ns): Ns) -> Result<Json<serde_json::Value>, AdminError> {
 
 pub async fn remove(Ns(ns): Ns, PathParam(name): PathParam) -> Result<StatusCode, AdminError> {
     checked(&name)?;
-    if ns.store.delete_snapshot(&name).await? {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(AdminError::NotFound(format!("There is no snapshot named {name}.").as_str().into()))
-    }
+    if ns.store.delete_snapshot(&name).await? { Ok(StatusCode::NO_CONTENT) } else { Err(no_such_snapshot(&name)) }
 }

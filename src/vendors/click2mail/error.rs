@@ -64,7 +64,7 @@ fn ignored_hint(ignored_body: &Option<Masked>) -> String {
 impl From<BodyError> for Click2MailError {
     fn from(error: BodyError) -> Self {
         match error {
-            BodyError::TooLarge => Click2MailError::PayloadTooLarge,
+            BodyError::TooLarge(_) => Click2MailError::PayloadTooLarge,
             BodyError::Unreadable => Click2MailError::UnreadableBody,
             BodyError::TimedOut(limit) => Click2MailError::BodyTimedOut(request_body::seconds(limit)),
             BodyError::Encoded(coding) => Click2MailError::UnsupportedEncoding(coding),

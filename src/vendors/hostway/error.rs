@@ -70,7 +70,7 @@ fn field_list(fields: &BTreeMap<String, String>) -> String {
 impl From<BodyError> for HostwayError {
     fn from(error: BodyError) -> Self {
         match error {
-            BodyError::TooLarge => HostwayError::PayloadTooLarge,
+            BodyError::TooLarge(_) => HostwayError::PayloadTooLarge,
             BodyError::Unreadable => HostwayError::bad_field("body", "could not be read"),
             BodyError::TimedOut(limit) => HostwayError::BodyTimedOut(request_body::seconds(limit)),
             BodyError::Encoded(coding) => HostwayError::UnsupportedEncoding(coding),
