@@ -75,6 +75,15 @@ pub struct Action {
     pub drop: Option<DropKind>,
 }
 
+/// `type/subtype`, perhaps with parameters, fit to be a header value.
+pub(crate) fn is_media_type(text: &str) -> bool {
+    let media_type = crate::http::request_body::media_type(text);
+    let token =
+        |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&b));
+    let shaped = media_type.split_once('/').is_some_and(|(kind, subtype)| token(kind) && token(subtype));
+    shaped && HeaderValue::from_str(text).is_ok()
+}
+
 /// The statuses whose answers carry no body, so that a fault cannot give them one.
 pub const BODILESS: [u16; 2] = [204, 304];
 

@@ -2,6 +2,7 @@
 //! injection, the starting data, and the front page.
 
 pub mod admin;
+pub mod control;
 pub mod faults;
 pub mod fixtures;
 pub mod home;

@@ -23,13 +23,13 @@ use axum::http::header::AUTHORIZATION;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, post, put};
-use chrono::SecondsFormat;
 use serde::Serialize;
 
 use self::body::AdminBody;
 pub use self::error::AdminError;
 use crate::domain::clock;
-use crate::sandbox::namespaces::{Namespace, Ns};
+use crate::sandbox::control::ClockDocument;
+use crate::sandbox::namespaces::Ns;
 use crate::{AppState, request_body};
 
 pub fn router(state: AppState) -> Router<AppState> {
@@ -109,31 +109,16 @@ async fn require_token(State(state): State<AppState>, request: Request, next: Ne
 
 /// Restores the namespace's fixtures and real time, and empties its journal and its faults.
 async fn reset(Ns(ns): Ns) -> Result<StatusCode, AdminError> {
-    ns.clock.resume();
-    ns.journal.clear();
-    ns.faults.clear();
-    ns.store.reset().await?;
-    tracing::info!(namespace = ns.name(), "namespace reset to its fixtures");
+    ns.reset().await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Debug, Serialize)]
-struct ClockState {
-    now: String,
-    frozen: bool,
-}
-
-fn clock_state(ns: &Namespace) -> Json<ClockState> {
-    let now = ns.clock.now().to_rfc3339_opts(SecondsFormat::Millis, true);
-    Json(ClockState { now, frozen: ns.clock.frozen().is_some() })
-}
-
-async fn clock(Ns(ns): Ns) -> Json<ClockState> {
-    clock_state(&ns)
+async fn clock(Ns(ns): Ns) -> Json<ClockDocument> {
+    Json(ns.clock_document())
 }
 
 /// `{"now": "<RFC 3339>"}` stops the clock there.
-async fn freeze_clock(Ns(ns): Ns, mut body: AdminBody) -> Result<Json<ClockState>, AdminError> {
+async fn freeze_clock(Ns(ns): Ns, mut body: AdminBody) -> Result<Json<ClockDocument>, AdminError> {
     let now = body.string("now");
     let now = now.and_then(|text| {
         let now = clock::parse_instant(&text);
@@ -146,10 +131,10 @@ async fn freeze_clock(Ns(ns): Ns, mut body: AdminBody) -> Result<Json<ClockState
     if let Some(now) = now {
         ns.clock.freeze(now);
     }
-    Ok(clock_state(&ns))
+    Ok(Json(ns.clock_document()))
 }
 
-async fn resume_clock(Ns(ns): Ns) -> Json<ClockState> {
+async fn resume_clock(Ns(ns): Ns) -> Json<ClockDocument> {
     ns.clock.resume();
-    clock_state(&ns)
+    Json(ns.clock_document())
 }

@@ -10,7 +10,6 @@ use super::error::AdminError;
 use super::query::PathParam;
 use crate::domain::money::Cents;
 use crate::sandbox::namespaces::Ns;
-use crate::store::CreateUserResult;
 
 /// `POST /__admin/click2mail/users` `{username, password, balance?}`.
 pub async fn click2mail_user(Ns(ns): Ns, mut body: AdminBody) -> Result<(StatusCode, Json<Value>), AdminError> {
@@ -21,9 +20,7 @@ pub async fn click2mail_user(Ns(ns): Ns, mut body: AdminBody) -> Result<(StatusC
     let (Some(username), Some(password)) = (username, password) else {
         return Err(AdminError::bad_field("body", "is incomplete"));
     };
-    if !ns.store.create_click2mail_user(&username, &password, balance, ns.clock.now()).await? {
-        return Err(AdminError::Conflict(format!("Click2Mail user {username} already exists.").into()));
-    }
+    ns.seed_click2mail_user(&username, &password, balance).await?;
     Ok((StatusCode::CREATED, Json(json!({ "username": username, "balance": balance.to_string() }))))
 }
 
@@ -36,9 +33,7 @@ pub async fn click2mail_balance(
     let balance = body.amount("balance", true);
     body.finish()?;
     let balance = balance.unwrap_or(Cents::ZERO);
-    if !ns.store.set_click2mail_balance(&username, balance).await? {
-        return Err(AdminError::NotFound(format!("Click2Mail user {username} does not exist.").into()));
-    }
+    ns.set_click2mail_balance(&username, balance).await?;
     Ok(Json(json!({ "username": username, "balance": balance.to_string() })))
 }
 
@@ -48,9 +43,7 @@ pub async fn hostway_account(Ns(ns): Ns, mut body: AdminBody) -> Result<(StatusC
     let allow_offline = body.optional_bool("allowOffline");
     body.finish()?;
     let Some(id) = id else { return Err(AdminError::bad_field("id", "is required")) };
-    if !ns.store.create_hostway_account(&id, allow_offline, ns.clock.now()).await? {
-        return Err(AdminError::Conflict(format!("Hostway account {id} already exists.").into()));
-    }
+    ns.seed_hostway_account(&id, allow_offline).await?;
     Ok((StatusCode::CREATED, Json(json!({ "id": id, "allowOffline": allow_offline }))))
 }
 
@@ -64,15 +57,7 @@ pub async fn hostway_user(Ns(ns): Ns, mut body: AdminBody) -> Result<(StatusCode
     let (Some(username), Some(password)) = (username, password) else {
         return Err(AdminError::bad_field("body", "is incomplete"));
     };
-    match ns.store.create_hostway_user(&username, &password, sales_agent, &roles, ns.clock.now()).await? {
-        CreateUserResult::Created => {}
-        CreateUserResult::UsernameTaken => {
-            return Err(AdminError::Conflict(format!("Hostway user {username} already exists.").into()));
-        }
-        CreateUserResult::UnknownAccount(account) => {
-            return Err(AdminError::bad_field("roles", format!("account {account} does not exist")));
-        }
-    }
+    ns.seed_hostway_user(&username, &password, sales_agent, &roles).await?;
     let mut by_account = serde_json::Map::new();
     for (account, role) in &roles {
         let entry = by_account.entry(account.clone()).or_insert_with(|| json!([]));

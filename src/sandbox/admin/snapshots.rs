@@ -15,24 +15,18 @@ use super::query::{PathParam, QueryParams};
 use crate::AppState;
 use crate::domain::names;
 use crate::http::namespace;
+use crate::sandbox::control::no_such_snapshot;
 use crate::sandbox::namespaces::Ns;
-use crate::store::Restored;
 
 fn checked(name: &str) -> Result<(), AdminError> {
     if names::is_valid(name) { Ok(()) } else { Err(AdminError::bad_field("name", names::RULE)) }
 }
 
-fn no_such_snapshot(name: &str) -> AdminError {
-    AdminError::NotFound(format!("There is no snapshot named {name}.").as_str().into())
-}
-
 pub async fn save(Ns(ns): Ns, PathParam(name): PathParam) -> Result<Response, AdminError> {
     checked(&name)?;
-    let now = ns.clock.now();
-    let replaced = ns.store.save_snapshot(&name, ns.clock.frozen(), now).await?;
-    let created_at = now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let (saved, replaced) = ns.save_snapshot(&name).await?;
     let status = if replaced { StatusCode::OK } else { StatusCode::CREATED };
-    Ok((status, Json(json!({ "name": name, "createdAt": created_at })).into_response()).into_response())
+    Ok((status, Json(saved)).into_response())
 }
 
 /// Restores the snapshot into its own namespace, or with `?into=NAME` into that one, which
@@ -60,17 +54,8 @@ pub async fn restore(
         Some(into) => state.namespaces.get(&into).await?,
         None => ns.clone(),
     };
-    match target.store.restore_snapshot(ns.name(), &name).await? {
-        Restored::Done { frozen_at } => {
-            match frozen_at {
-                Some(instant) => target.clock.freeze(instant),
-                None => target.clock.resume(),
-            }
-            tracing::info!(snapshot = %name, from = ns.name(), into = target.name(), "namespace restored from a snapshot");
-            Ok(StatusCode::NO_CONTENT)
-        }
-        Restored::NoSuchSnapshot => Err(no_such_snapshot(&name)),
-    }
+    target.restore_snapshot(&ns, &name).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 pub async fn list(Ns(ns): Ns) -> Result<Json<serde_json::Value>, AdminError> {
