@@ -2,14 +2,21 @@
 //! credit API (`/molpro/...`) and the Hostway payment-info API (`/accounts/...`), with the
 //! sandbox's own control plane under `/__admin/...`.
 //!
-//! [`app`] builds the one router, used by the binary and by the tests alike; [`serve`] runs
-//! it on an already-bound listener until a shutdown future completes.
+//! [`Sandbox`] runs it in-process, for Rust tests: see [`harness`]. [`app`] builds the one
+//! router, used by the binary, the harness and the tests alike; [`serve`] runs it on an
+//! already-bound listener until a shutdown future completes.
 
 pub mod domain;
+pub mod harness;
 pub mod http;
 pub mod sandbox;
 pub mod store;
 pub mod vendors;
+
+pub use crate::domain::money::Cents;
+pub use crate::harness::{Sandbox, SandboxBuilder, SandboxNamespace, StartError};
+pub use crate::sandbox::control::{ClockDocument, FaultRule, StateDocument};
+pub use crate::sandbox::{faults, journal};
 
 use std::future::Future;
 use std::sync::Arc;
@@ -28,7 +35,7 @@ use crate::domain::mask::Masked;
 use crate::http::{connection, request_body};
 use crate::sandbox::fixtures::Fixtures;
 use crate::sandbox::namespaces::Namespaces;
-use crate::sandbox::{admin, faults, home, journal};
+use crate::sandbox::{admin, home};
 use crate::store::Store;
 use crate::vendors::{click2mail, hostway};
 

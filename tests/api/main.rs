@@ -6,6 +6,7 @@ mod click2mail;
 mod concurrency;
 mod crash;
 mod faults;
+mod harness;
 mod helpers;
 mod hostile;
 mod hostway;
