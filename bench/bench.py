@@ -10,7 +10,7 @@ so results compare across machines. The run:
 4. builds a database holding 1 000 000 purchases and 10 000 users, measures start-up to the
    first 200 on health, and runs the scenarios again on it.
 
-Usage: bash bench/run [--duration SECONDS] [--connections N]
+Usage: bash bench/run [--duration SECONDS] [--connections N] [--port PORT]
 """
 
 import argparse
@@ -31,6 +31,7 @@ import urllib.request
 from pathlib import Path
 
 HOST = "127.0.0.1"
+# The port paymock listens on; --port changes it.
 PORT = 18199
 BASE = f"http://{HOST}:{PORT}"
 
@@ -338,11 +339,15 @@ def build_large_database(server, database):
 
 
 def main():
+    global PORT, BASE
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--binary", required=True)
     parser.add_argument("--duration", type=int, default=5, help="seconds per scenario (default 5)")
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--port", type=int, default=PORT, help=f"the port paymock listens on (default {PORT})")
     args = parser.parse_args()
+    PORT = args.port
+    BASE = f"http://{HOST}:{PORT}"
 
     servers = []
     try:
