@@ -280,19 +280,25 @@ def run_all(server, args, work, label):
 
 
 def durable_counts(database):
-    """What the database file holds: purchases by the benchmark's users, payments on 1001, and
-    how many users' balances differ from the sum of their purchases (from their starting
-    balance: the large database's users start with theirs)."""
+    """What the database file holds: purchases by the benchmark's users, payments on 1001 (all
+    in the namespace `default`), and how many users' balances, in any namespace, differ from
+    the sum of their purchases (every user starts at zero)."""
     connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
     try:
         one = lambda sql, *params: connection.execute(sql, params).fetchone()[0]
+        default = one("SELECT id FROM paymock_namespaces WHERE name = 'default'")
         return {
-            "purchases": one("SELECT count(*) FROM click2mail_purchases WHERE username = ?", CLICK2MAIL[0]),
-            "payments": one("SELECT count(*) FROM hostway_payments WHERE account_id = '1001'"),
-            "mixed_purchases": one("SELECT count(*) FROM click2mail_purchases WHERE username LIKE 'bench-user-%'"),
+            "purchases": one(
+                "SELECT count(*) FROM click2mail_purchases WHERE namespace = ? AND username = ?", default, CLICK2MAIL[0]
+            ),
+            "payments": one("SELECT count(*) FROM hostway_payments WHERE namespace = ? AND account_id = '1001'", default),
+            "mixed_purchases": one(
+                "SELECT count(*) FROM click2mail_purchases WHERE namespace = ? AND username LIKE 'bench-user-%'", default
+            ),
             "unbalanced_users": one(
                 "SELECT count(*) FROM click2mail_users u WHERE u.balance_cents != "
-                "(SELECT coalesce(sum(amount_cents), 0) FROM click2mail_purchases p WHERE p.username = u.username)"
+                "(SELECT coalesce(sum(amount_cents), 0) FROM click2mail_purchases p "
+                "WHERE p.namespace = u.namespace AND p.username = u.username)"
             ),
         }
     finally:
@@ -325,15 +331,17 @@ def build_large_database(server, database):
     connection = sqlite3.connect(database)
     with connection:
         now = "2026-11-22T12:00:00.000Z"
+        default = connection.execute("SELECT id FROM paymock_namespaces WHERE name = 'default'").fetchone()[0]
         # Balances start at zero: paymock's schema adds each purchase to its user's balance.
         connection.executemany(
-            "INSERT INTO click2mail_users (username, password_hash, balance_cents, created_at) VALUES (?, ?, 0, ?)",
-            ((f"large-user-{i}", password_hash("pw"), now) for i in range(LARGE_USERS)),
+            "INSERT INTO click2mail_users (namespace, username, password_hash, balance_cents, created_at) "
+            "VALUES (?, ?, ?, 0, ?)",
+            ((default, f"large-user-{i}", password_hash("pw"), now) for i in range(LARGE_USERS)),
         )
         connection.executemany(
-            "INSERT INTO click2mail_purchases (username, amount_cents, card_brand, card_last_four, purchased_at) "
-            "VALUES (?, 1000, 'visa', '1111', ?)",
-            ((f"large-user-{i % LARGE_USERS}", now) for i in range(LARGE_PURCHASES)),
+            "INSERT INTO click2mail_purchases (namespace, username, amount_cents, card_brand, card_last_four, "
+            "purchased_at) VALUES (?, ?, 1000, 'visa', '1111', ?)",
+            ((default, f"large-user-{i % LARGE_USERS}", now) for i in range(LARGE_PURCHASES)),
         )
     connection.close()
 
