@@ -4,10 +4,13 @@ Every figure is a ratio to `GET /__admin/health` measured by the same run on the
 so results compare across machines. The run:
 
 1. starts paymock on a fresh database file (request journal on, as by default);
-2. runs each scenario with wrk (32 keep-alive connections), health first and last;
-3. checks that every acknowledged write is in the state (the sum of 200 purchases is the
-   balance, every 204 payment is recorded) and reads the server's resident memory;
-4. builds a database holding 1 000 000 purchases and 10 000 users, measures start-up to the
+2. makes the namespaces that the spread purchase scenarios write into, with one balance read
+   each, so that those scenarios measure steady-state purchases, not the making of namespaces;
+3. runs each scenario with wrk (32 keep-alive connections), health first and last;
+4. checks that every acknowledged write is in the state (the sum of 200 purchases is the
+   balance, every 204 payment is recorded, in every namespace) and reads the server's
+   resident memory;
+5. builds a database holding 1 000 000 purchases and 10 000 users, measures start-up to the
    first 200 on health, and runs the scenarios again on it.
 
 Usage: bash bench/run [--duration SECONDS] [--connections N] [--port PORT]
@@ -16,6 +19,7 @@ Usage: bash bench/run [--duration SECONDS] [--connections N] [--port PORT]
 import argparse
 import base64
 import hashlib
+import http.client
 import json
 import os
 import random
@@ -41,6 +45,8 @@ MIXED_USERS = 200
 MIXED_PASSWORD = "bench-pw"
 LARGE_USERS = 10_000
 LARGE_PURCHASES = 1_000_000
+# The purchase scenarios spread over namespaces: over this many each.
+SPREADS = (100, 1_000)
 PURCHASE_AMOUNT_CENTS = 10_00
 
 PURCHASE_FORM = (
@@ -202,6 +208,29 @@ def prepare(users):
     return card_path
 
 
+def spread_names(count):
+    """The namespaces a purchase scenario spreads over `count` of."""
+    return [f"spread{count}-{index:04d}" for index in range(count)]
+
+
+def warm_up(names):
+    """Makes each namespace with one balance read (a namespace is made by its first request),
+    on one keep-alive connection. Returns the seconds it took."""
+    connection = http.client.HTTPConnection(HOST, PORT, timeout=10)
+    headers = {"Authorization": basic(*CLICK2MAIL), "Host": "bench"}
+    started = time.perf_counter()
+    try:
+        for name in names:
+            connection.request("GET", f"/ns/{name}/molpro/credit", headers=headers)
+            response = connection.getresponse()
+            body = response.read().decode()
+            if response.status != 200 or "<balance>0.00</balance>" not in body:
+                sys.exit(f"warming up the namespace {name}: {response.status} {body[:200]}")
+    finally:
+        connection.close()
+    return time.perf_counter() - started
+
+
 def scenarios(card_path):
     purchase_headers = {"Authorization": basic(*CLICK2MAIL), "Content-Type": "application/x-www-form-urlencoded"}
     owner = {"Authorization": basic(*HOSTWAY_OWNER)}
@@ -210,17 +239,41 @@ def scenarios(card_path):
         auth = {"Authorization": basic(f"bench-user-{index}", MIXED_PASSWORD)}
         mixed.append(("POST", "/molpro/credit/purchase", {**auth, "Content-Type": "application/x-www-form-urlencoded"}, PURCHASE_FORM))
         mixed.append(("GET", "/molpro/credit", auth, None))
+    # The same purchase spread over namespaces: each thread of wrk goes round them, from a
+    # random one, a request at a time. They run right after the purchase in one namespace, to
+    # be compared with it.
+    spread = [
+        (
+            spread_label(count),
+            "write",
+            [("POST", f"/ns/{name}/molpro/credit/purchase", purchase_headers, PURCHASE_FORM) for name in spread_names(count)],
+        )
+        for count in SPREADS
+    ]
     return [
         ("GET /molpro/credit", "read", [("GET", "/molpro/credit", {"Authorization": basic(*CLICK2MAIL)}, None)]),
-        ("POST /molpro/credit/purchase", "write", [("POST", "/molpro/credit/purchase", purchase_headers, PURCHASE_FORM)]),
+        (PURCHASE_LABEL, "write", [("POST", "/molpro/credit/purchase", purchase_headers, PURCHASE_FORM)]),
+        *spread,
         ("GET /accounts/1001/paymentInfo", "read", [("GET", "/accounts/1001/paymentInfo", owner, None)]),
         (
-            f"POST {card_path}/payment",
+            payment_label(card_path),
             "write",
             [("POST", f"{card_path}/payment", {**owner, "Content-Type": "application/json"}, '{"amount": 1.00}')],
         ),
-        (f"mixed: {MIXED_USERS} users buying and reading", "write", mixed),
+        (MIXED_LABEL, "write", mixed),
     ]
+
+
+PURCHASE_LABEL = "POST /molpro/credit/purchase"
+MIXED_LABEL = f"mixed: {MIXED_USERS} users buying and reading"
+
+
+def spread_label(count):
+    return f"POST /ns/{{1 of {count}}}/molpro/credit/purchase"
+
+
+def payment_label(card_path):
+    return f"POST {card_path}/payment"
 
 
 HEALTH = ("GET /__admin/health", "baseline", [("GET", "/__admin/health", {}, None)])
@@ -246,6 +299,7 @@ def run_all(server, args, work, label):
     failed."""
     card_path = prepare(MIXED_USERS)
     before = durable_counts(server.database)
+    warm_ups = {count: warm_up(spread_names(count)) for count in SPREADS}
     run_wrk(HEALTH[2], args, work)  # warm-up, not reported
     rows = [(HEALTH[0], HEALTH[1], run_wrk(HEALTH[2], args, work))]
     for name, kind, specs in scenarios(card_path):
@@ -255,13 +309,23 @@ def run_all(server, args, work, label):
     server.stop()
 
     after = durable_counts(server.database)
-    purchases, payments, mixed = rows[2][2], rows[4][2], rows[5][2]
+    measured = {name: result for name, _, result in rows}
+    purchases, payments, mixed = measured[PURCHASE_LABEL], measured[payment_label(card_path)], measured[MIXED_LABEL]
+    spread = {count: measured[spread_label(count)] for count in SPREADS}
     checks = [
         ("purchase: awesomeuser's purchases", "purchases", purchases["acknowledged_purchases"]),
         ("payment: payments on account 1001", "payments", payments["ok"]),
         ("mixed: the mixed users' purchases", "mixed_purchases", mixed["acknowledged_purchases"]),
+    ] + [
+        (f"spread: purchases in the {count} namespaces", f"spread{count}_purchases", spread[count]["acknowledged_purchases"])
+        for count in SPREADS
     ]
     print_table(label, rows)
+    print(f"  purchases spread over namespaces, as a share of {PURCHASE_LABEL} (one namespace) above:")
+    for count in SPREADS:
+        print(f"    over {count:>5} namespaces: {spread[count]['rate'] / purchases['rate']:.2f}")
+    print("  the spread namespaces were made before measuring, one balance read each, not measured ("
+          + "; ".join(f"{count} in {seconds:.1f} s" for count, seconds in warm_ups.items()) + ")")
     failed = False
     for name, key, acknowledged in checks:
         recorded = after[key] - before[key]
@@ -271,6 +335,11 @@ def run_all(server, args, work, label):
         failed |= not good
         verdict = "ok" if good else "FAILED"
         print(f"  check {verdict}: {name}: {recorded} recorded, {acknowledged} acknowledged")
+    for count in SPREADS:
+        made = after[f"spread{count}_namespaces"]
+        good = made == count
+        failed |= not good
+        print(f"  check {'ok' if good else 'FAILED'}: spread: {made} of the {count} namespaces exist")
     good = after["unbalanced_users"] == 0
     failed |= not good
     print(f"  check {'ok' if good else 'FAILED'}: every balance is the sum of its purchases "
@@ -280,9 +349,10 @@ def run_all(server, args, work, label):
 
 
 def durable_counts(database):
-    """What the database file holds: purchases by the benchmark's users, payments on 1001 (all
-    in the namespace `default`), and how many users' balances, in any namespace, differ from
-    the sum of their purchases (every user starts at zero)."""
+    """What the database file holds: purchases by the benchmark's users and payments on 1001
+    in the namespace `default`, awesomeuser's purchases in the spread namespaces and how many
+    of those exist, and how many users' balances, in any namespace, differ from the sum of
+    their purchases (every user starts at zero)."""
     connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
     try:
         one = lambda sql, *params: connection.execute(sql, params).fetchone()[0]
@@ -295,6 +365,19 @@ def durable_counts(database):
             "mixed_purchases": one(
                 "SELECT count(*) FROM click2mail_purchases WHERE namespace = ? AND username LIKE 'bench-user-%'", default
             ),
+            **{
+                f"spread{count}_purchases": one(
+                    "SELECT count(*) FROM click2mail_purchases p JOIN paymock_namespaces n ON n.id = p.namespace "
+                    "WHERE n.name LIKE ? AND p.username = ?",
+                    f"spread{count}-%",
+                    CLICK2MAIL[0],
+                )
+                for count in SPREADS
+            },
+            **{
+                f"spread{count}_namespaces": one("SELECT count(*) FROM paymock_namespaces WHERE name LIKE ?", f"spread{count}-%")
+                for count in SPREADS
+            },
             "unbalanced_users": one(
                 "SELECT count(*) FROM click2mail_users u WHERE u.balance_cents != "
                 "(SELECT coalesce(sum(amount_cents), 0) FROM click2mail_purchases p "
