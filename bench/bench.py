@@ -11,7 +11,9 @@ so results compare across machines. The run:
    balance, every 204 payment is recorded, in every namespace) and reads the server's
    resident memory;
 5. builds a database holding 1 000 000 purchases and 10 000 users, measures start-up to the
-   first 200 on health, and runs the scenarios again on it.
+   first 200 on health, and runs the scenarios again on it;
+6. builds a database holding 1 000 namespaces of 1 000 purchases each, and measures start-up
+   and resident memory on it.
 
 Usage: bash bench/run [--duration SECONDS] [--connections N] [--port PORT]
 """
@@ -47,6 +49,10 @@ LARGE_USERS = 10_000
 LARGE_PURCHASES = 1_000_000
 # The purchase scenarios spread over namespaces: over this many each.
 SPREADS = (100, 1_000)
+# The start-up database: this many namespaces besides `default`, each with this many purchases.
+STARTUP_NAMESPACES = 1_000
+STARTUP_PURCHASES_EACH = 1_000
+STARTUP_TIMES = 5
 PURCHASE_AMOUNT_CENTS = 10_00
 
 PURCHASE_FORM = (
@@ -429,6 +435,84 @@ def build_large_database(server, database):
     connection.close()
 
 
+def startup_names():
+    return [f"startup-{index:04d}" for index in range(STARTUP_NAMESPACES)]
+
+
+def build_namespaces_database(server, database):
+    """A database holding STARTUP_NAMESPACES namespaces with STARTUP_PURCHASES_EACH purchases
+    by awesomeuser in each: paymock creates it (and the namespace `default`, from the
+    fixtures), then the rows are written straight into its tables. Each namespace gets the
+    fixtures' users and accounts as `default` holds them, password hashes included."""
+    server.start()
+    server.stop()
+    connection = sqlite3.connect(database)
+    with connection:
+        now = "2026-11-22T12:00:00.000Z"
+        default = connection.execute("SELECT id FROM paymock_namespaces WHERE name = 'default'").fetchone()[0]
+        connection.executemany(
+            "INSERT INTO paymock_namespaces (name, created_at, last_used_at) VALUES (?, ?, ?)",
+            ((name, now, now) for name in startup_names()),
+        )
+        made = "SELECT id FROM paymock_namespaces WHERE name LIKE 'startup-%'"
+        connection.execute(
+            "INSERT INTO click2mail_users (namespace, username, password_hash, balance_cents, created_at) "
+            f"SELECT n.id, u.username, u.password_hash, u.balance_cents, ? FROM ({made}) n, click2mail_users u "
+            "WHERE u.namespace = ?",
+            (now, default),
+        )
+        connection.execute(
+            "INSERT INTO hostway_accounts (namespace, id, allow_offline, offline_is_default, created_at) "
+            f"SELECT n.id, a.id, a.allow_offline, 0, ? FROM ({made}) n, hostway_accounts a WHERE a.namespace = ?",
+            (now, default),
+        )
+        connection.execute(
+            "INSERT INTO hostway_users (namespace, username, password_hash, is_sales_agent, created_at) "
+            f"SELECT n.id, u.username, u.password_hash, u.is_sales_agent, ? FROM ({made}) n, hostway_users u "
+            "WHERE u.namespace = ?",
+            (now, default),
+        )
+        connection.execute(
+            "INSERT INTO hostway_user_roles (namespace, username, account_id, role) "
+            f"SELECT n.id, r.username, r.account_id, r.role FROM ({made}) n, hostway_user_roles r WHERE r.namespace = ?",
+            (default,),
+        )
+        # The schema's trigger adds each purchase to the balance, as for a purchase paymock makes.
+        connection.execute(
+            "WITH RECURSIVE counter (n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM counter WHERE n < ?) "
+            "INSERT INTO click2mail_purchases (namespace, username, amount_cents, card_brand, card_last_four, "
+            f"purchased_at) SELECT ns.id, ?, ?, 'visa', '1111', ? FROM ({made}) ns, counter",
+            (STARTUP_PURCHASES_EACH, CLICK2MAIL[0], PURCHASE_AMOUNT_CENTS, now),
+        )
+    connection.close()
+
+
+def measure_namespaces_startup(server):
+    """Starts the server STARTUP_TIMES times on the namespaces database: the milliseconds to
+    the first 200 on health, and the resident memory then, of each start. After the last
+    start, checks that every namespace answers with the balance its purchases make."""
+    startups, memory = [], []
+    for _ in range(STARTUP_TIMES):
+        startups.append(server.start())
+        memory.append(server.resident_mib())
+        server.stop()
+    server.start()
+    expected = f"<balance>{STARTUP_PURCHASES_EACH * PURCHASE_AMOUNT_CENTS // 100}.00</balance>"
+    connection = http.client.HTTPConnection(HOST, PORT, timeout=10)
+    headers = {"Authorization": basic(*CLICK2MAIL), "Host": "bench"}
+    try:
+        for name in startup_names():
+            connection.request("GET", f"/ns/{name}/molpro/credit", headers=headers)
+            response = connection.getresponse()
+            body = response.read().decode()
+            if response.status != 200 or expected not in body:
+                sys.exit(f"the namespace {name} does not answer with its balance: {response.status} {body[:200]}")
+    finally:
+        connection.close()
+        server.stop()
+    return startups, memory
+
+
 def main():
     global PORT, BASE
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -469,10 +553,21 @@ def run(args, work, servers):
     large.start()
     large_rows, large_rss, large_failed = run_all(large, args, work, f"Large database ({size_mib:.0f} MiB)")
 
+    namespaced = Server(args.binary, work / "namespaces.db", work / "namespaces.log")
+    servers.append(namespaced)
+    build_namespaces_database(namespaced, work / "namespaces.db")
+    namespaces_mib = (work / "namespaces.db").stat().st_size / 2**20
+    namespaces_startups, namespaces_memory = measure_namespaces_startup(namespaced)
+
     print("\nStart-up to the first 200 on health:")
     print(f"  fresh database: {startup_empty:.1f} ms")
     print(f"  large database: {startup_large:.1f} ms (median of {len(startups)}: "
           + ", ".join(f"{s:.1f}" for s in startups) + ")")
+    print(f"  {STARTUP_NAMESPACES:,} namespaces of {STARTUP_PURCHASES_EACH:,} purchases each ({namespaces_mib:.0f} MiB): "
+          f"{statistics.median(namespaces_startups):.1f} ms (median of {len(namespaces_startups)}: "
+          + ", ".join(f"{s:.1f}" for s in namespaces_startups) + ")")
+    print(f"    resident memory once started: {statistics.median(namespaces_memory):.1f} MiB (median; "
+          + ", ".join(f"{m:.1f}" for m in namespaces_memory) + ")")
     print("\nLarge database throughput as a share of the fresh one (each as a ratio to its own health):")
     empty_base = statistics.mean(r[2]["rate"] for r in empty_rows if r[1] == "baseline")
     large_base = statistics.mean(r[2]["rate"] for r in large_rows if r[1] == "baseline")
