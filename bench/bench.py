@@ -25,6 +25,7 @@ import http.client
 import json
 import os
 import random
+import resource
 import signal
 import socket
 import sqlite3
@@ -285,17 +286,42 @@ def payment_label(card_path):
 HEALTH = ("GET /__admin/health", "baseline", [("GET", "/__admin/health", {}, None)])
 
 
-def run_wrk(specs, args, work):
+def machine_cpu():
+    """Seconds the machine's CPUs have spent busy, and in all, since boot."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (sum(fields) - fields[3] - fields[4]) / ticks, sum(fields) / ticks
+
+
+def process_cpu(pid):
+    """Seconds of CPU the process has used."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_wrk(specs, args, work, server):
+    """Runs one scenario. Besides wrk's figures, gives the share of the machine's CPU that
+    neither paymock nor wrk used meanwhile (other processes, interrupts): how quiet it was."""
     script = work / "scenario.lua"
     script.write_text(WRK_SCRIPT % {"specs": lua_specs(specs)})
+    busy_before, total_before = machine_cpu()
+    server_before, wrk_before = process_cpu(server.process.pid), children_cpu()
     output = subprocess.run(
         ["wrk", "-t2", f"-c{args.connections}", f"-d{args.duration}s", "--timeout", "5s", "-s", str(script), BASE],
         check=True,
         capture_output=True,
         text=True,
     ).stdout
+    busy, total = (now - before for now, before in zip(machine_cpu(), (busy_before, total_before)))
+    used = process_cpu(server.process.pid) - server_before + children_cpu() - wrk_before
     result = json.loads(next(line for line in output.splitlines() if line.startswith("RESULT "))[7:])
     result["rate"] = result["requests"] / (result["duration_us"] / 1e6)
+    result["elsewhere"] = max(0.0, busy - used) / total
     return result
 
 
@@ -306,11 +332,11 @@ def run_all(server, args, work, label):
     card_path = prepare(MIXED_USERS)
     before = durable_counts(server.database)
     warm_ups = {count: warm_up(spread_names(count)) for count in SPREADS}
-    run_wrk(HEALTH[2], args, work)  # warm-up, not reported
-    rows = [(HEALTH[0], HEALTH[1], run_wrk(HEALTH[2], args, work))]
+    run_wrk(HEALTH[2], args, work, server)  # warm-up, not reported
+    rows = [(HEALTH[0], HEALTH[1], run_wrk(HEALTH[2], args, work, server))]
     for name, kind, specs in scenarios(card_path):
-        rows.append((name, kind, run_wrk(specs, args, work)))
-    rows.append((HEALTH[0] + " (again)", "baseline", run_wrk(HEALTH[2], args, work)))
+        rows.append((name, kind, run_wrk(specs, args, work, server)))
+    rows.append((HEALTH[0] + " (again)", "baseline", run_wrk(HEALTH[2], args, work, server)))
     rss = server.resident_mib()
     server.stop()
 
@@ -404,6 +430,9 @@ def print_table(label, rows):
             f"  {name:<46} {kind:<8} {result['rate']:>9,.0f} {result['p50_us'] / 1000:>7.2f} "
             f"{result['p99_us'] / 1000:>7.2f} {errors:>7} {result['rate'] / baseline:>6.2f}"
         )
+    elsewhere = [result["elsewhere"] for _, _, result in rows]
+    print(f"  CPU used outside paymock and wrk meanwhile (other processes, interrupts): "
+          f"{statistics.mean(elsewhere):.0%} of the machine on average, {max(elsewhere):.0%} at most")
 
 
 def password_hash(password):
