@@ -299,18 +299,28 @@ def process_cpu(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def written_bytes(pid):
+    """Bytes the process has caused to be written to storage."""
+    for line in Path(f"/proc/{pid}/io").read_text().splitlines():
+        if line.startswith("write_bytes:"):
+            return int(line.split()[1])
+    raise RuntimeError("no write_bytes")
+
+
 def children_cpu():
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
 
 
 def run_wrk(specs, args, work, server):
-    """Runs one scenario. Besides wrk's figures, gives the share of the machine's CPU that
-    neither paymock nor wrk used meanwhile (other processes, interrupts): how quiet it was."""
+    """Runs one scenario. Besides wrk's figures, gives paymock's CPU time and the bytes it wrote
+    to storage per request, and the share of the machine's CPU that neither paymock nor wrk
+    used meanwhile (other processes, interrupts): how quiet it was."""
     script = work / "scenario.lua"
     script.write_text(WRK_SCRIPT % {"specs": lua_specs(specs)})
     busy_before, total_before = machine_cpu()
     server_before, wrk_before = process_cpu(server.process.pid), children_cpu()
+    written_before = written_bytes(server.process.pid)
     output = subprocess.run(
         ["wrk", "-t2", f"-c{args.connections}", f"-d{args.duration}s", "--timeout", "5s", "-s", str(script), BASE],
         check=True,
@@ -318,10 +328,14 @@ def run_wrk(specs, args, work, server):
         text=True,
     ).stdout
     busy, total = (now - before for now, before in zip(machine_cpu(), (busy_before, total_before)))
-    used = process_cpu(server.process.pid) - server_before + children_cpu() - wrk_before
+    server_used = process_cpu(server.process.pid) - server_before
+    used = server_used + children_cpu() - wrk_before
+    written = written_bytes(server.process.pid) - written_before
     result = json.loads(next(line for line in output.splitlines() if line.startswith("RESULT "))[7:])
     result["rate"] = result["requests"] / (result["duration_us"] / 1e6)
     result["elsewhere"] = max(0.0, busy - used) / total
+    result["server_cpu_us"] = server_used * 1e6 / max(1, result["requests"])
+    result["written_per_request"] = written / max(1, result["requests"])
     return result
 
 
@@ -353,9 +367,11 @@ def run_all(server, args, work, label):
         for count in SPREADS
     ]
     print_table(label, rows)
-    print(f"  purchases spread over namespaces, as a share of {PURCHASE_LABEL} (one namespace) above:")
-    for count in SPREADS:
-        print(f"    over {count:>5} namespaces: {spread[count]['rate'] / purchases['rate']:.2f}")
+    print(f"  purchases spread over namespaces, against {PURCHASE_LABEL} (one namespace) above:")
+    print(f"    {'namespaces':>10} {'share of its req/s':>18} {'paymock CPU per purchase':>24} {'written per purchase':>20}")
+    for count, result in [(1, purchases)] + [(count, spread[count]) for count in SPREADS]:
+        print(f"    {count:>10,} {result['rate'] / purchases['rate']:>18.2f} {result['server_cpu_us']:>21.0f} µs "
+              f"{result['written_per_request'] / 1024:>16.1f} KiB")
     print("  the spread namespaces were made before measuring, one balance read each, not measured ("
           + "; ".join(f"{count} in {seconds:.1f} s" for count, seconds in warm_ups.items()) + ")")
     failed = False
