@@ -4,21 +4,28 @@ Every figure is a ratio to `GET /__admin/health` measured by the same run on the
 so results compare across machines. The run:
 
 1. starts paymock on a fresh database file (request journal on, as by default);
-2. runs each scenario with wrk (32 keep-alive connections), health first and last;
-3. checks that every acknowledged write is in the state (the sum of 200 purchases is the
-   balance, every 204 payment is recorded) and reads the server's resident memory;
-4. builds a database holding 1 000 000 purchases and 10 000 users, measures start-up to the
-   first 200 on health, and runs the scenarios again on it.
+2. makes the namespaces that the spread purchase scenarios write into, with one balance read
+   each, so that those scenarios measure steady-state purchases, not the making of namespaces;
+3. runs each scenario with wrk (32 keep-alive connections), health first and last;
+4. checks that every acknowledged write is in the state (the sum of 200 purchases is the
+   balance, every 204 payment is recorded, in every namespace) and reads the server's
+   resident memory;
+5. builds a database holding 1 000 000 purchases and 10 000 users, measures start-up to the
+   first 200 on health, and runs the scenarios again on it;
+6. builds a database holding 1 000 namespaces of 1 000 purchases each, and measures start-up
+   and resident memory on it.
 
-Usage: bash bench/run [--duration SECONDS] [--connections N]
+Usage: bash bench/run [--duration SECONDS] [--connections N] [--port PORT]
 """
 
 import argparse
 import base64
 import hashlib
+import http.client
 import json
 import os
 import random
+import resource
 import signal
 import socket
 import sqlite3
@@ -31,6 +38,7 @@ import urllib.request
 from pathlib import Path
 
 HOST = "127.0.0.1"
+# The port paymock listens on; --port changes it.
 PORT = 18199
 BASE = f"http://{HOST}:{PORT}"
 
@@ -40,6 +48,12 @@ MIXED_USERS = 200
 MIXED_PASSWORD = "bench-pw"
 LARGE_USERS = 10_000
 LARGE_PURCHASES = 1_000_000
+# The purchase scenarios spread over namespaces: over this many each.
+SPREADS = (100, 1_000)
+# The start-up database: this many namespaces besides `default`, each with this many purchases.
+STARTUP_NAMESPACES = 1_000
+STARTUP_PURCHASES_EACH = 1_000
+STARTUP_TIMES = 5
 PURCHASE_AMOUNT_CENTS = 10_00
 
 PURCHASE_FORM = (
@@ -201,6 +215,29 @@ def prepare(users):
     return card_path
 
 
+def spread_names(count):
+    """The namespaces a purchase scenario spreads over `count` of."""
+    return [f"spread{count}-{index:04d}" for index in range(count)]
+
+
+def warm_up(names):
+    """Makes each namespace with one balance read (a namespace is made by its first request),
+    on one keep-alive connection. Returns the seconds it took."""
+    connection = http.client.HTTPConnection(HOST, PORT, timeout=10)
+    headers = {"Authorization": basic(*CLICK2MAIL), "Host": "bench"}
+    started = time.perf_counter()
+    try:
+        for name in names:
+            connection.request("GET", f"/ns/{name}/molpro/credit", headers=headers)
+            response = connection.getresponse()
+            body = response.read().decode()
+            if response.status != 200 or "<balance>0.00</balance>" not in body:
+                sys.exit(f"warming up the namespace {name}: {response.status} {body[:200]}")
+    finally:
+        connection.close()
+    return time.perf_counter() - started
+
+
 def scenarios(card_path):
     purchase_headers = {"Authorization": basic(*CLICK2MAIL), "Content-Type": "application/x-www-form-urlencoded"}
     owner = {"Authorization": basic(*HOSTWAY_OWNER)}
@@ -209,33 +246,96 @@ def scenarios(card_path):
         auth = {"Authorization": basic(f"bench-user-{index}", MIXED_PASSWORD)}
         mixed.append(("POST", "/molpro/credit/purchase", {**auth, "Content-Type": "application/x-www-form-urlencoded"}, PURCHASE_FORM))
         mixed.append(("GET", "/molpro/credit", auth, None))
+    # The same purchase spread over namespaces: each thread of wrk goes round them, from a
+    # random one, a request at a time. They run right after the purchase in one namespace, to
+    # be compared with it.
+    spread = [
+        (
+            spread_label(count),
+            "write",
+            [("POST", f"/ns/{name}/molpro/credit/purchase", purchase_headers, PURCHASE_FORM) for name in spread_names(count)],
+        )
+        for count in SPREADS
+    ]
     return [
         ("GET /molpro/credit", "read", [("GET", "/molpro/credit", {"Authorization": basic(*CLICK2MAIL)}, None)]),
-        ("POST /molpro/credit/purchase", "write", [("POST", "/molpro/credit/purchase", purchase_headers, PURCHASE_FORM)]),
+        (PURCHASE_LABEL, "write", [("POST", "/molpro/credit/purchase", purchase_headers, PURCHASE_FORM)]),
+        *spread,
         ("GET /accounts/1001/paymentInfo", "read", [("GET", "/accounts/1001/paymentInfo", owner, None)]),
         (
-            f"POST {card_path}/payment",
+            payment_label(card_path),
             "write",
             [("POST", f"{card_path}/payment", {**owner, "Content-Type": "application/json"}, '{"amount": 1.00}')],
         ),
-        (f"mixed: {MIXED_USERS} users buying and reading", "write", mixed),
+        (MIXED_LABEL, "write", mixed),
     ]
+
+
+PURCHASE_LABEL = "POST /molpro/credit/purchase"
+MIXED_LABEL = f"mixed: {MIXED_USERS} users buying and reading"
+
+
+def spread_label(count):
+    return f"POST /ns/{{1 of {count}}}/molpro/credit/purchase"
+
+
+def payment_label(card_path):
+    return f"POST {card_path}/payment"
 
 
 HEALTH = ("GET /__admin/health", "baseline", [("GET", "/__admin/health", {}, None)])
 
 
-def run_wrk(specs, args, work):
+def machine_cpu():
+    """Seconds the machine's CPUs have spent busy, and in all, since boot."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (sum(fields) - fields[3] - fields[4]) / ticks, sum(fields) / ticks
+
+
+def process_cpu(pid):
+    """Seconds of CPU the process has used."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def written_bytes(pid):
+    """Bytes the process has caused to be written to storage."""
+    for line in Path(f"/proc/{pid}/io").read_text().splitlines():
+        if line.startswith("write_bytes:"):
+            return int(line.split()[1])
+    raise RuntimeError("no write_bytes")
+
+
+def children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_wrk(specs, args, work, server):
+    """Runs one scenario. Besides wrk's figures, gives paymock's CPU time and the bytes it wrote
+    to storage per request, and the share of the machine's CPU that neither paymock nor wrk
+    used meanwhile (other processes, interrupts): how quiet it was."""
     script = work / "scenario.lua"
     script.write_text(WRK_SCRIPT % {"specs": lua_specs(specs)})
+    busy_before, total_before = machine_cpu()
+    server_before, wrk_before = process_cpu(server.process.pid), children_cpu()
+    written_before = written_bytes(server.process.pid)
     output = subprocess.run(
         ["wrk", "-t2", f"-c{args.connections}", f"-d{args.duration}s", "--timeout", "5s", "-s", str(script), BASE],
         check=True,
         capture_output=True,
         text=True,
     ).stdout
+    busy, total = (now - before for now, before in zip(machine_cpu(), (busy_before, total_before)))
+    server_used = process_cpu(server.process.pid) - server_before
+    used = server_used + children_cpu() - wrk_before
+    written = written_bytes(server.process.pid) - written_before
     result = json.loads(next(line for line in output.splitlines() if line.startswith("RESULT "))[7:])
     result["rate"] = result["requests"] / (result["duration_us"] / 1e6)
+    result["elsewhere"] = max(0.0, busy - used) / total
+    result["server_cpu_us"] = server_used * 1e6 / max(1, result["requests"])
+    result["written_per_request"] = written / max(1, result["requests"])
     return result
 
 
@@ -245,22 +345,35 @@ def run_all(server, args, work, label):
     failed."""
     card_path = prepare(MIXED_USERS)
     before = durable_counts(server.database)
-    run_wrk(HEALTH[2], args, work)  # warm-up, not reported
-    rows = [(HEALTH[0], HEALTH[1], run_wrk(HEALTH[2], args, work))]
+    warm_ups = {count: warm_up(spread_names(count)) for count in SPREADS}
+    run_wrk(HEALTH[2], args, work, server)  # warm-up, not reported
+    rows = [(HEALTH[0], HEALTH[1], run_wrk(HEALTH[2], args, work, server))]
     for name, kind, specs in scenarios(card_path):
-        rows.append((name, kind, run_wrk(specs, args, work)))
-    rows.append((HEALTH[0] + " (again)", "baseline", run_wrk(HEALTH[2], args, work)))
+        rows.append((name, kind, run_wrk(specs, args, work, server)))
+    rows.append((HEALTH[0] + " (again)", "baseline", run_wrk(HEALTH[2], args, work, server)))
     rss = server.resident_mib()
     server.stop()
 
     after = durable_counts(server.database)
-    purchases, payments, mixed = rows[2][2], rows[4][2], rows[5][2]
+    measured = {name: result for name, _, result in rows}
+    purchases, payments, mixed = measured[PURCHASE_LABEL], measured[payment_label(card_path)], measured[MIXED_LABEL]
+    spread = {count: measured[spread_label(count)] for count in SPREADS}
     checks = [
         ("purchase: awesomeuser's purchases", "purchases", purchases["acknowledged_purchases"]),
         ("payment: payments on account 1001", "payments", payments["ok"]),
         ("mixed: the mixed users' purchases", "mixed_purchases", mixed["acknowledged_purchases"]),
+    ] + [
+        (f"spread: purchases in the {count} namespaces", f"spread{count}_purchases", spread[count]["acknowledged_purchases"])
+        for count in SPREADS
     ]
     print_table(label, rows)
+    print(f"  purchases spread over namespaces, against {PURCHASE_LABEL} (one namespace) above:")
+    print(f"    {'namespaces':>10} {'share of its req/s':>18} {'paymock CPU per purchase':>24} {'written per purchase':>20}")
+    for count, result in [(1, purchases)] + [(count, spread[count]) for count in SPREADS]:
+        print(f"    {count:>10,} {result['rate'] / purchases['rate']:>18.2f} {result['server_cpu_us']:>21.0f} µs "
+              f"{result['written_per_request'] / 1024:>16.1f} KiB")
+    print("  the spread namespaces were made before measuring, one balance read each, not measured ("
+          + "; ".join(f"{count} in {seconds:.1f} s" for count, seconds in warm_ups.items()) + ")")
     failed = False
     for name, key, acknowledged in checks:
         recorded = after[key] - before[key]
@@ -270,6 +383,11 @@ def run_all(server, args, work, label):
         failed |= not good
         verdict = "ok" if good else "FAILED"
         print(f"  check {verdict}: {name}: {recorded} recorded, {acknowledged} acknowledged")
+    for count in SPREADS:
+        made = after[f"spread{count}_namespaces"]
+        good = made == count
+        failed |= not good
+        print(f"  check {'ok' if good else 'FAILED'}: spread: {made} of the {count} namespaces exist")
     good = after["unbalanced_users"] == 0
     failed |= not good
     print(f"  check {'ok' if good else 'FAILED'}: every balance is the sum of its purchases "
@@ -279,19 +397,39 @@ def run_all(server, args, work, label):
 
 
 def durable_counts(database):
-    """What the database file holds: purchases by the benchmark's users, payments on 1001, and
-    how many users' balances differ from the sum of their purchases (from their starting
-    balance: the large database's users start with theirs)."""
+    """What the database file holds: purchases by the benchmark's users and payments on 1001
+    in the namespace `default`, awesomeuser's purchases in the spread namespaces and how many
+    of those exist, and how many users' balances, in any namespace, differ from the sum of
+    their purchases (every user starts at zero)."""
     connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
     try:
         one = lambda sql, *params: connection.execute(sql, params).fetchone()[0]
+        default = one("SELECT id FROM paymock_namespaces WHERE name = 'default'")
         return {
-            "purchases": one("SELECT count(*) FROM click2mail_purchases WHERE username = ?", CLICK2MAIL[0]),
-            "payments": one("SELECT count(*) FROM hostway_payments WHERE account_id = '1001'"),
-            "mixed_purchases": one("SELECT count(*) FROM click2mail_purchases WHERE username LIKE 'bench-user-%'"),
+            "purchases": one(
+                "SELECT count(*) FROM click2mail_purchases WHERE namespace = ? AND username = ?", default, CLICK2MAIL[0]
+            ),
+            "payments": one("SELECT count(*) FROM hostway_payments WHERE namespace = ? AND account_id = '1001'", default),
+            "mixed_purchases": one(
+                "SELECT count(*) FROM click2mail_purchases WHERE namespace = ? AND username LIKE 'bench-user-%'", default
+            ),
+            **{
+                f"spread{count}_purchases": one(
+                    "SELECT count(*) FROM click2mail_purchases p JOIN paymock_namespaces n ON n.id = p.namespace "
+                    "WHERE n.name LIKE ? AND p.username = ?",
+                    f"spread{count}-%",
+                    CLICK2MAIL[0],
+                )
+                for count in SPREADS
+            },
+            **{
+                f"spread{count}_namespaces": one("SELECT count(*) FROM paymock_namespaces WHERE name LIKE ?", f"spread{count}-%")
+                for count in SPREADS
+            },
             "unbalanced_users": one(
                 "SELECT count(*) FROM click2mail_users u WHERE u.balance_cents != "
-                "(SELECT coalesce(sum(amount_cents), 0) FROM click2mail_purchases p WHERE p.username = u.username)"
+                "(SELECT coalesce(sum(amount_cents), 0) FROM click2mail_purchases p "
+                "WHERE p.namespace = u.namespace AND p.username = u.username)"
             ),
         }
     finally:
@@ -308,6 +446,9 @@ def print_table(label, rows):
             f"  {name:<46} {kind:<8} {result['rate']:>9,.0f} {result['p50_us'] / 1000:>7.2f} "
             f"{result['p99_us'] / 1000:>7.2f} {errors:>7} {result['rate'] / baseline:>6.2f}"
         )
+    elsewhere = [result["elsewhere"] for _, _, result in rows]
+    print(f"  CPU used outside paymock and wrk meanwhile (other processes, interrupts): "
+          f"{statistics.mean(elsewhere):.0%} of the machine on average, {max(elsewhere):.0%} at most")
 
 
 def password_hash(password):
@@ -324,25 +465,109 @@ def build_large_database(server, database):
     connection = sqlite3.connect(database)
     with connection:
         now = "2026-11-22T12:00:00.000Z"
+        default = connection.execute("SELECT id FROM paymock_namespaces WHERE name = 'default'").fetchone()[0]
         # Balances start at zero: paymock's schema adds each purchase to its user's balance.
         connection.executemany(
-            "INSERT INTO click2mail_users (username, password_hash, balance_cents, created_at) VALUES (?, ?, 0, ?)",
-            ((f"large-user-{i}", password_hash("pw"), now) for i in range(LARGE_USERS)),
+            "INSERT INTO click2mail_users (namespace, username, password_hash, balance_cents, created_at) "
+            "VALUES (?, ?, ?, 0, ?)",
+            ((default, f"large-user-{i}", password_hash("pw"), now) for i in range(LARGE_USERS)),
         )
         connection.executemany(
-            "INSERT INTO click2mail_purchases (username, amount_cents, card_brand, card_last_four, purchased_at) "
-            "VALUES (?, 1000, 'visa', '1111', ?)",
-            ((f"large-user-{i % LARGE_USERS}", now) for i in range(LARGE_PURCHASES)),
+            "INSERT INTO click2mail_purchases (namespace, username, amount_cents, card_brand, card_last_four, "
+            "purchased_at) VALUES (?, ?, 1000, 'visa', '1111', ?)",
+            ((default, f"large-user-{i % LARGE_USERS}", now) for i in range(LARGE_PURCHASES)),
         )
     connection.close()
 
 
+def startup_names():
+    return [f"startup-{index:04d}" for index in range(STARTUP_NAMESPACES)]
+
+
+def build_namespaces_database(server, database):
+    """A database holding STARTUP_NAMESPACES namespaces with STARTUP_PURCHASES_EACH purchases
+    by awesomeuser in each: paymock creates it (and the namespace `default`, from the
+    fixtures), then the rows are written straight into its tables. Each namespace gets the
+    fixtures' users and accounts as `default` holds them, password hashes included."""
+    server.start()
+    server.stop()
+    connection = sqlite3.connect(database)
+    with connection:
+        now = "2026-11-22T12:00:00.000Z"
+        default = connection.execute("SELECT id FROM paymock_namespaces WHERE name = 'default'").fetchone()[0]
+        connection.executemany(
+            "INSERT INTO paymock_namespaces (name, created_at, last_used_at) VALUES (?, ?, ?)",
+            ((name, now, now) for name in startup_names()),
+        )
+        made = "SELECT id FROM paymock_namespaces WHERE name LIKE 'startup-%'"
+        connection.execute(
+            "INSERT INTO click2mail_users (namespace, username, password_hash, balance_cents, created_at) "
+            f"SELECT n.id, u.username, u.password_hash, u.balance_cents, ? FROM ({made}) n, click2mail_users u "
+            "WHERE u.namespace = ?",
+            (now, default),
+        )
+        connection.execute(
+            "INSERT INTO hostway_accounts (namespace, id, allow_offline, offline_is_default, created_at) "
+            f"SELECT n.id, a.id, a.allow_offline, 0, ? FROM ({made}) n, hostway_accounts a WHERE a.namespace = ?",
+            (now, default),
+        )
+        connection.execute(
+            "INSERT INTO hostway_users (namespace, username, password_hash, is_sales_agent, created_at) "
+            f"SELECT n.id, u.username, u.password_hash, u.is_sales_agent, ? FROM ({made}) n, hostway_users u "
+            "WHERE u.namespace = ?",
+            (now, default),
+        )
+        connection.execute(
+            "INSERT INTO hostway_user_roles (namespace, username, account_id, role) "
+            f"SELECT n.id, r.username, r.account_id, r.role FROM ({made}) n, hostway_user_roles r WHERE r.namespace = ?",
+            (default,),
+        )
+        # The schema's trigger adds each purchase to the balance, as for a purchase paymock makes.
+        connection.execute(
+            "WITH RECURSIVE counter (n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM counter WHERE n < ?) "
+            "INSERT INTO click2mail_purchases (namespace, username, amount_cents, card_brand, card_last_four, "
+            f"purchased_at) SELECT ns.id, ?, ?, 'visa', '1111', ? FROM ({made}) ns, counter",
+            (STARTUP_PURCHASES_EACH, CLICK2MAIL[0], PURCHASE_AMOUNT_CENTS, now),
+        )
+    connection.close()
+
+
+def measure_namespaces_startup(server):
+    """Starts the server STARTUP_TIMES times on the namespaces database: the milliseconds to
+    the first 200 on health, and the resident memory then, of each start. After the last
+    start, checks that every namespace answers with the balance its purchases make."""
+    startups, memory = [], []
+    for _ in range(STARTUP_TIMES):
+        startups.append(server.start())
+        memory.append(server.resident_mib())
+        server.stop()
+    server.start()
+    expected = f"<balance>{STARTUP_PURCHASES_EACH * PURCHASE_AMOUNT_CENTS // 100}.00</balance>"
+    connection = http.client.HTTPConnection(HOST, PORT, timeout=10)
+    headers = {"Authorization": basic(*CLICK2MAIL), "Host": "bench"}
+    try:
+        for name in startup_names():
+            connection.request("GET", f"/ns/{name}/molpro/credit", headers=headers)
+            response = connection.getresponse()
+            body = response.read().decode()
+            if response.status != 200 or expected not in body:
+                sys.exit(f"the namespace {name} does not answer with its balance: {response.status} {body[:200]}")
+    finally:
+        connection.close()
+        server.stop()
+    return startups, memory
+
+
 def main():
+    global PORT, BASE
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--binary", required=True)
     parser.add_argument("--duration", type=int, default=5, help="seconds per scenario (default 5)")
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--port", type=int, default=PORT, help=f"the port paymock listens on (default {PORT})")
     args = parser.parse_args()
+    PORT = args.port
+    BASE = f"http://{HOST}:{PORT}"
 
     servers = []
     try:
@@ -373,10 +598,21 @@ def run(args, work, servers):
     large.start()
     large_rows, large_rss, large_failed = run_all(large, args, work, f"Large database ({size_mib:.0f} MiB)")
 
+    namespaced = Server(args.binary, work / "namespaces.db", work / "namespaces.log")
+    servers.append(namespaced)
+    build_namespaces_database(namespaced, work / "namespaces.db")
+    namespaces_mib = (work / "namespaces.db").stat().st_size / 2**20
+    namespaces_startups, namespaces_memory = measure_namespaces_startup(namespaced)
+
     print("\nStart-up to the first 200 on health:")
     print(f"  fresh database: {startup_empty:.1f} ms")
     print(f"  large database: {startup_large:.1f} ms (median of {len(startups)}: "
           + ", ".join(f"{s:.1f}" for s in startups) + ")")
+    print(f"  {STARTUP_NAMESPACES:,} namespaces of {STARTUP_PURCHASES_EACH:,} purchases each ({namespaces_mib:.0f} MiB): "
+          f"{statistics.median(namespaces_startups):.1f} ms (median of {len(namespaces_startups)}: "
+          + ", ".join(f"{s:.1f}" for s in namespaces_startups) + ")")
+    print(f"    resident memory once started: {statistics.median(namespaces_memory):.1f} MiB (median; "
+          + ", ".join(f"{m:.1f}" for m in namespaces_memory) + ")")
     print("\nLarge database throughput as a share of the fresh one (each as a ratio to its own health):")
     empty_base = statistics.mean(r[2]["rate"] for r in empty_rows if r[1] == "baseline")
     large_base = statistics.mean(r[2]["rate"] for r in large_rows if r[1] == "baseline")
