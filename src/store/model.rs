@@ -77,17 +77,120 @@ impl NamespaceModel {
 }
 
 impl Model {
-    /// Every namespace.
+    /// Every namespace, one query per table whatever their number, so that a start with
+    /// thousands of namespaces is quick.
     pub(super) async fn load(conn: &mut SqliteConnection) -> Result<Model, sqlx::Error> {
-        let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM paymock_namespaces").fetch_all(&mut *conn).await?;
-        let mut model = Model::default();
-        for id in ids {
-            if let Some((name, namespace)) = load_namespace(conn, id).await? {
-                model.namespaces.insert(name, namespace);
-            }
+        let mut names = HashMap::new();
+        let mut models = HashMap::new();
+        let namespaces: Vec<(i64, String, String, String, Option<String>)> =
+            sqlx::query_as("SELECT id, name, created_at, last_used_at, fingerprint_key FROM paymock_namespaces")
+                .fetch_all(&mut *conn)
+                .await?;
+        for (id, name, created_at, last_used_at, key) in namespaces {
+            models.insert(id, namespace_model(id, &name, created_at, &last_used_at, key)?);
+            names.insert(id, Arc::<str>::from(name));
         }
-        Ok(model)
+        fill(conn, None, &mut models).await?;
+        let namespaces = models.into_iter().filter_map(|(id, model)| Some((names.remove(&id)?, model))).collect();
+        Ok(Model { namespaces })
     }
+}
+
+/// A namespace's model with nothing in it yet, from its row.
+fn namespace_model(
+    id: i64,
+    name: &str,
+    created_at: String,
+    last_used_at: &str,
+    key: Option<String>,
+) -> Result<NamespaceModel, sqlx::Error> {
+    let last_used_ms = chrono::DateTime::parse_from_rfc3339(last_used_at).map_or(0, |at| at.timestamp_millis());
+    let mut model = NamespaceModel::empty(id, created_at, last_used_ms);
+    model.fingerprint_key =
+        match key {
+            Some(key) => Some(FingerprintKey::from_hex(&key).ok_or_else(|| {
+                sqlx::Error::Protocol(format!("the fingerprint key of namespace {name} is malformed"))
+            })?),
+            None => None,
+        };
+    Ok(model)
+}
+
+/// Reads the rows of one namespace (`Some(id)`) or of all into their models, by namespace id.
+async fn fill(
+    conn: &mut SqliteConnection,
+    only: Option<i64>,
+    models: &mut HashMap<i64, NamespaceModel>,
+) -> Result<(), sqlx::Error> {
+    let users: Vec<(i64, String, String, i64)> = sqlx::query_as(
+        "SELECT namespace, username, password_hash, balance_cents FROM click2mail_users \
+         WHERE ?1 IS NULL OR namespace = ?1",
+    )
+    .bind(only)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (namespace, username, password_hash, balance) in users {
+        let password_hash = stored_hash(&username, &password_hash)?;
+        if let Some(model) = models.get_mut(&namespace) {
+            model.click2mail_users.insert(username, Click2MailUser { password_hash, balance: Cents::new(balance) });
+        }
+    }
+
+    let users: Vec<(i64, String, String, bool)> = sqlx::query_as(
+        "SELECT namespace, username, password_hash, is_sales_agent FROM hostway_users WHERE ?1 IS NULL OR namespace = ?1",
+    )
+    .bind(only)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (namespace, username, password_hash, is_sales_agent) in users {
+        let user = HostwayUser { password_hash: stored_hash(&username, &password_hash)?, is_sales_agent };
+        if let Some(model) = models.get_mut(&namespace) {
+            model.hostway_users.insert(username, HostwayUserEntry { user, roles: HashMap::new() });
+        }
+    }
+    let roles: Vec<(i64, String, String, String)> = sqlx::query_as(
+        "SELECT namespace, username, account_id, role FROM hostway_user_roles WHERE ?1 IS NULL OR namespace = ?1 \
+         ORDER BY role",
+    )
+    .bind(only)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (namespace, username, account_id, role) in roles {
+        if let Some(entry) = models.get_mut(&namespace).and_then(|model| model.hostway_users.get_mut(&username)) {
+            entry.roles.entry(account_id).or_default().push(role);
+        }
+    }
+
+    let accounts: Vec<(i64, String, bool, Option<i64>, bool)> = sqlx::query_as(
+        "SELECT namespace, id, allow_offline, default_payment_method, offline_is_default FROM hostway_accounts \
+         WHERE ?1 IS NULL OR namespace = ?1",
+    )
+    .bind(only)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (namespace, account_id, allow_offline, saved, offline) in accounts {
+        let default = match (saved, offline) {
+            (Some(id), _) => DefaultMethod::Saved(id),
+            (None, true) => DefaultMethod::Offline,
+            (None, false) => DefaultMethod::None,
+        };
+        let account = HostwayAccount { allow_offline, default };
+        if let Some(model) = models.get_mut(&namespace) {
+            model.hostway_accounts.insert(account_id, AccountEntry { account, methods: BTreeMap::new() });
+        }
+    }
+    let rows: Vec<AccountMethodRow> = sqlx::query_as(
+        "SELECT * FROM hostway_payment_methods WHERE (?1 IS NULL OR namespace = ?1) AND deleted_at IS NULL",
+    )
+    .bind(only)
+    .fetch_all(&mut *conn)
+    .await?;
+    for AccountMethodRow { namespace, account_id, method } in rows {
+        if let Some(entry) = models.get_mut(&namespace).and_then(|model| model.hostway_accounts.get_mut(&account_id)) {
+            entry.methods.insert(method.id, method);
+        }
+    }
+    Ok(())
 }
 
 /// One namespace, by its id: `None` when there is none.
@@ -101,73 +204,9 @@ pub(super) async fn load_namespace(
             .fetch_optional(&mut *conn)
             .await?;
     let Some((name, created_at, last_used_at, key)) = row else { return Ok(None) };
-    let last_used_ms = chrono::DateTime::parse_from_rfc3339(&last_used_at).map_or(0, |at| at.timestamp_millis());
-    let mut model = NamespaceModel::empty(id, created_at, last_used_ms);
-    model.fingerprint_key =
-        match key {
-            Some(key) => Some(FingerprintKey::from_hex(&key).ok_or_else(|| {
-                sqlx::Error::Protocol(format!("the fingerprint key of namespace {name} is malformed"))
-            })?),
-            None => None,
-        };
-
-    let users: Vec<(String, String, i64)> =
-        sqlx::query_as("SELECT username, password_hash, balance_cents FROM click2mail_users WHERE namespace = ?1")
-            .bind(id)
-            .fetch_all(&mut *conn)
-            .await?;
-    for (username, password_hash, balance) in users {
-        let password_hash = stored_hash(&username, &password_hash)?;
-        model.click2mail_users.insert(username, Click2MailUser { password_hash, balance: Cents::new(balance) });
-    }
-
-    let users: Vec<(String, String, bool)> =
-        sqlx::query_as("SELECT username, password_hash, is_sales_agent FROM hostway_users WHERE namespace = ?1")
-            .bind(id)
-            .fetch_all(&mut *conn)
-            .await?;
-    for (username, password_hash, is_sales_agent) in users {
-        let user = HostwayUser { password_hash: stored_hash(&username, &password_hash)?, is_sales_agent };
-        model.hostway_users.insert(username, HostwayUserEntry { user, roles: HashMap::new() });
-    }
-    let roles: Vec<(String, String, String)> =
-        sqlx::query_as("SELECT username, account_id, role FROM hostway_user_roles WHERE namespace = ?1 ORDER BY role")
-            .bind(id)
-            .fetch_all(&mut *conn)
-            .await?;
-    for (username, account_id, role) in roles {
-        if let Some(entry) = model.hostway_users.get_mut(&username) {
-            entry.roles.entry(account_id).or_default().push(role);
-        }
-    }
-
-    let accounts: Vec<(String, bool, Option<i64>, bool)> = sqlx::query_as(
-        "SELECT id, allow_offline, default_payment_method, offline_is_default FROM hostway_accounts \
-         WHERE namespace = ?1",
-    )
-    .bind(id)
-    .fetch_all(&mut *conn)
-    .await?;
-    for (account_id, allow_offline, saved, offline) in accounts {
-        let default = match (saved, offline) {
-            (Some(id), _) => DefaultMethod::Saved(id),
-            (None, true) => DefaultMethod::Offline,
-            (None, false) => DefaultMethod::None,
-        };
-        let account = HostwayAccount { allow_offline, default };
-        model.hostway_accounts.insert(account_id, AccountEntry { account, methods: BTreeMap::new() });
-    }
-    let rows: Vec<AccountMethodRow> =
-        sqlx::query_as("SELECT * FROM hostway_payment_methods WHERE namespace = ?1 AND deleted_at IS NULL")
-            .bind(id)
-            .fetch_all(&mut *conn)
-            .await?;
-    for AccountMethodRow { account_id, method } in rows {
-        if let Some(entry) = model.hostway_accounts.get_mut(&account_id) {
-            entry.methods.insert(method.id, method);
-        }
-    }
-    Ok(Some((name.into(), model)))
+    let mut models = HashMap::from([(id, namespace_model(id, &name, created_at, &last_used_at, key)?)]);
+    fill(conn, Some(id), &mut models).await?;
+    Ok(models.remove(&id).map(|model| (name.into(), model)))
 }
 
 /// A user's password hash as the database holds it; one that does not read is an error, as
@@ -180,6 +219,7 @@ fn stored_hash(username: &str, stored: &str) -> Result<PasswordHash, sqlx::Error
 
 #[derive(sqlx::FromRow)]
 struct AccountMethodRow {
+    namespace: i64,
     account_id: String,
     #[sqlx(flatten)]
     method: PaymentMethodRecord,
