@@ -344,9 +344,9 @@ impl SandboxNamespace {
         self.in_memory().received(method, path)
     }
 
-    /// Sets the clock: frozen at `at`.
+    /// Sets the clock to `at`, from where it runs on.
     pub fn set_clock(&self, at: DateTime<Utc>) {
-        self.freeze_clock(at);
+        self.in_memory().clock.run_from(at);
     }
 
     /// Stops the clock at `at` until [`SandboxNamespace::resume_clock`].

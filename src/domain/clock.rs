@@ -1,5 +1,6 @@
 //! The sandbox's notion of "now". Real time by default; it can be frozen at a chosen instant
-//! so that expiry rules can be tested at month boundaries and timestamps are predictable.
+//! so that expiry rules can be tested at month boundaries and timestamps are predictable, or
+//! set to an instant from which it runs on.
 
 use std::sync::RwLock;
 
@@ -21,7 +22,16 @@ pub fn parse_instant(text: &str) -> Option<DateTime<Utc>> {
 
 #[derive(Debug, Default)]
 pub struct Clock {
-    frozen: RwLock<Option<DateTime<Utc>>>,
+    setting: RwLock<Setting>,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+enum Setting {
+    #[default]
+    Real,
+    Frozen(DateTime<Utc>),
+    /// Running, this far from real time.
+    Shifted(chrono::TimeDelta),
 }
 
 impl Clock {
@@ -32,27 +42,47 @@ impl Clock {
 
     /// A clock frozen at `now`.
     pub fn frozen_at(now: DateTime<Utc>) -> Self {
-        Clock { frozen: RwLock::new(Some(now)) }
+        Clock { setting: RwLock::new(Setting::Frozen(now)) }
+    }
+
+    fn setting(&self) -> Setting {
+        // The lock only guards a plain value, so a poisoned lock still holds a usable one.
+        *self.setting.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn set(&self, setting: Setting) {
+        *self.setting.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = setting;
     }
 
     pub fn now(&self) -> DateTime<Utc> {
-        self.frozen().unwrap_or_else(Utc::now)
+        match self.setting() {
+            Setting::Real => Utc::now(),
+            Setting::Frozen(at) => at,
+            Setting::Shifted(by) => Utc::now().checked_add_signed(by).unwrap_or_else(Utc::now),
+        }
     }
 
     /// The instant the clock is frozen at, if it is.
     pub fn frozen(&self) -> Option<DateTime<Utc>> {
-        // The lock only guards a plain value, so a poisoned lock still holds a usable one.
-        *self.frozen.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+        match self.setting() {
+            Setting::Frozen(at) => Some(at),
+            Setting::Real | Setting::Shifted(_) => None,
+        }
     }
 
     /// Stops the clock at `now` until [`Clock::resume`].
     pub fn freeze(&self, now: DateTime<Utc>) {
-        *self.frozen.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(now);
+        self.set(Setting::Frozen(now));
+    }
+
+    /// Sets the clock to `now`, from where it runs on.
+    pub fn run_from(&self, now: DateTime<Utc>) {
+        self.set(Setting::Shifted(now - Utc::now()));
     }
 
     /// Returns to real time.
     pub fn resume(&self) {
-        *self.frozen.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = None;
+        self.set(Setting::Real);
     }
 }
 
@@ -69,6 +99,17 @@ mod tests {
         assert_eq!(clock.now(), instant);
         clock.resume();
         assert_ne!(clock.now(), instant);
+    }
+
+    #[test]
+    fn a_clock_set_to_an_instant_runs_on_from_there() {
+        let instant = DateTime::parse_from_rfc3339("2031-01-01T00:00:00Z").unwrap().with_timezone(&Utc);
+        let clock = Clock::system();
+        clock.run_from(instant);
+        let first = clock.now();
+        assert!(first >= instant && first - instant < chrono::TimeDelta::seconds(5), "{first}");
+        assert!(clock.now() >= first);
+        assert_eq!(clock.frozen(), None);
     }
 
     #[test]

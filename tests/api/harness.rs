@@ -72,6 +72,9 @@ async fn the_controls_act_as_the_control_plane_does() {
     let sandbox = Sandbox::builder().frozen_clock(instant(NOW)).start().await;
     let ns = sandbox.namespace("controls");
     assert_eq!(ns.clock().now, "2026-11-22T12:00:00.000Z");
+    ns.set_clock(instant("2040-06-01T00:00:00Z"));
+    assert!(ns.clock().now.starts_with("2040-06-01T00:00:0"), "{:?}", ns.clock());
+    assert!(!ns.clock().frozen);
     ns.freeze_clock(instant("2031-01-01T00:00:00Z"));
     assert_eq!((ns.clock().now.as_str(), ns.clock().frozen), ("2031-01-01T00:00:00.000Z", true));
     assert_eq!(sandbox.clock().now, "2026-11-22T12:00:00.000Z");

@@ -117,7 +117,8 @@ async fn clock(Ns(ns): Ns) -> Json<ClockDocument> {
     Json(ns.clock_document())
 }
 
-/// `{"now": "<RFC 3339>"}` stops the clock there.
+/// `{"now": "<RFC 3339>"}` stops the clock there; with `"frozen": false`, sets it there and lets
+/// it run on.
 async fn freeze_clock(Ns(ns): Ns, mut body: AdminBody) -> Result<Json<ClockDocument>, AdminError> {
     let now = body.string("now");
     let now = now.and_then(|text| {
@@ -127,9 +128,12 @@ async fn freeze_clock(Ns(ns): Ns, mut body: AdminBody) -> Result<Json<ClockDocum
         }
         now
     });
+    let frozen = !body.given("frozen") || body.optional_bool("frozen");
     body.finish()?;
-    if let Some(now) = now {
-        ns.clock.freeze(now);
+    match now {
+        Some(now) if frozen => ns.clock.freeze(now),
+        Some(now) => ns.clock.run_from(now),
+        None => {}
     }
     Ok(Json(ns.clock_document()))
 }
