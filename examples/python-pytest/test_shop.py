@@ -97,13 +97,13 @@ def test_a_purchase_is_never_retried_when_its_connection_drops(shop, paymock):
     assert shop.balance() == Decimal("0.00")
 
 
-def test_a_slow_balance_read_times_out(paymock):
-    shop = CreditShop(paymock.url, *BUYER, timeout=0.3, retries=0)
+def test_a_slow_balance_read_times_out(shop, paymock):
     shop.buy("23.23", VISA, HOME)
-    paymock.fault(delay_ms=1500, path=BALANCE, times=1)
+    paymock.fault(delay_ms=2000, path=BALANCE, times=1)
+    impatient = CreditShop(paymock.url, *BUYER, timeout=0.5, retries=0)
 
     with pytest.raises(ShopError, match="after 1 attempts"):
-        shop.balance()
+        impatient.balance()
     assert shop.balance() == Decimal("23.23")
 
 
