@@ -80,12 +80,32 @@ impl Default for SandboxBuilder {
 
 impl SandboxBuilder {
     /// Fixture files to use instead of the built-in ones, file by file, as `--fixtures DIR`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let sandbox = paymock::Sandbox::builder().fixtures("fixtures").start().await;
+    /// assert_eq!(sandbox.state().await.hostway.accounts.len(), 2);
+    /// # }
+    /// ```
     pub fn fixtures(mut self, dir: impl Into<PathBuf>) -> Self {
         self.fixtures = Some(dir.into());
         self
     }
 
     /// A SQLite file to keep the state in, instead of memory.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let dir = std::env::temp_dir().join(format!("paymock-doc-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir).unwrap();
+    /// let sandbox = paymock::Sandbox::builder().database(dir.join("paymock.db")).start().await;
+    /// sandbox.shutdown().await;
+    /// assert!(dir.join("paymock.db").exists());
+    /// std::fs::remove_dir_all(&dir).unwrap();
+    /// # }
+    /// ```
     pub fn database(mut self, path: impl Into<PathBuf>) -> Self {
         self.database = Database::File(path.into());
         self
@@ -93,30 +113,71 @@ impl SandboxBuilder {
 
     /// The bearer token the control plane's HTTP routes require (the in-process controls
     /// never do).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let sandbox = paymock::Sandbox::builder().admin_token("s3cret").start().await;
+    /// sandbox.reset().await.unwrap(); // in-process controls need no token
+    /// # }
+    /// ```
     pub fn admin_token(mut self, token: impl Into<String>) -> Self {
         self.admin_token = Some(token.into());
         self
     }
 
     /// Every namespace's clock starts frozen at this instant, rather than in real time.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let at = "2031-01-01T00:00:00Z".parse().unwrap();
+    /// let sandbox = paymock::Sandbox::builder().frozen_clock(at).start().await;
+    /// assert!(sandbox.clock().frozen);
+    /// # }
+    /// ```
     pub fn frozen_clock(mut self, at: DateTime<Utc>) -> Self {
         self.frozen_at = Some(at);
         self
     }
 
     /// How many requests each namespace's journal keeps.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let sandbox = paymock::Sandbox::builder().journal_size(0).start().await;
+    /// assert_eq!(sandbox.received("GET", "/molpro/credit"), 0);
+    /// # }
+    /// ```
     pub fn journal_size(mut self, size: usize) -> Self {
         self.journal_size = size;
         self
     }
 
     /// How many namespaces there may be.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let sandbox = paymock::Sandbox::builder().max_namespaces(100).start().await;
+    /// sandbox.namespace("one").reset().await.unwrap();
+    /// # }
+    /// ```
     pub fn max_namespaces(mut self, max: usize) -> Self {
         self.max_namespaces = max;
         self
     }
 
     /// Starts the sandbox; panics, saying why, if it cannot (see [`SandboxBuilder::try_start`]).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let sandbox = paymock::Sandbox::builder().start().await;
+    /// assert!(sandbox.url().starts_with("http://127.0.0.1:"));
+    /// # }
+    /// ```
     pub async fn start(self) -> Sandbox {
         match self.try_start().await {
             Ok(sandbox) => sandbox,
@@ -125,6 +186,14 @@ impl SandboxBuilder {
     }
 
     /// Starts the sandbox, or says why it cannot.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let failed = paymock::Sandbox::builder().fixtures("/no/such/folder").try_start().await;
+    /// assert!(failed.is_err());
+    /// # }
+    /// ```
     pub async fn try_start(self) -> Result<Sandbox, StartError> {
         let fixtures = Arc::new(Fixtures::load(self.fixtures.as_deref())?);
         let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await.map_err(StartError::Listen)?;
@@ -189,17 +258,42 @@ pub struct Sandbox {
 
 impl Sandbox {
     /// A sandbox with an in-memory store and the default fixtures, on a free port.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let sandbox = paymock::Sandbox::start().await;
+    /// assert_eq!(sandbox.name(), "default");
+    /// # }
+    /// ```
     pub async fn start() -> Sandbox {
         SandboxBuilder::default().start().await
     }
 
     /// Options first: fixtures, a database file, an admin token, a frozen clock, the journal
     /// size.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let sandbox = paymock::Sandbox::builder().journal_size(10).start().await;
+    /// drop(sandbox); // stops it
+    /// # }
+    /// ```
     pub fn builder() -> SandboxBuilder {
         SandboxBuilder::default()
     }
 
     /// `http://127.0.0.1:PORT`, the base URL of the namespace `default`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let sandbox = paymock::Sandbox::start().await;
+    /// let status_url = format!("{}/molpro/credit", sandbox.url());
+    /// assert!(status_url.starts_with("http://127.0.0.1:"));
+    /// # }
+    /// ```
     pub fn url(&self) -> String {
         self.url.clone()
     }
@@ -225,6 +319,16 @@ impl Sandbox {
 
     /// Stops serving and waits until the server has stopped and its database is closed; the
     /// port is free again. Dropping the sandbox stops it too, without waiting.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let sandbox = paymock::Sandbox::start().await;
+    /// let address = sandbox.url().trim_start_matches("http://").to_owned();
+    /// sandbox.shutdown().await;
+    /// assert!(std::net::TcpStream::connect(address).is_err());
+    /// # }
+    /// ```
     pub async fn shutdown(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
@@ -280,12 +384,27 @@ impl SandboxNamespace {
         SandboxNamespace { name: name.into(), url, namespaces: Arc::clone(&state.namespaces) }
     }
 
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let sandbox = paymock::Sandbox::start().await;
+    /// assert_eq!(sandbox.namespace("case-1").name(), "case-1");
+    /// # }
+    /// ```
     pub fn name(&self) -> &str {
         &self.name
     }
 
     /// The base URL to point a client at: `http://127.0.0.1:PORT/ns/{name}`, or without the
     /// prefix for `default`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let sandbox = paymock::Sandbox::start().await;
+    /// assert_eq!(sandbox.namespace("case-1").url(), format!("{}/ns/case-1", sandbox.url()));
+    /// # }
+    /// ```
     pub fn url(&self) -> String {
         self.url.clone()
     }
@@ -305,17 +424,46 @@ impl SandboxNamespace {
     }
 
     /// Back to the fixtures and real time, with an empty journal and no fault rules.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let sandbox = paymock::Sandbox::start().await;
+    /// let ns = sandbox.namespace("reset");
+    /// ns.seed_hostway_account("9", false).await.unwrap();
+    /// ns.reset().await.unwrap();
+    /// assert_eq!(ns.state().await.hostway.accounts.len(), 2);
+    /// # }
+    /// ```
     pub async fn reset(&self) -> Result<(), AdminError> {
         self.namespace().await.reset().await
     }
 
     /// The whole state, as `GET /__admin/state` shows it.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let sandbox = paymock::Sandbox::start().await;
+    /// let state = sandbox.state().await;
+    /// assert_eq!(state.click2mail.users[0].username, "awesomeuser");
+    /// # }
+    /// ```
     pub async fn state(&self) -> StateDocument {
         self.state_where(&SnapshotFilter::default()).await
     }
 
     /// The state narrowed to a user, an account, history since an instant, or a number of
     /// history entries, as the query parameters of `GET /__admin/state` narrow it.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let sandbox = paymock::Sandbox::start().await;
+    /// let filter = paymock::store::SnapshotFilter { account: Some("1002".into()), ..Default::default() };
+    /// assert_eq!(sandbox.state_where(&filter).await.hostway.accounts.len(), 1);
+    /// # }
+    /// ```
     pub async fn state_where(&self, filter: &SnapshotFilter) -> StateDocument {
         match self.namespace().await.state(filter).await {
             Ok(state) => state,
@@ -340,26 +488,70 @@ impl SandboxNamespace {
     }
 
     /// How many requests had this method and path (a glob such as `/accounts/*/paymentInfo`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let sandbox = paymock::Sandbox::start().await;
+    /// assert_eq!(sandbox.received("POST", "/accounts/*/paymentInfo"), 0);
+    /// # }
+    /// ```
     pub fn received(&self, method: &str, path: &str) -> usize {
         self.in_memory().received(method, path)
     }
 
     /// Sets the clock to `at`, from where it runs on.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let sandbox = paymock::Sandbox::start().await;
+    /// sandbox.set_clock("2040-01-01T00:00:00Z".parse().unwrap());
+    /// assert!(sandbox.clock().now.starts_with("2040-01-01T00:00:0"));
+    /// # }
+    /// ```
     pub fn set_clock(&self, at: DateTime<Utc>) {
         self.in_memory().clock.run_from(at);
     }
 
     /// Stops the clock at `at` until [`SandboxNamespace::resume_clock`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let sandbox = paymock::Sandbox::start().await;
+    /// sandbox.freeze_clock("2031-01-01T00:00:00Z".parse().unwrap());
+    /// assert_eq!(sandbox.clock().now, "2031-01-01T00:00:00.000Z");
+    /// # }
+    /// ```
     pub fn freeze_clock(&self, at: DateTime<Utc>) {
         self.in_memory().clock.freeze(at);
     }
 
     /// Real time again.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let sandbox = paymock::Sandbox::start().await;
+    /// sandbox.freeze_clock("2031-01-01T00:00:00Z".parse().unwrap());
+    /// sandbox.resume_clock();
+    /// assert!(!sandbox.clock().frozen);
+    /// # }
+    /// ```
     pub fn resume_clock(&self) {
         self.in_memory().clock.resume();
     }
 
     /// The clock, as `GET /__admin/clock` shows it.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let sandbox = paymock::Sandbox::start().await;
+    /// assert!(!sandbox.clock().frozen);
+    /// # }
+    /// ```
     pub fn clock(&self) -> crate::sandbox::control::ClockDocument {
         self.in_memory().clock_document()
     }
@@ -384,16 +576,40 @@ impl SandboxNamespace {
         self.in_memory().add_fault(rule)
     }
 
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let sandbox = paymock::Sandbox::start().await;
+    /// sandbox.clear_faults();
+    /// # }
+    /// ```
     pub fn clear_faults(&self) {
         self.in_memory().faults.clear();
     }
 
     /// Adds a Click2Mail user.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let sandbox = paymock::Sandbox::start().await;
+    /// sandbox.seed_click2mail_user("buyer", "pw", paymock::Cents::new(10_00)).await.unwrap();
+    /// assert!(sandbox.seed_click2mail_user("buyer", "pw", paymock::Cents::ZERO).await.is_err());
+    /// # }
+    /// ```
     pub async fn seed_click2mail_user(&self, username: &str, password: &str, balance: Cents) -> Result<(), AdminError> {
         self.namespace().await.seed_click2mail_user(username, password, balance).await
     }
 
     /// Adds a Hostway account.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let sandbox = paymock::Sandbox::start().await;
+    /// sandbox.seed_hostway_account("42", true).await.unwrap();
+    /// # }
+    /// ```
     pub async fn seed_hostway_account(&self, id: &str, allow_offline: bool) -> Result<(), AdminError> {
         self.namespace().await.seed_hostway_account(id, allow_offline).await
     }
@@ -419,11 +635,30 @@ impl SandboxNamespace {
     }
 
     /// Saves the whole state under `name`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let sandbox = paymock::Sandbox::start().await;
+    /// let saved = sandbox.save_snapshot("start").await.unwrap();
+    /// assert_eq!(saved.name, "start");
+    /// # }
+    /// ```
     pub async fn save_snapshot(&self, name: &str) -> Result<SnapshotInfo, AdminError> {
         Ok(self.namespace().await.save_snapshot(name).await?.0)
     }
 
     /// Brings back the state saved under `name`, and its clock.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let sandbox = paymock::Sandbox::start().await;
+    /// sandbox.save_snapshot("start").await.unwrap();
+    /// sandbox.restore_snapshot("start").await.unwrap();
+    /// assert!(sandbox.restore_snapshot("missing").await.is_err());
+    /// # }
+    /// ```
     pub async fn restore_snapshot(&self, name: &str) -> Result<(), AdminError> {
         let namespace = self.namespace().await;
         namespace.restore_snapshot(&namespace, name).await
