@@ -157,8 +157,8 @@ async fn a_field_no_control_plane_route_reads_is_refused_by_name() {
         (
             "PUT",
             "/__admin/clock",
-            json!({"now": "2030-01-01T00:00:00Z", "frozen": true}),
-            json!({"frozen": "is not a field of this body; use now"}),
+            json!({"now": "2030-01-01T00:00:00Z", "frozn": true}),
+            json!({"frozn": "is not a field of this body; use now or frozen"}),
         ),
         // A typo in match would otherwise make a rule for every request, that never expires.
         (
