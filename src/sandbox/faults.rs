@@ -27,6 +27,7 @@ use crate::AppState;
 use crate::http::auth::BasicCredentials;
 use crate::http::connection::{ConnectionHandle, Drop};
 use crate::http::glob::glob_matches;
+use crate::http::outcome::FaultDone;
 use crate::sandbox::namespaces::{self, Unavailable};
 use crate::vendors::Vendor;
 
@@ -156,7 +157,9 @@ impl Faults {
     }
 
     /// The action of the first rule that matches, counting it against the rule's `times`.
-    fn take(&self, method: &str, path: &str, user: Option<&str>) -> Option<Action> {
+    /// The first rule that matches, by id, with what it does; one whose times are used up is
+    /// removed.
+    fn take(&self, method: &str, path: &str, user: Option<&str>) -> Option<(u64, Action)> {
         let mut rules = self.rules();
         let at = rules.iter().position(|rule| {
             let matches = &rule.matches;
@@ -164,7 +167,7 @@ impl Faults {
                 && matches.path.as_ref().is_none_or(|pattern| glob_matches(pattern, path))
                 && matches.user.as_ref().is_none_or(|wanted| Some(wanted.as_str()) == user)
         })?;
-        let action = rules[at].action.clone();
+        let action = (rules[at].id, rules[at].action.clone());
         if let Some(times) = &mut rules[at].times {
             *times -= 1;
             if *times == 0 {
@@ -226,21 +229,25 @@ pub async fn inject(State(state): State<AppState>, request: Request, next: Next)
         Ok(None)
     };
     let action = match asked_by_headers {
-        Ok(Some(action)) => Some(action),
+        Ok(Some(action)) => Some(("the X-Paymock-* headers".to_owned(), action)),
         // Most requests meet no rule at all; they skip decoding the credentials.
         Ok(None) if namespace.faults.is_empty() => None,
         Ok(None) => {
             let user = BasicCredentials::from_headers(request.headers()).ok().map(|credentials| credentials.username);
-            namespace.faults.take(request.method().as_str(), &path, user.as_deref())
+            namespace
+                .faults
+                .take(request.method().as_str(), &path, user.as_deref())
+                .map(|(id, action)| (format!("fault rule {id}"), action))
         }
         Err(reason) => return vendor.reply(StatusCode::BAD_REQUEST, &reason),
     };
-    let Some(action) = action else {
+    let Some((by, action)) = action else {
         return next.run(request).await;
     };
     if let Some(delay) = action.delay_ms {
         tokio::time::sleep(Duration::from_millis(delay)).await;
     }
+    let decided = |what: String| FaultDone(format!("{by}: {what}"));
     if let Some(drop) = action.drop {
         let connection = request.extensions().get::<ConnectInfo<ConnectionHandle>>();
         if let Some(ConnectInfo(connection)) = connection {
@@ -249,8 +256,11 @@ pub async fn inject(State(state): State<AppState>, request: Request, next: Next)
         // Never written when the connection is dropped; seen only without a real connection.
         let mut response = vendor.reply(StatusCode::BAD_GATEWAY, "The connection was dropped by a fault");
         response.extensions_mut().insert(Dropped(drop));
+        let how = if drop == DropKind::Reset { "reset" } else { "closed without a byte" };
+        response.extensions_mut().insert(decided(format!("dropped the connection ({how})")));
         return response;
     }
+    let with_body = if action.body.is_some() { " with its body" } else { "" };
     let mut response = match (action.status.and_then(|status| StatusCode::from_u16(status).ok()), action.body) {
         // These statuses carry no body; a rule cannot give them one.
         (Some(status @ (StatusCode::NO_CONTENT | StatusCode::NOT_MODIFIED)), _) => status.into_response(),
@@ -265,13 +275,20 @@ pub async fn inject(State(state): State<AppState>, request: Request, next: Next)
             response
         }
         (Some(status), None) => vendor.reply(status, &format!("Fault injected by paymock: HTTP {}", status.as_u16())),
-        (None, _) => return next.run(request).await,
+        (None, _) => {
+            // Only delayed: what the API answered decides, after the wait.
+            let mut response = next.run(request).await;
+            response.extensions_mut().insert(decided(format!("delayed it {} ms", action.delay_ms.unwrap_or(0))));
+            return response;
+        }
     };
+    let answered = format!("answered {}{with_body}", response.status().as_u16());
     if response.status() == StatusCode::UNAUTHORIZED
         && let Some(challenge) = vendor.challenge()
     {
         response.headers_mut().insert(WWW_AUTHENTICATE, challenge);
     }
     response.extensions_mut().insert(Injected);
+    response.extensions_mut().insert(decided(answered));
     response
 }

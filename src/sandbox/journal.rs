@@ -24,7 +24,7 @@ use crate::domain::mask::{Masked, NUMBER_FIELDS, is_cvv_field, mask_card_numbers
 use crate::http::auth::BasicCredentials;
 use crate::http::form::{self, decode_multipart, percent_decode};
 use crate::http::glob::glob_matches;
-use crate::http::outcome::Declined;
+use crate::http::outcome::{Declined, FaultDone, Reason};
 use crate::http::request_body::media_type;
 use crate::sandbox::faults::{DropKind, Dropped, Injected};
 use crate::sandbox::namespaces;
@@ -54,6 +54,10 @@ pub struct Entry {
     pub dropped: Option<DropKind>,
     /// What became of the request, in one word: see [`Outcome`].
     pub outcome: Outcome,
+    /// What decided it, in a sentence: `declined: payment not authorized: …`,
+    /// `409: Payment info already exists …`, `fault rule 3: dropped the connection (reset)`.
+    /// Masked like every echo of client input.
+    pub reason: String,
     pub duration_ms: f64,
     pub request_body: String,
     pub response_body: String,
@@ -274,6 +278,7 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
         status: 0,
         dropped: None,
         outcome: Outcome::Abandoned,
+        reason: ABANDONED.to_owned(),
         duration_ms: 0.0,
         request_body,
         response_body: String::new(),
@@ -288,6 +293,7 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
     if let Some(mut entry) = unanswered.entry.take() {
         entry.dropped = parts.extensions.get::<Dropped>().map(|Dropped(kind)| *kind);
         entry.outcome = Outcome::of(&parts);
+        entry.reason = reason_of(&parts, entry.outcome);
         // A dropped connection was sent nothing.
         if entry.dropped.is_none() {
             let response_type = parts.headers.get(CONTENT_TYPE).and_then(|value| value.to_str().ok());
@@ -298,6 +304,28 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
         namespace.journal.push(entry);
     }
     Response::from_parts(parts, Body::from(response_bytes))
+}
+
+const ABANDONED: &str = "abandoned: the client went away before it was answered";
+
+/// The entry's `reason`: what decided the answer, from the sentences left on the response (a
+/// fault's [`FaultDone`], the API's [`Reason`]), headed by the status or the decline; masked and
+/// cut.
+fn reason_of(response: &axum::http::response::Parts, outcome: Outcome) -> String {
+    let status = response.status.as_u16();
+    let fault = response.extensions.get::<FaultDone>().map(|FaultDone(sentence)| sentence.as_str());
+    let answered = match response.extensions.get::<Reason>() {
+        Some(Reason(sentence)) if outcome == Outcome::Declined => format!("declined: {sentence}"),
+        Some(Reason(sentence)) => format!("{status}: {sentence}"),
+        None => format!("{status}: {}", response.status.canonical_reason().unwrap_or("answered")),
+    };
+    let sentence = match (outcome, fault) {
+        (Outcome::Fault | Outcome::Dropped, Some(fault)) => fault.to_owned(),
+        // Only delayed, then answered by the API.
+        (_, Some(fault)) => format!("{fault}, then {answered}"),
+        (_, None) => answered,
+    };
+    cut(mask_card_numbers(&sentence))
 }
 
 fn milliseconds(since: Instant) -> f64 {
@@ -601,6 +629,7 @@ mod tests {
             status,
             dropped: None,
             outcome: Outcome::Ok,
+            reason: String::new(),
             duration_ms: 0.0,
             request_body: String::new(),
             response_body: String::new(),

@@ -332,6 +332,25 @@ async fn the_journal_says_what_became_of_each_request() {
         assert_eq!(entries.iter().map(|entry| entry.status).collect::<Vec<_>>(), [status], "{outcome:?}");
     }
 
+    // And says in a sentence what decided it.
+    let reasons: Vec<(Outcome, String)> = app
+        .default_namespace()
+        .journal
+        .find(&Filter::default(), 10)
+        .into_iter()
+        .rev()
+        .map(|entry| (entry.outcome, entry.reason))
+        .collect();
+    let expected = [
+        (Outcome::Ok, "200: OK"),
+        (Outcome::Fault, "the X-Paymock-* headers: answered 503"),
+        (Outcome::Dropped, "the X-Paymock-* headers: dropped the connection (reset)"),
+        (Outcome::Declined, "declined: payment not authorized: card declined"),
+        (Outcome::Unauthorized, "401: Authentication failed: the Authorization header is missing"),
+        (Outcome::Abandoned, "abandoned: the client went away before it was answered"),
+    ];
+    assert_eq!(reasons, expected.map(|(outcome, reason)| (outcome, reason.to_owned())));
+
     // The control plane filters on it.
     let reply = http.get(format!("{base}/__admin/requests?outcome=dropped")).send().await.unwrap();
     let body: serde_json::Value = reply.json().await.unwrap();
@@ -442,4 +461,30 @@ async fn a_fault_that_asks_for_two_answers_is_refused() {
         assert_eq!(reply.status, StatusCode::BAD_REQUEST);
         assert_eq!(reply.body, error_xml(9, &format!("{canonical} is given more than once; give it once."), &[]));
     }
+}
+
+/// A rule's id is in the reason of each request it decided; a delay names what came after.
+#[tokio::test]
+async fn the_journal_names_the_rule_that_decided_a_request() {
+    let app = TestApp::new().await;
+    let rule = json!({"match": {"path": "/molpro/credit"}, "action": {"delayMs": 1}, "times": 1});
+    assert_eq!(app.send(admin(Method::POST, "/faults", Some(rule))).await.status, StatusCode::CREATED);
+    let rule = json!({"match": {"path": "/molpro/credit"}, "action": {"status": 429}, "times": 1});
+    assert_eq!(app.send(admin(Method::POST, "/faults", Some(rule))).await.status, StatusCode::CREATED);
+    assert_eq!(app.send(credit(None)).await.status, StatusCode::OK);
+    assert_eq!(app.send(credit(None)).await.status, StatusCode::TOO_MANY_REQUESTS);
+    let bad = app.purchase(&example_with("billingNumber", "4111111111111112")).await;
+    assert_eq!(bad.status, StatusCode::OK);
+    let missing = app.purchase(&example_without("billingName")).await;
+    assert_eq!(missing.status, StatusCode::BAD_REQUEST);
+    let journal: Value = serde_json::from_str(&app.send(admin(Method::GET, "/requests", None)).await.body).unwrap();
+    let reasons: Vec<&str> =
+        journal["requests"].as_array().unwrap().iter().rev().map(|entry| entry["reason"].as_str().unwrap()).collect();
+    assert_eq!(reasons[..2], ["fault rule 1: delayed it 1 ms, then 200: OK", "fault rule 2: answered 429"]);
+    assert_eq!(reasons[2], "declined: payment not authorized: card number fails the Luhn check");
+    assert!(reasons[3].starts_with("400: ") && reasons[3].contains("billingName"), "{}", reasons[3]);
+    for entry in journal["requests"].as_array().unwrap() {
+        assert!(!entry["reason"].as_str().unwrap().contains("4111111111111112"), "{entry}");
+    }
+    assert!(!reasons[2].contains("4111111111111112"), "{}", reasons[2]);
 }

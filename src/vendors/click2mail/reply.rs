@@ -82,6 +82,13 @@ impl IntoResponse for CreditReply {
         if self.credit.status == STATUS_NOT_AUTHORIZED {
             response.extensions_mut().insert(crate::http::outcome::Declined);
         }
+        if self.credit.status != STATUS_SUCCESS {
+            let mut reason = crate::http::outcome::Reason::of(&self.credit.description);
+            if !self.credit.parameter.is_empty() {
+                reason.0 = format!("{}: {}", reason.0, self.credit.parameter.join(", "));
+            }
+            response.extensions_mut().insert(reason);
+        }
         response.extensions_mut().insert(self.credit);
         response
     }

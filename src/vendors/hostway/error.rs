@@ -137,6 +137,15 @@ struct Envelope<'a> {
 impl IntoResponse for HostwayError {
     fn into_response(self) -> Response {
         let (status, kind) = self.status_and_kind();
+        let reason = crate::http::outcome::Reason::of(&self.to_string());
+        let mut response = self.render(status, kind);
+        response.extensions_mut().insert(reason);
+        response
+    }
+}
+
+impl HostwayError {
+    fn render(self, status: StatusCode, kind: &'static str) -> Response {
         let unauthorized_reason = match &self {
             HostwayError::Unauthorized(reason) => {
                 Some(format!("This server could not verify your credentials: {reason}"))
