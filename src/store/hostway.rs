@@ -152,8 +152,12 @@ pub enum SaveResult {
     Saved {
         id: i64,
     },
-    /// A method with the same number is already active on the account; nothing changed.
-    Duplicate,
+    /// A method with the same number is already active on the account, this one; nothing
+    /// changed.
+    Duplicate {
+        kind: MethodKind,
+        id: i64,
+    },
     AccountGone,
 }
 
@@ -310,8 +314,8 @@ impl NamespaceWrite for NewPaymentMethod {
     type Output = SaveResult;
 
     async fn apply(&self, conn: &mut SqliteConnection, namespace: Scope) -> Result<SaveResult, sqlx::Error> {
-        let duplicate: Option<i64> = sqlx::query_scalar(
-            "SELECT 1 FROM hostway_payment_methods \
+        let duplicate: Option<(String, i64)> = sqlx::query_as(
+            "SELECT kind, id FROM hostway_payment_methods \
              WHERE namespace = ?3 AND account_id = ?1 AND number_fingerprint = ?2 AND deleted_at IS NULL",
         )
         .bind(&self.account_id)
@@ -319,8 +323,9 @@ impl NamespaceWrite for NewPaymentMethod {
         .bind(namespace.id)
         .fetch_optional(&mut *conn)
         .await?;
-        if duplicate.is_some() {
-            return Ok(SaveResult::Duplicate);
+        if let Some((kind, id)) = duplicate {
+            let kind = MethodKind::from_name(&kind).unwrap_or(self.kind);
+            return Ok(SaveResult::Duplicate { kind, id });
         }
         let id: Option<i64> = sqlx::query_scalar(
             "INSERT INTO hostway_payment_methods (namespace, id, account_id, kind, number_masked, \

@@ -581,7 +581,10 @@ mod tests {
             ns.save_payment_method(card("2001", "4111111111111111")).await.unwrap(),
             SaveResult::Saved { id: 1 }
         );
-        assert_eq!(ns.save_payment_method(card("2001", "4111111111111111")).await.unwrap(), SaveResult::Duplicate);
+        assert_eq!(
+            ns.save_payment_method(card("2001", "4111111111111111")).await.unwrap(),
+            SaveResult::Duplicate { kind: MethodKind::CreditCard, id: 1 }
+        );
         assert_eq!(
             ns.save_payment_method(card("2001", "5555555555554444")).await.unwrap(),
             SaveResult::Saved { id: 2 }

@@ -3,6 +3,7 @@
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use paymock::domain::money::Cents;
+use paymock::journal::Filter;
 use paymock::store::PaymentRecord;
 use serde_json::{Value, json};
 
@@ -402,6 +403,15 @@ async fn a_method_already_active_on_the_account_is_a_duplicate() {
         envelope(&reply),
         conflict("A direct debit with the same routing and account number is already active on this account.")
     );
+    // The journal names the method each duplicated.
+    let reasons: Vec<String> = app
+        .default_namespace()
+        .journal
+        .find(&Filter { status: Some(409), ..Filter::default() }, 10)
+        .into_iter()
+        .map(|entry| entry.reason)
+        .collect();
+    assert_eq!(reasons, ["409: duplicate of dd-2", "409: duplicate of cc-1"]);
     // The same account number at another bank, and the same card on another account, are not duplicates.
     assert_eq!(save(&app, "1001", &direct_debit("021000021", "123456782332")).await.status, StatusCode::CREATED);
     assert_eq!(save(&app, "1002", &card()).await.status, StatusCode::CREATED);

@@ -47,6 +47,10 @@ pub enum HostwayError {
     /// A whole sentence, as the client sees it, masked whole.
     #[error("{0}")]
     Conflict(Masked),
+    /// The method is already active on the account as `existing` (`cc-1`): the client sees
+    /// `message`, the journal names the method.
+    #[error("{message}")]
+    Duplicate { message: &'static str, existing: String },
     #[error("There is no {0} resource.")]
     NotFound(Masked),
     #[error("Method {0} is not allowed on this resource.")]
@@ -99,7 +103,7 @@ impl HostwayError {
             HostwayError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "requestEntityTooLarge"),
             HostwayError::BodyTimedOut(_) => (StatusCode::REQUEST_TIMEOUT, "requestTimeout"),
             HostwayError::BadRequest(_) => (StatusCode::BAD_REQUEST, "badRequest"),
-            HostwayError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            HostwayError::Conflict(_) | HostwayError::Duplicate { .. } => (StatusCode::CONFLICT, "conflict"),
             HostwayError::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "badMethod"),
             HostwayError::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "serverError"),
             HostwayError::Injected(status, _) | HostwayError::Unavailable(status, _) => {
@@ -137,7 +141,10 @@ struct Envelope<'a> {
 impl IntoResponse for HostwayError {
     fn into_response(self) -> Response {
         let (status, kind) = self.status_and_kind();
-        let reason = crate::http::outcome::Reason::of(&self.to_string());
+        let reason = match &self {
+            HostwayError::Duplicate { existing, .. } => crate::http::outcome::Reason(format!("duplicate of {existing}")),
+            _ => crate::http::outcome::Reason::of(&self.to_string()),
+        };
         let mut response = self.render(status, kind);
         response.extensions_mut().insert(reason);
         response

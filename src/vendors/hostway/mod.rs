@@ -171,7 +171,9 @@ async fn create(
             }
             Ok(response)
         }
-        SaveResult::Duplicate => Err(HostwayError::Conflict(duplicate.into())),
+        SaveResult::Duplicate { kind, id } => {
+            Err(HostwayError::Duplicate { message: duplicate, existing: method_id(kind, id) })
+        }
         SaveResult::AccountGone => Err(HostwayError::AccountNotFound(account_id.into())),
     }
 }
