@@ -115,6 +115,8 @@ pub struct Rule {
     pub action: Action,
     /// How many more requests it applies to; `None` for every one.
     pub times: Option<u32>,
+    /// How many requests it has decided so far.
+    pub hits: u64,
 }
 
 #[derive(Debug, Default)]
@@ -132,7 +134,7 @@ impl Faults {
     /// Adds a rule and returns its id.
     pub fn add(&self, matches: Match, action: Action, times: Option<u32>) -> u64 {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
-        self.rules().push(Rule { id, matches, action, times });
+        self.rules().push(Rule { id, matches, action, times, hits: 0 });
         id
     }
 
@@ -156,7 +158,6 @@ impl Faults {
         self.rules().is_empty()
     }
 
-    /// The action of the first rule that matches, counting it against the rule's `times`.
     /// The first rule that matches, by id, with what it does; one whose times are used up is
     /// removed.
     fn take(&self, method: &str, path: &str, user: Option<&str>) -> Option<(u64, Action)> {
@@ -167,6 +168,7 @@ impl Faults {
                 && matches.path.as_ref().is_none_or(|pattern| glob_matches(pattern, path))
                 && matches.user.as_ref().is_none_or(|wanted| Some(wanted.as_str()) == user)
         })?;
+        rules[at].hits += 1;
         let action = (rules[at].id, rules[at].action.clone());
         if let Some(times) = &mut rules[at].times {
             *times -= 1;

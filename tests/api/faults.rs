@@ -116,8 +116,8 @@ async fn a_rule_may_carry_its_own_body_and_rules_can_be_listed_and_removed() {
     assert_eq!(
         serde_json::from_str::<Value>(&reply.body).unwrap(),
         json!({"faults": [
-            {"id": 1, "match": {"path": "/molpro/credit"}, "action": {"status": 502, "body": "<html>bad gateway</html>"}, "times": null},
-            {"id": 2, "match": {}, "action": {"delayMs": 1}, "times": 3}
+            {"id": 1, "match": {"path": "/molpro/credit"}, "action": {"status": 502, "body": "<html>bad gateway</html>"}, "times": null, "hits": 1},
+            {"id": 2, "match": {}, "action": {"delayMs": 1}, "times": 3, "hits": 0}
         ]})
     );
     assert_eq!(app.send(admin(Method::DELETE, "/faults/1", None)).await.status, StatusCode::NO_CONTENT);
