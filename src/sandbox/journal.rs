@@ -11,7 +11,8 @@ use std::time::Instant;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::header::CONTENT_TYPE;
+use axum::http::HeaderMap;
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, PROXY_AUTHORIZATION, SET_COOKIE};
 use axum::middleware::Next;
 use axum::response::Response;
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -59,7 +60,14 @@ pub struct Entry {
     /// Masked like every echo of client input.
     pub reason: String,
     pub duration_ms: f64,
+    /// The request's headers as `[name, value]` pairs, in the order sent: credentials and
+    /// cookies replaced by `***` (an `Authorization` header keeps its scheme), card numbers
+    /// masked.
+    pub request_headers: Vec<(String, String)>,
     pub request_body: String,
+    /// The response's headers as the client got them, but for the `X-Paymock-Version` every
+    /// answer carries; none when nothing was sent.
+    pub response_headers: Vec<(String, String)>,
     pub response_body: String,
 }
 
@@ -250,6 +258,7 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
         .ok()
         .map(|credentials| cut(Masked::new(&credentials.username).to_string()));
     let content_type = request.headers().get(CONTENT_TYPE).and_then(|value| value.to_str().ok()).map(str::to_owned);
+    let request_headers = mask_headers(request.headers());
 
     let (parts, body) = request.into_parts();
     // Already in memory: see `request_body::buffer`.
@@ -280,7 +289,9 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
         outcome: Outcome::Abandoned,
         reason: ABANDONED.to_owned(),
         duration_ms: 0.0,
+        request_headers,
         request_body,
+        response_headers: Vec::new(),
         response_body: String::new(),
     };
     // Should the client go away first, this future is dropped unfinished, and the guard
@@ -298,6 +309,7 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
         if entry.dropped.is_none() {
             let response_type = parts.headers.get(CONTENT_TYPE).and_then(|value| value.to_str().ok());
             entry.status = parts.status.as_u16();
+            entry.response_headers = mask_headers(&parts.headers);
             entry.response_body = mask_body(Sender::Sandbox, response_type, &response_bytes);
         }
         entry.duration_ms = milliseconds(started);
@@ -380,6 +392,26 @@ fn mask_body(sender: Sender, content_type: Option<&str>, bytes: &[u8]) -> String
         (Sender::Client, _) => mask_digit_runs(&text, 3),
     };
     cut(masked)
+}
+
+/// Headers as the journal keeps them: see [`Entry::request_headers`].
+fn mask_headers(headers: &HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(name, value)| {
+            let value = String::from_utf8_lossy(value.as_bytes());
+            let value = match *name {
+                AUTHORIZATION | PROXY_AUTHORIZATION => match value.split_once(' ') {
+                    Some((scheme, _)) => format!("{} ***", Masked::new(scheme)),
+                    None => "***".to_owned(),
+                },
+                COOKIE | SET_COOKIE => "***".to_owned(),
+                _ if is_cvv_field(name.as_str()) => "***".to_owned(),
+                _ => cut(Masked::new(&value).to_string()),
+            };
+            (name.as_str().to_owned(), value)
+        })
+        .collect()
 }
 
 /// Cuts text to [`BODY_KEPT_BYTES`], saying how long it was.
@@ -631,9 +663,36 @@ mod tests {
             outcome: Outcome::Ok,
             reason: String::new(),
             duration_ms: 0.0,
+            request_headers: Vec::new(),
             request_body: String::new(),
+            response_headers: Vec::new(),
             response_body: String::new(),
         }
+    }
+
+    #[test]
+    fn headers_keep_no_secret() {
+        let mut headers = HeaderMap::new();
+        headers.insert(AUTHORIZATION, "Basic dXNlcjpwYXNzd29yZA==".parse().unwrap());
+        headers.insert(PROXY_AUTHORIZATION, "secret".parse().unwrap());
+        headers.insert(COOKIE, "session=abc".parse().unwrap());
+        headers.insert("x-cvv", "123".parse().unwrap());
+        headers.insert("x-note", "card 4111111111111111".parse().unwrap());
+        headers.append("accept", "text/xml".parse().unwrap());
+        headers.append("accept", "*/*".parse().unwrap());
+        let pair = |name: &str, value: &str| (name.to_owned(), value.to_owned());
+        assert_eq!(
+            mask_headers(&headers),
+            [
+                pair("authorization", "Basic ***"),
+                pair("proxy-authorization", "***"),
+                pair("cookie", "***"),
+                pair("x-cvv", "***"),
+                pair("x-note", "card 411111******1111"),
+                pair("accept", "text/xml"),
+                pair("accept", "*/*"),
+            ]
+        );
     }
 
     #[test]

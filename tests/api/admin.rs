@@ -312,6 +312,16 @@ async fn the_journal_shows_what_the_client_sent_masked() {
         sent.join("&").replace("4111111111111111", "411111******1111").replace("billingCvv=123", "billingCvv=***");
     assert_eq!(entry["requestBody"], json!(sent));
     assert_eq!(entry["responseBody"], json!(error_xml(9, "billingAmount must be at least 10.00.", &["billingAmount"])));
+    // Headers in the order sent, the credentials hidden.
+    assert_eq!(
+        entry["requestHeaders"],
+        json!([
+            ["host", "paymock.test:8080"],
+            ["content-type", "application/x-www-form-urlencoded"],
+            ["authorization", "Basic ***"]
+        ])
+    );
+    assert_eq!(entry["responseHeaders"], json!([["content-type", "application/xml"], ["vary", "accept"]]));
 
     // The two purchases are journaled; the control plane is not.
     let count = |query: &str| {

@@ -142,7 +142,9 @@ impl IntoResponse for HostwayError {
     fn into_response(self) -> Response {
         let (status, kind) = self.status_and_kind();
         let reason = match &self {
-            HostwayError::Duplicate { existing, .. } => crate::http::outcome::Reason(format!("duplicate of {existing}")),
+            HostwayError::Duplicate { existing, .. } => {
+                crate::http::outcome::Reason(format!("duplicate of {existing}"))
+            }
             _ => crate::http::outcome::Reason::of(&self.to_string()),
         };
         let mut response = self.render(status, kind);
