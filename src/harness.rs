@@ -511,7 +511,7 @@ impl SandboxNamespace {
     /// # }
     /// ```
     pub fn set_clock(&self, at: DateTime<Utc>) {
-        self.in_memory().clock.run_from(at);
+        self.in_memory().set_clock(at, false);
     }
 
     /// Stops the clock at `at` until [`SandboxNamespace::resume_clock`].
@@ -525,7 +525,7 @@ impl SandboxNamespace {
     /// # }
     /// ```
     pub fn freeze_clock(&self, at: DateTime<Utc>) {
-        self.in_memory().clock.freeze(at);
+        self.in_memory().set_clock(at, true);
     }
 
     /// Real time again.
@@ -540,7 +540,7 @@ impl SandboxNamespace {
     /// # }
     /// ```
     pub fn resume_clock(&self) {
-        self.in_memory().clock.resume();
+        self.in_memory().resume_clock();
     }
 
     /// The clock, as `GET /__admin/clock` shows it.
@@ -584,7 +584,7 @@ impl SandboxNamespace {
     /// # }
     /// ```
     pub fn clear_faults(&self) {
-        self.in_memory().faults.clear();
+        self.in_memory().clear_faults();
     }
 
     /// Adds a Click2Mail user.

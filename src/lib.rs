@@ -166,5 +166,11 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let read_timeout = state.read_timeout;
+    // Streams of events never end by themselves: they end when the server stops.
+    let events = state.namespaces.events().clone();
+    let shutdown = async move {
+        shutdown.await;
+        events.stop();
+    };
     connection::serve(listener, app(state), read_timeout, shutdown).await
 }

@@ -158,7 +158,8 @@ fn prefixed(path: &str) -> Option<(&str, String)> {
 
 /// The control-plane routes that are not about one namespace: under `/__admin/ns/{name}/` they
 /// are no route at all.
-const WHOLE_SERVER_ROUTES: [&str; 6] = ["health", "openapi.json", "namespaces", "ns", "export", "import"];
+const WHOLE_SERVER_ROUTES: [&str; 8] =
+    ["health", "openapi.json", "namespaces", "ns", "export", "import", "events", "ui"];
 
 fn set_path(request: &mut Request, path: &str) {
     let path_and_query = match request.uri().query() {

@@ -2,10 +2,11 @@
 //! the in-process [`Sandbox`](crate::Sandbox) both call these, so that a test gets the same
 //! answer however it asks. Each returns the type the control plane serialises.
 
-use chrono::SecondsFormat;
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
 use super::admin::AdminError;
+use super::events::Change;
 use super::faults::{Action, BODILESS, MAX_DELAY_MS, Match, Rule, STATUSES};
 use super::journal::{Entry, Filter};
 use super::namespaces::Namespace;
@@ -81,6 +82,7 @@ impl Namespace {
         self.clock.resume();
         self.journal.clear();
         self.faults.clear();
+        self.tell_all();
         self.store.reset().await?;
         tracing::info!(namespace = self.name(), "namespace reset to its fixtures");
         Ok(())
@@ -121,11 +123,46 @@ impl Namespace {
             let fields = problems.into_iter().map(|(field, hint)| (path(field), hint)).collect();
             return Err(AdminError::BadRequest(fields));
         }
-        Ok(self.faults.add(rule.matches, rule.action, rule.times))
+        let id = self.faults.add(rule.matches, rule.action, rule.times);
+        self.tell(Change::Faults);
+        Ok(id)
     }
 
     pub fn faults(&self) -> Vec<Rule> {
         self.faults.list()
+    }
+
+    /// Removes a fault rule; false when there is none with that id.
+    pub fn remove_fault(&self, id: u64) -> bool {
+        let removed = self.faults.remove(id);
+        self.tell(Change::Faults);
+        removed
+    }
+
+    pub fn clear_faults(&self) {
+        self.faults.clear();
+        self.tell(Change::Faults);
+    }
+
+    pub fn clear_journal(&self) {
+        self.journal.clear();
+        self.tell(Change::Journal);
+    }
+
+    /// Sets the clock to `now`: stopped there when `frozen`, else running on from there.
+    pub fn set_clock(&self, now: DateTime<Utc>, frozen: bool) {
+        if frozen {
+            self.clock.freeze(now);
+        } else {
+            self.clock.run_from(now);
+        }
+        self.tell(Change::Clock);
+    }
+
+    /// Back to real time.
+    pub fn resume_clock(&self) {
+        self.clock.resume();
+        self.tell(Change::Clock);
     }
 
     /// Adds a Click2Mail user; 409 when the name is taken.
@@ -193,6 +230,7 @@ impl Namespace {
                     Some(instant) => self.clock.freeze(instant),
                     None => self.clock.resume(),
                 }
+                self.tell(Change::Clock);
                 tracing::info!(snapshot = %name, from = from.name(), into = self.name(), "namespace restored from a snapshot");
                 Ok(())
             }

@@ -28,6 +28,7 @@ use crate::http::auth::BasicCredentials;
 use crate::http::connection::{ConnectionHandle, Drop};
 use crate::http::glob::glob_matches;
 use crate::http::outcome::FaultDone;
+use crate::sandbox::events::Change;
 use crate::sandbox::namespaces::{self, Unavailable};
 use crate::vendors::Vendor;
 
@@ -236,10 +237,11 @@ pub async fn inject(State(state): State<AppState>, request: Request, next: Next)
         Ok(None) if namespace.faults.is_empty() => None,
         Ok(None) => {
             let user = BasicCredentials::from_headers(request.headers()).ok().map(|credentials| credentials.username);
-            namespace
-                .faults
-                .take(request.method().as_str(), &path, user.as_deref())
-                .map(|(id, action)| (format!("fault rule {id}"), action))
+            let taken = namespace.faults.take(request.method().as_str(), &path, user.as_deref());
+            if taken.is_some() {
+                namespace.tell(Change::Faults);
+            }
+            taken.map(|(id, action)| (format!("fault rule {id}"), action))
         }
         Err(reason) => return vendor.reply(StatusCode::BAD_REQUEST, &reason),
     };

@@ -27,8 +27,9 @@ use crate::http::form::{self, decode_multipart, percent_decode};
 use crate::http::glob::glob_matches;
 use crate::http::outcome::{Declined, FaultDone, Reason};
 use crate::http::request_body::media_type;
+use crate::sandbox::events::Change;
 use crate::sandbox::faults::{DropKind, Dropped, Injected};
-use crate::sandbox::namespaces;
+use crate::sandbox::namespaces::{self, Namespace};
 use crate::vendors::Vendor;
 
 /// How much of each request and response body an entry keeps.
@@ -296,7 +297,7 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
     };
     // Should the client go away first, this future is dropped unfinished, and the guard
     // journals the request as abandoned.
-    let mut unanswered = Unanswered { journal: &namespace.journal, entry: Some(entry), started };
+    let mut unanswered = Unanswered { namespace: &namespace, entry: Some(entry), started };
     let response = next.run(Request::from_parts(parts, Body::from(request_bytes))).await;
 
     let (parts, body) = response.into_parts();
@@ -314,6 +315,7 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
         }
         entry.duration_ms = milliseconds(started);
         namespace.journal.push(entry);
+        namespace.tell(Change::Journal);
     }
     Response::from_parts(parts, Body::from(response_bytes))
 }
@@ -347,7 +349,7 @@ fn milliseconds(since: Instant) -> f64 {
 /// A journal entry still waiting for its response; dropped unanswered, it is journaled as
 /// abandoned.
 struct Unanswered<'a> {
-    journal: &'a Journal,
+    namespace: &'a Namespace,
     entry: Option<Entry>,
     started: Instant,
 }
@@ -356,7 +358,8 @@ impl Drop for Unanswered<'_> {
     fn drop(&mut self) {
         if let Some(mut entry) = self.entry.take() {
             entry.duration_ms = milliseconds(self.started);
-            self.journal.push(entry);
+            self.namespace.journal.push(entry);
+            self.namespace.tell(Change::Journal);
         }
     }
 }

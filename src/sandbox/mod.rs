@@ -1,8 +1,9 @@
-//! What the test suite sees: the namespaces, the control plane, the request journal, fault
-//! injection, the starting data, and the front page.
+//! What the test suite sees: the namespaces, the control plane, the live feed of changes, the
+//! request journal, fault injection, the starting data, and the front page.
 
 pub mod admin;
 pub mod control;
+pub mod events;
 pub mod faults;
 pub mod fixtures;
 pub mod home;

@@ -14,6 +14,7 @@ use chrono::{DateTime, Utc};
 use crate::AppState;
 use crate::domain::clock::Clock;
 use crate::http::namespace::{Problem, Selection};
+use crate::sandbox::events::{Change, Events};
 use crate::sandbox::faults::Faults;
 use crate::sandbox::journal::Journal;
 use crate::store::{self, NamespaceStore, Store};
@@ -25,11 +26,26 @@ pub struct Namespace {
     pub clock: Clock,
     pub journal: Journal,
     pub faults: Faults,
+    events: Events,
 }
 
 impl Namespace {
     pub fn name(&self) -> &str {
         self.store.name()
+    }
+
+    /// Tells whoever watches (see [`crate::sandbox::events`]) that this changed here. What is
+    /// stored tells of itself, once committed.
+    pub fn tell(&self, change: Change) {
+        self.events.tell(self.store.shared_name(), change);
+    }
+
+    /// Tells of a change to everything the namespace keeps in memory: after a reset or a
+    /// restore.
+    pub fn tell_all(&self) {
+        for change in [Change::Journal, Change::Faults, Change::Clock] {
+            self.tell(change);
+        }
     }
 }
 
@@ -42,6 +58,7 @@ pub struct Namespaces {
     clock_start: Option<DateTime<Utc>>,
     /// Journal entry ids, in one sequence across namespaces, so entries of all of them sort.
     journal_ids: Arc<AtomicU64>,
+    events: Events,
     served: RwLock<HashMap<Arc<str>, Arc<Namespace>>>,
 }
 
@@ -54,12 +71,18 @@ impl Namespaces {
             journal_size,
             clock_start,
             journal_ids: Arc::new(AtomicU64::new(1)),
+            events: Events::default(),
             served: RwLock::default(),
         }
     }
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// Where the namespaces tell what changes in memory.
+    pub fn events(&self) -> &Events {
+        &self.events
     }
 
     /// The namespace `name`, made (from the fixtures) if there is none yet.
@@ -88,6 +111,7 @@ impl Namespaces {
                 clock: self.clock_start.map_or_else(Clock::system, Clock::frozen_at),
                 journal: Journal::with_ids(self.journal_size, Arc::clone(&self.journal_ids)),
                 faults: Faults::default(),
+                events: self.events.clone(),
             })
         });
         Arc::clone(namespace)

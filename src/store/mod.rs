@@ -42,7 +42,7 @@ pub use self::snapshot::{
     AccountState, Click2MailState, Click2MailUserState, HostwayState, HostwayUserState, PaymentMethodState,
     PaymentState, PurchaseState, Snapshot, SnapshotFilter,
 };
-pub use self::writer::WriteCounts;
+pub use self::writer::{Changed, WriteCounts};
 use self::writer::{NamespaceWrite, Scope, Writer};
 use crate::domain::fingerprint::FingerprintKey;
 use crate::domain::password::PasswordHash;
@@ -163,6 +163,11 @@ impl Store {
     }
 
     /// How many transactions the writer has committed, and how many writes they held.
+    /// What each commit changes from now on, for whoever watches the store.
+    pub fn changes(&self) -> tokio::sync::broadcast::Receiver<Changed> {
+        self.writer.changes()
+    }
+
     pub fn write_counts(&self) -> WriteCounts {
         self.writer.counts()
     }

@@ -147,6 +147,10 @@ impl NamespaceStore {
         &self.name
     }
 
+    pub fn shared_name(&self) -> &Arc<str> {
+        &self.name
+    }
+
     /// Makes sure the namespace exists, creating it from the fixtures (once, however many
     /// ask at the same time), and marks it used now.
     pub async fn ensure(&self) -> Result<(), Error> {

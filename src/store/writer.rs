@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use sqlx::{SqliteConnection, SqlitePool};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{broadcast, mpsc, oneshot};
 
 use super::Error;
 use super::model::{Model, NamespaceModel, load_namespace, read_lock, write_lock};
@@ -85,7 +85,20 @@ pub(super) struct Scope {
 pub(super) struct Writer {
     jobs: mpsc::Sender<Box<dyn Job>>,
     counts: Arc<Counts>,
+    changed: broadcast::Sender<Changed>,
 }
+
+/// What a committed write changed, told to whoever subscribed with [`Writer::changes`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Changed {
+    /// The stored state of one namespace, which the write made when `created`.
+    Namespace { name: Arc<str>, created: bool },
+    /// The store as a whole: namespaces were deleted, or imported.
+    Namespaces,
+}
+
+/// Changes a subscriber may not have read yet before it misses some.
+const CHANGES_BACKLOG: usize = 4096;
 
 /// How much the writer has committed: its design is that many writes share a commit.
 #[derive(Debug, Default)]
@@ -107,6 +120,7 @@ struct Task {
     model: Arc<RwLock<Model>>,
     counts: Arc<Counts>,
     template: Arc<Template>,
+    changed: broadcast::Sender<Changed>,
 }
 
 impl Writer {
@@ -117,8 +131,14 @@ impl Writer {
     ) -> (Writer, tokio::task::JoinHandle<()>) {
         let (jobs, queue) = mpsc::channel(QUEUE_DEPTH);
         let counts = Arc::new(Counts::default());
-        let task = Task { pool, model, counts: Arc::clone(&counts), template };
-        (Writer { jobs, counts }, tokio::spawn(task.run(queue)))
+        let changed = broadcast::Sender::new(CHANGES_BACKLOG);
+        let task = Task { pool, model, counts: Arc::clone(&counts), template, changed: changed.clone() };
+        (Writer { jobs, counts, changed }, tokio::spawn(task.run(queue)))
+    }
+
+    /// What each commit changes from now on.
+    pub(super) fn changes(&self) -> broadcast::Receiver<Changed> {
+        self.changed.subscribe()
     }
 
     pub(super) fn counts(&self) -> WriteCounts {
@@ -376,6 +396,9 @@ impl Task {
 
     /// Brings the model in step with a committed batch, then answers its writes.
     async fn publish(&self, batch: &mut [Box<dyn Job>], created: Created) {
+        // Told once the writes are answered, so that a subscriber reads them.
+        let created_names: Vec<Arc<str>> =
+            if self.changed.receiver_count() > 0 { created.keys().cloned().collect() } else { Vec::new() };
         if batch.iter().any(|job| job.reloads() == Reload::Everything) {
             self.reload_everything().await;
         } else {
@@ -400,8 +423,24 @@ impl Task {
                 self.reload_namespace(&name).await;
             }
         }
-        for job in batch {
+        for job in batch.iter_mut() {
             job.answer(Ok(()));
+        }
+        self.tell(batch, &created_names);
+    }
+
+    /// Tells subscribers, if there are any, what a committed batch changed.
+    fn tell(&self, batch: &[Box<dyn Job>], created: &[Arc<str>]) {
+        if self.changed.receiver_count() == 0 {
+            return;
+        }
+        for job in batch {
+            let changed = match job.namespace() {
+                Some(name) => Changed::Namespace { name: Arc::clone(name), created: created.contains(name) },
+                None => Changed::Namespaces,
+            };
+            // A send fails only when the last subscriber has just gone.
+            let _ = self.changed.send(changed);
         }
     }
 

@@ -147,6 +147,12 @@ impl TestApp {
         Reply { status, headers, body }
     }
 
+    /// The status and headers of the answer, its body left unread: for a stream.
+    pub async fn head_of(&self, request: Request<Body>) -> (StatusCode, HeaderMap) {
+        let response = self.router.clone().oneshot(request).await.expect("the router never fails");
+        (response.status(), response.headers().clone())
+    }
+
     /// POSTs the parameters as a form body, authenticated as the fixture user.
     pub async fn purchase(&self, params: &[(&str, &str)]) -> Reply {
         self.send(purchase_post().header(header::AUTHORIZATION, basic(USERNAME, PASSWORD)).body(form(params)).unwrap())

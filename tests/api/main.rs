@@ -5,6 +5,7 @@ mod binary;
 mod click2mail;
 mod concurrency;
 mod crash;
+mod events;
 mod faults;
 mod harness;
 mod helpers;

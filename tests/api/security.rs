@@ -138,13 +138,14 @@ async fn the_admin_token_guards_every_documented_admin_route_but_health() {
             }
             builder.header(header::CONTENT_TYPE, "application/json").body(Body::from("{}")).unwrap()
         };
-        let without = app.send(request(None)).await;
-        let with = app.send(request(Some("Bearer s3cret"))).await;
+        // Only the status: the stream of events has a body that never ends.
+        let (without, _) = app.head_of(request(None)).await;
+        let (with, _) = app.head_of(request(Some("Bearer s3cret"))).await;
         if template == "/__admin/health" {
-            assert_eq!((without.status, with.status), (StatusCode::OK, StatusCode::OK));
+            assert_eq!((without, with), (StatusCode::OK, StatusCode::OK));
         } else {
-            assert_eq!(without.status, StatusCode::UNAUTHORIZED, "{method} {path}");
-            assert_ne!(with.status, StatusCode::UNAUTHORIZED, "{method} {path}");
+            assert_eq!(without, StatusCode::UNAUTHORIZED, "{method} {path}");
+            assert_ne!(with, StatusCode::UNAUTHORIZED, "{method} {path}");
         }
     }
 }

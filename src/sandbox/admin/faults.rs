@@ -70,12 +70,12 @@ pub async fn list(Ns(ns): Ns) -> Json<Value> {
 }
 
 pub async fn clear(Ns(ns): Ns) -> StatusCode {
-    ns.faults.clear();
+    ns.clear_faults();
     StatusCode::NO_CONTENT
 }
 
 pub async fn remove(Ns(ns): Ns, PathParam(id): PathParam) -> Result<StatusCode, AdminError> {
-    let removed = id.parse().is_ok_and(|id| ns.faults.remove(id));
+    let removed = id.parse().is_ok_and(|id| ns.remove_fault(id));
     if removed {
         Ok(StatusCode::NO_CONTENT)
     } else {

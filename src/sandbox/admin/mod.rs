@@ -29,6 +29,7 @@ use self::body::AdminBody;
 pub use self::error::AdminError;
 use crate::domain::clock;
 use crate::sandbox::control::ClockDocument;
+use crate::sandbox::events;
 use crate::sandbox::namespaces::Ns;
 use crate::{AppState, request_body};
 
@@ -47,6 +48,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/export", get(export::export))
         // `request_body::buffer` holds the body to its limit already.
         .route("/import", post(export::import).layer(axum::extract::DefaultBodyLimit::disable()))
+        .route("/events", get(events::stream))
         .route("/namespaces", get(namespaces::list).delete(namespaces::remove_idle))
         .route("/ns/{name}", get(namespaces::show).delete(namespaces::remove))
         .route("/openapi.json", get(openapi))
@@ -130,15 +132,13 @@ async fn freeze_clock(Ns(ns): Ns, mut body: AdminBody) -> Result<Json<ClockDocum
     });
     let frozen = !body.given("frozen") || body.optional_bool("frozen");
     body.finish()?;
-    match now {
-        Some(now) if frozen => ns.clock.freeze(now),
-        Some(now) => ns.clock.run_from(now),
-        None => {}
+    if let Some(now) = now {
+        ns.set_clock(now, frozen);
     }
     Ok(Json(ns.clock_document()))
 }
 
 async fn resume_clock(Ns(ns): Ns) -> Json<ClockDocument> {
-    ns.clock.resume();
+    ns.resume_clock();
     Json(ns.clock_document())
 }

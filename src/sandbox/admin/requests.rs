@@ -109,6 +109,6 @@ pub async fn count(
 }
 
 pub async fn clear(Ns(ns): Ns) -> StatusCode {
-    ns.journal.clear();
+    ns.clear_journal();
     StatusCode::NO_CONTENT
 }
