@@ -85,6 +85,12 @@ fn routes(state: &AppState) -> Router<AppState> {
         .nest("/molpro", click2mail::router())
         .nest("/accounts", hostway::router())
         .nest("/__admin", admin::router(state.clone()))
+        // `/__admin` itself is the nested router's `/`.
+        .route(
+            "/__admin/",
+            axum::routing::get(sandbox::ui::to_dashboard)
+                .route_layer(axum::middleware::from_fn(admin::require_whole_body)),
+        )
         // `/` is the sandbox's own, so a wrong method there answers as the control plane does.
         .method_not_allowed_fallback(admin::method_not_allowed)
         .fallback(no_such_route)

@@ -160,6 +160,8 @@ pub struct Filter {
     pub user: Option<String>,
     pub status: Option<u16>,
     pub since: Option<DateTime<Utc>>,
+    /// Entries journaled after the one with this id.
+    pub after: Option<u64>,
     pub outcome: Option<Outcome>,
 }
 
@@ -170,6 +172,7 @@ impl Filter {
             && self.user.as_deref().is_none_or(|user| entry.user.as_deref() == Some(Masked::new(user).as_str()))
             && self.status.is_none_or(|status| status == entry.status)
             && self.since.is_none_or(|since| entry.at >= since)
+            && self.after.is_none_or(|after| entry.id > after)
             && self.outcome.is_none_or(|outcome| outcome == entry.outcome)
     }
 }

@@ -1,5 +1,5 @@
 //! What the test suite sees: the namespaces, the control plane, the live feed of changes, the
-//! request journal, fault injection, the starting data, and the front page.
+//! request journal, fault injection, the starting data, the front page and the dashboard.
 
 pub mod admin;
 pub mod control;
@@ -9,3 +9,4 @@ pub mod fixtures;
 pub mod home;
 pub mod journal;
 pub mod namespaces;
+pub mod ui;

@@ -654,3 +654,23 @@ async fn state_pages_never_split_a_millisecond_so_a_frozen_clock_cannot_trap_a_p
     assert_eq!(user["purchases"].as_array().unwrap().len(), 3, "{user}");
     assert_eq!(user.get("nextSince"), None);
 }
+
+#[tokio::test]
+async fn after_reads_what_was_journaled_since_an_entry() {
+    let app = TestApp::new().await;
+    for _ in 0..3 {
+        app.balance().await;
+    }
+    let ids = |query: &'static str| {
+        let app = &app;
+        async move {
+            let reply = app.send(admin(Method::GET, query, None)).await;
+            let requests = json_of(&reply)["requests"].clone();
+            requests.as_array().unwrap().iter().map(|entry| entry["id"].as_u64().unwrap()).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(ids("/requests?after=1").await, [3, 2]);
+    assert_eq!(ids("/requests?after=3").await, Vec::<u64>::new());
+    let reply = app.send(admin(Method::GET, "/requests?after=-1", None)).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
+}

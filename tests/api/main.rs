@@ -20,3 +20,4 @@ mod routing;
 mod security;
 mod snapshots;
 mod startup;
+mod ui;

@@ -29,8 +29,8 @@ use self::body::AdminBody;
 pub use self::error::AdminError;
 use crate::domain::clock;
 use crate::sandbox::control::ClockDocument;
-use crate::sandbox::events;
 use crate::sandbox::namespaces::Ns;
+use crate::sandbox::{events, ui};
 use crate::{AppState, request_body};
 
 pub fn router(state: AppState) -> Router<AppState> {
@@ -58,7 +58,14 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/hostway/users", post(seed::hostway_user))
         .route_layer(middleware::from_fn(require_whole_body))
         .route_layer(middleware::from_fn_with_state(state, require_token));
-    let open = Router::new().route("/health", get(health)).route_layer(middleware::from_fn(require_whole_body));
+    // The dashboard's page and assets hold no data: it reads everything through the routes above.
+    let open = Router::new()
+        .route("/health", get(health))
+        .route("/", get(ui::to_dashboard))
+        .route("/ui", get(ui::to_dashboard))
+        .route("/ui/", get(ui::page))
+        .route("/ui/{file}", get(ui::asset))
+        .route_layer(middleware::from_fn(require_whole_body));
     open.merge(guarded).method_not_allowed_fallback(method_not_allowed)
 }
 

@@ -1,7 +1,7 @@
 //! The request journal's routes: `GET /__admin/requests` (newest first),
 //! `GET /__admin/requests/count`, `DELETE /__admin/requests`, each for one namespace. Both
 //! reads take the same filters as query parameters: `method`, `path` (a glob), `user`,
-//! `status`, `since` (RFC 3339), `outcome`, and for the list `limit` (default 100); with
+//! `status`, `since` (RFC 3339), `after` (an entry id: the entries since it), `outcome`, and for the list `limit` (default 100); with
 //! `namespace=*` they read the journals of every namespace as one, each entry naming its
 //! namespace. An unknown or repeated parameter is refused, so that a typo never reads as
 //! "no filter".
@@ -18,7 +18,7 @@ use crate::sandbox::journal::{Entry, Filter, Outcome};
 use crate::sandbox::namespaces::Ns;
 
 /// The filters both reads take.
-const FILTERS: [&str; 7] = ["method", "path", "user", "status", "since", "outcome", "namespace"];
+const FILTERS: [&str; 8] = ["method", "path", "user", "status", "since", "after", "outcome", "namespace"];
 
 /// Which journals a read reads.
 enum Journals {
@@ -45,6 +45,7 @@ fn parse(uri: &axum::http::Uri, takes_limit: bool) -> Result<(Filter, Journals, 
         }
     });
     let since = params.instant("since");
+    let after = params.number("after", 0, usize::MAX).map(|after| after as u64);
     let limit = params.number("limit", 0, usize::MAX).unwrap_or(100);
     let outcome = params.text("outcome").and_then(|name| {
         let outcome = Outcome::parse(&name);
@@ -70,6 +71,7 @@ fn parse(uri: &axum::http::Uri, takes_limit: bool) -> Result<(Filter, Journals, 
         user: params.text("user"),
         status,
         since,
+        after,
         outcome,
     };
     params.finish()?;
