@@ -540,16 +540,16 @@ async fn journal_queries_refuse_unknown_and_repeated_parameters() {
     for (query, details) in [
         (
             "/requests?usr=awesomeuser",
-            json!({"usr": "is not a parameter of this route; use method, path, user, status, since, outcome, namespace or limit"}),
+            json!({"usr": "is not a parameter of this route; use method, path, user, status, since, after, outcome, namespace or limit"}),
         ),
         (
             "/requests/count?limit=5",
-            json!({"limit": "is not a parameter of this route; use method, path, user, status, since, outcome or namespace"}),
+            json!({"limit": "is not a parameter of this route; use method, path, user, status, since, after, outcome or namespace"}),
         ),
         ("/requests?status=200&status=401", json!({"status": "is given more than once"})),
         (
             "/requests?status=200&status=200&Path=/x",
-            json!({"Path": "is not a parameter of this route; use method, path, user, status, since, outcome, namespace or limit",
+            json!({"Path": "is not a parameter of this route; use method, path, user, status, since, after, outcome, namespace or limit",
                    "status": "is given more than once"}),
         ),
     ] {
