@@ -188,7 +188,7 @@ def test_faults(suite, run, with_binary):
             rule = paymock.fault(status=503, path="/molpro/credit", times=2)
             assert isinstance(rule, int)
             assert paymock.faults() == [{"id": rule, "match": {"path": "/molpro/credit"},
-                                         "action": {"status": 503}, "times": 2}]
+                                         "action": {"status": 503}, "times": 2, "hits": 0}]
             for _ in range(2):
                 with pytest.raises(urllib.error.HTTPError) as failed:
                     credit.balance()
