@@ -181,7 +181,8 @@ impl Filter {
 pub struct Journal {
     capacity: usize,
     next_id: Arc<AtomicU64>,
-    entries: Mutex<VecDeque<Entry>>,
+    /// Shared, so that a read copies pointers under the lock, never the entries.
+    entries: Mutex<VecDeque<Arc<Entry>>>,
 }
 
 impl Journal {
@@ -207,7 +208,7 @@ impl Journal {
         self.len() == 0
     }
 
-    fn entries(&self) -> std::sync::MutexGuard<'_, VecDeque<Entry>> {
+    fn entries(&self) -> std::sync::MutexGuard<'_, VecDeque<Arc<Entry>>> {
         // Entries are plain values; a poisoned lock still holds usable ones.
         self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -221,21 +222,37 @@ impl Journal {
         if entries.len() == self.capacity {
             entries.pop_front();
         }
-        entries.push_back(entry);
+        entries.push_back(Arc::new(entry));
     }
 
     /// Matching entries, newest first, at most `limit`.
     pub fn find(&self, filter: &Filter, limit: usize) -> Vec<Entry> {
-        self.entries().iter().rev().filter(|entry| filter.matches(entry)).take(limit).cloned().collect()
+        self.find_shared(filter, limit).iter().map(|entry| Entry::clone(entry)).collect()
+    }
+
+    /// As [`Journal::find`], sharing the entries rather than copying them.
+    pub fn find_shared(&self, filter: &Filter, limit: usize) -> Vec<Arc<Entry>> {
+        let entries = self.entries();
+        newest_first(&entries, filter).take(limit).cloned().collect()
     }
 
     pub fn count(&self, filter: &Filter) -> usize {
-        self.entries().iter().filter(|entry| filter.matches(entry)).count()
+        newest_first(&self.entries(), filter).count()
     }
 
     pub fn clear(&self) {
         self.entries().clear();
     }
+}
+
+/// The entries `filter` matches, newest first. Ids grow from oldest to newest, so a read of
+/// the entries `after` an id stops at it rather than going through the whole journal.
+fn newest_first<'a>(entries: &'a VecDeque<Arc<Entry>>, filter: &'a Filter) -> impl Iterator<Item = &'a Arc<Entry>> {
+    entries
+        .iter()
+        .rev()
+        .take_while(|entry| filter.after.is_none_or(|after| entry.id > after))
+        .filter(|entry| filter.matches(entry))
 }
 
 /// Middleware: records each vendor request, with its masked bodies, once it is answered, in

@@ -28,6 +28,9 @@ pub struct SnapshotFilter {
     /// At most this many purchases per user and payments per account, the oldest first, but
     /// never part of one millisecond's.
     pub limit: Option<usize>,
+    /// Only the newest this many purchases per user and payments per account (still listed
+    /// oldest first). Each is read through its index, so the cost does not grow with history.
+    pub newest: Option<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -156,15 +159,39 @@ async fn click2mail_state(
     .fetch_all(&mut *conn)
     .await?;
     let since = filter.since.map(timestamp);
-    let rows: Vec<(String, i64, String, String, String)> = sqlx::query_as(
-        "SELECT username, amount_cents, card_brand, card_last_four, purchased_at FROM click2mail_purchases \
-         WHERE namespace = ?3 AND (?1 IS NULL OR username = ?1) AND (?2 IS NULL OR purchased_at >= ?2) ORDER BY id",
-    )
-    .bind(&filter.user)
-    .bind(&since)
-    .bind(namespace)
-    .fetch_all(&mut *conn)
-    .await?;
+    let rows: Vec<(String, i64, String, String, String)> = match filter.newest {
+        None => {
+            sqlx::query_as(
+                "SELECT username, amount_cents, card_brand, card_last_four, purchased_at FROM click2mail_purchases \
+                 WHERE namespace = ?3 AND (?1 IS NULL OR username = ?1) AND (?2 IS NULL OR purchased_at >= ?2) \
+                 ORDER BY id",
+            )
+            .bind(&filter.user)
+            .bind(&since)
+            .bind(namespace)
+            .fetch_all(&mut *conn)
+            .await?
+        }
+        Some(newest) => {
+            let mut rows = Vec::new();
+            for (username, _) in &users {
+                let mut newest_first: Vec<_> = sqlx::query_as(
+                    "SELECT username, amount_cents, card_brand, card_last_four, purchased_at FROM click2mail_purchases \
+                     WHERE namespace = ?1 AND username = ?2 AND (?3 IS NULL OR purchased_at >= ?3) \
+                     ORDER BY id DESC LIMIT ?4",
+                )
+                .bind(namespace)
+                .bind(username)
+                .bind(&since)
+                .bind(i64::try_from(newest).unwrap_or(i64::MAX))
+                .fetch_all(&mut *conn)
+                .await?;
+                newest_first.reverse();
+                rows.append(&mut newest_first);
+            }
+            rows
+        }
+    };
     let mut purchases: BTreeMap<String, Vec<PurchaseState>> = BTreeMap::new();
     for (username, amount, card_brand, card_last_four, purchased_at) in rows {
         let purchase = PurchaseState { amount: Cents::new(amount), card_brand, card_last_four, purchased_at };
@@ -219,15 +246,39 @@ async fn hostway_state(
     .fetch_all(&mut *conn)
     .await?;
     let since = filter.since.map(timestamp);
-    let payments: Vec<(String, i64, i64, String, String)> = sqlx::query_as(
-        "SELECT account_id, payment_method_id, amount_cents, status, created_at FROM hostway_payments \
-         WHERE namespace = ?3 AND (?1 IS NULL OR account_id = ?1) AND (?2 IS NULL OR created_at >= ?2) ORDER BY id",
-    )
-    .bind(&filter.account)
-    .bind(&since)
-    .bind(namespace)
-    .fetch_all(&mut *conn)
-    .await?;
+    let payments: Vec<(String, i64, i64, String, String)> = match filter.newest {
+        None => {
+            sqlx::query_as(
+                "SELECT account_id, payment_method_id, amount_cents, status, created_at FROM hostway_payments \
+                 WHERE namespace = ?3 AND (?1 IS NULL OR account_id = ?1) AND (?2 IS NULL OR created_at >= ?2) \
+                 ORDER BY id",
+            )
+            .bind(&filter.account)
+            .bind(&since)
+            .bind(namespace)
+            .fetch_all(&mut *conn)
+            .await?
+        }
+        Some(newest) => {
+            let mut rows = Vec::new();
+            for (account, ..) in &accounts {
+                let mut newest_first: Vec<_> = sqlx::query_as(
+                    "SELECT account_id, payment_method_id, amount_cents, status, created_at FROM hostway_payments \
+                     WHERE namespace = ?1 AND account_id = ?2 AND (?3 IS NULL OR created_at >= ?3) \
+                     ORDER BY id DESC LIMIT ?4",
+                )
+                .bind(namespace)
+                .bind(account)
+                .bind(&since)
+                .bind(i64::try_from(newest).unwrap_or(i64::MAX))
+                .fetch_all(&mut *conn)
+                .await?;
+                newest_first.reverse();
+                rows.append(&mut newest_first);
+            }
+            rows
+        }
+    };
 
     let mut ids: BTreeMap<i64, String> = BTreeMap::new();
     let mut active: BTreeMap<String, Vec<PaymentMethodState>> = BTreeMap::new();

@@ -271,6 +271,14 @@ async fn state_shows_everything_masked_and_reset_restores_the_fixtures() {
     for secret in ["4111111111111111", "Owner-Pass-1", "gReAt/PaSsWoRd123"] {
         assert!(!reply.body.contains(secret), "{secret}");
     }
+    let pay = owner(Request::post("/accounts/1001/paymentInfo/cc-1/payment"))
+        .header(header::CONTENT_TYPE, "application/json");
+    assert_eq!(app.send(pay.body(Body::from(r#"{"amount": 8}"#)).unwrap()).await.status, StatusCode::NO_CONTENT);
+    let newest = json_of(&app.send(admin(Method::GET, "/state?newest=1", None)).await);
+    assert_eq!(
+        newest["hostway"]["accounts"][0]["payments"],
+        json!([{"paymentInfo": "cc-1", "amount": "8.00", "status": "pending", "createdAt": "2026-11-22T12:00:00.000Z"}])
+    );
 
     app.send(admin(Method::POST, "/click2mail/users", Some(json!({"username": "extra", "password": "p"})))).await;
     let reply = app.send(admin(Method::POST, "/reset", None)).await;
@@ -613,6 +621,24 @@ async fn state_can_be_narrowed_to_a_user_an_account_and_a_page_of_history() {
     assert_eq!(amounts(&next["click2mail"]["users"][0]), ["12.00"]);
     assert_eq!(next["click2mail"]["users"][0].get("nextSince"), None);
 
+    // The newest, listed oldest first, as the dashboard shows them; with since, of those since.
+    let newest = state("?newest=2").await;
+    assert_eq!(amounts(&newest["click2mail"]["users"][0]), ["11.00", "12.00"]);
+    assert_eq!(newest["click2mail"]["users"][0].get("nextSince"), None);
+    assert_eq!(amounts(&state("?newest=5").await["click2mail"]["users"][0]), ["10.00", "11.00", "12.00"]);
+    assert_eq!(amounts(&state("?newest=1&since=2026-11-23T00:00:00Z").await["click2mail"]["users"][0]), ["12.00"]);
+    let reply = app.send(admin(Method::GET, "/state?newest=2&limit=2", None)).await;
+    assert_eq!(
+        (reply.status, json_of(&reply)),
+        (
+            StatusCode::BAD_REQUEST,
+            json!({
+                "error": "The query string has unknown, repeated or malformed parameters: newest.",
+                "details": {"newest": "cannot be given with limit: limit pages from the oldest, newest keeps the newest"}
+            })
+        )
+    );
+
     let reply = app.send(admin(Method::GET, "/state?usr=x&limit=0&since=soon&user=a&user=b", None)).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert_eq!(
@@ -623,7 +649,7 @@ async fn state_can_be_narrowed_to_a_user_an_account_and_a_page_of_history() {
                 "limit": "must be a whole number from 1 to 10000",
                 "since": "must be an RFC 3339 time that can happen, with seconds 00 to 59, such as 2030-12-31T23:59:59Z",
                 "user": "is given more than once",
-                "usr": "is not a parameter of this route; use user, account, since or limit"
+                "usr": "is not a parameter of this route; use user, account, since, limit or newest"
             }
         })
     );

@@ -7,6 +7,9 @@ import * as views from "./views.js";
 
 const $ = (id) => document.getElementById(id);
 const PAGE_SIZE = 100;
+/// Purchases per user and payments per account shown: the newest, read through an index, so
+/// that an open page costs the same however long the history grows.
+const NEWEST = 50;
 const OUTCOMES = ["ok", "declined", "invalid", "unauthorized", "forbidden", "not_found", "conflict", "fault", "dropped", "abandoned", "error"];
 
 const page = {
@@ -38,9 +41,9 @@ async function readNamespaces() {
 }
 
 async function readState() {
-  const state = await call("GET", ns("/state"));
-  $("click2mail").replaceChildren(...views.click2mail(state));
-  $("hostway").replaceChildren(...views.hostway(state, vendorBase()));
+  const state = await call("GET", ns(`/state?newest=${NEWEST}`));
+  $("click2mail").replaceChildren(...views.click2mail(state, NEWEST));
+  $("hostway").replaceChildren(...views.hostway(state, vendorBase(), NEWEST));
   const { snapshots } = await call("GET", ns("/snapshots"));
   $("snapshots").replaceChildren(...views.snapshots(snapshots, restoreSnapshot, deleteSnapshot));
 }

@@ -32,8 +32,11 @@ function table(caption, columns, rows, empty) {
   );
 }
 
-/// Each Click2Mail user with balance and purchases.
-export function click2mail(state) {
+/// "The newest N", under a history that may be longer than what is shown.
+const newestNote = (shown, newest, what) => (shown === newest ? h("p", { class: "muted" }, `The newest ${newest} ${what}.`) : null);
+
+/// Each Click2Mail user with balance and purchases, at most the `newest`.
+export function click2mail(state, newest) {
   const users = state.click2mail.users;
   if (users.length === 0) return [h("p", { class: "muted" }, "No users.")];
   return users.map((user) =>
@@ -50,12 +53,14 @@ export function click2mail(state) {
           .map((p) => h("tr", {}, h("td", {}, time(p.purchasedAt)), h("td", {}, `$${p.amount}`), h("td", {}, `${p.cardBrand} …${p.cardLastFour}`))),
         "No purchases.",
       ),
+      newestNote(user.purchases.length, newest, "purchases"),
     ),
   );
 }
 
-/// Each Hostway account with its methods and payments, then the users with their roles.
-export function hostway(state, vendorBase) {
+/// Each Hostway account with its methods and payments (at most the `newest`), then the users
+/// with their roles.
+export function hostway(state, vendorBase, newest) {
   const accounts = state.hostway.accounts.map((account) => {
     const methods = account.paymentMethods.map((method) => {
       const href = `${vendorBase}/accounts/${encodeURIComponent(account.id)}/paymentInfo/${encodeURIComponent(method.id)}`;
@@ -84,6 +89,7 @@ export function hostway(state, vendorBase) {
       fallback ? h("p", { class: "muted" }, `Default: ${fallback}`) : null,
       methods.length ? h("ul", { class: "methods" }, methods) : h("p", { class: "muted" }, "No payment methods."),
       table(`Payments of account ${account.id}`, ["Time", "Method", "Amount", "Status"], payments, "No payments."),
+      newestNote(payments.length, newest, "payments"),
     );
   });
   const users = state.hostway.users.map((user) => {
