@@ -236,6 +236,14 @@ impl Journal {
         newest_first(&entries, filter).take(limit).cloned().collect()
     }
 
+    /// The entry with this id, if the journal still holds it.
+    pub fn get(&self, id: u64) -> Option<Arc<Entry>> {
+        let entries = self.entries();
+        // Ids grow from oldest to newest.
+        let index = entries.binary_search_by_key(&id, |entry| entry.id).ok()?;
+        Some(Arc::clone(&entries[index]))
+    }
+
     pub fn count(&self, filter: &Filter) -> usize {
         newest_first(&self.entries(), filter).count()
     }

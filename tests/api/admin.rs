@@ -548,7 +548,7 @@ async fn journal_queries_refuse_unknown_and_repeated_parameters() {
     for (query, details) in [
         (
             "/requests?usr=awesomeuser",
-            json!({"usr": "is not a parameter of this route; use method, path, user, status, since, after, outcome, namespace or limit"}),
+            json!({"usr": "is not a parameter of this route; use method, path, user, status, since, after, outcome, namespace, limit or view"}),
         ),
         (
             "/requests/count?limit=5",
@@ -557,7 +557,7 @@ async fn journal_queries_refuse_unknown_and_repeated_parameters() {
         ("/requests?status=200&status=401", json!({"status": "is given more than once"})),
         (
             "/requests?status=200&status=200&Path=/x",
-            json!({"Path": "is not a parameter of this route; use method, path, user, status, since, after, outcome, namespace or limit",
+            json!({"Path": "is not a parameter of this route; use method, path, user, status, since, after, outcome, namespace, limit or view",
                    "status": "is given more than once"}),
         ),
     ] {
@@ -699,4 +699,62 @@ async fn after_reads_what_was_journaled_since_an_entry() {
     assert_eq!(ids("/requests?after=3").await, Vec::<u64>::new());
     let reply = app.send(admin(Method::GET, "/requests?after=-1", None)).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
+}
+
+#[tokio::test]
+async fn a_summary_leaves_out_headers_and_bodies_and_one_entry_reads_in_full() {
+    let app = TestApp::new().await;
+    app.purchase(&example_with("billingAmount", "5")).await;
+
+    let reply = app.send(admin(Method::GET, "/requests?view=summary", None)).await;
+    let entry = json_of(&reply)["requests"][0].clone();
+    let duration = entry["durationMs"].clone();
+    assert!(duration.is_f64(), "{entry}");
+    assert_eq!(
+        entry,
+        json!({
+            "id": 1,
+            "namespace": "default",
+            "time": NOW.replace('Z', ".000Z"),
+            "method": "POST",
+            "path": "/molpro/credit/purchase",
+            "query": null,
+            "user": USERNAME,
+            "status": 400,
+            "dropped": null,
+            "outcome": "invalid",
+            "reason": "400: billingAmount must be at least 10.00: billingAmount",
+            "durationMs": duration
+        })
+    );
+
+    // The entry in full is the one the list shows.
+    let full = json_of(&app.send(admin(Method::GET, "/requests", None)).await)["requests"][0].clone();
+    let reply = app.send(admin(Method::GET, "/requests/1", None)).await;
+    assert_eq!((reply.status, json_of(&reply)), (StatusCode::OK, full.clone()));
+    assert_eq!(full["requestBody"].as_str().map(|body| body.contains("411111******1111")), Some(true));
+
+    for id in ["2", "abc"] {
+        let reply = app.send(admin(Method::GET, &format!("/requests/{id}"), None)).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{id}");
+        assert_eq!(
+            json_of(&reply),
+            json!({"error": format!("There is no journal entry {id} in this namespace."), "details": {}})
+        );
+    }
+    // Another namespace's entry is not this one's.
+    let reply = app.send(admin(Method::GET, "/ns/other/requests/1", None)).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+
+    let reply = app.send(admin(Method::GET, "/requests?view=brief", None)).await;
+    assert_eq!(
+        (reply.status, json_of(&reply)),
+        (
+            StatusCode::BAD_REQUEST,
+            json!({
+                "error": "The query string has unknown, repeated or malformed parameters: view.",
+                "details": {"view": "must be full (each entry with its headers and bodies) or summary (without them)"}
+            })
+        )
+    );
 }

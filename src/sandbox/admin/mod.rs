@@ -40,6 +40,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/state", get(state::state))
         .route("/requests", get(requests::list).delete(requests::clear))
         .route("/requests/count", get(requests::count))
+        .route("/requests/{id}", get(requests::show))
         .route("/faults", get(faults::list).post(faults::add).delete(faults::clear))
         .route("/faults/{id}", axum::routing::delete(faults::remove))
         .route("/snapshots", get(snapshots::list))

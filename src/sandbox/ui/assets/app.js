@@ -69,10 +69,10 @@ async function readFaults() {
 
 async function readJournal(fromScratch) {
   if (fromScratch) {
-    const { requests } = await call("GET", ns("/requests?limit=100000"));
+    const { requests } = await call("GET", ns("/requests?view=summary&limit=100000"));
     page.entries = requests;
   } else {
-    const { requests } = await call("GET", ns(`/requests?after=${page.lastId}&limit=100000`));
+    const { requests } = await call("GET", ns(`/requests?view=summary&after=${page.lastId}&limit=100000`));
     const { count } = await call("GET", ns("/requests/count"));
     page.entries = requests.concat(page.entries);
     // Emptied, or trimmed to its size: keep what the server keeps.
@@ -108,7 +108,15 @@ function drawTraffic() {
   $("older").disabled = page.offset + PAGE_SIZE >= shown.length;
 }
 
-function openDetail(entry) {
+/// The table holds summaries; a row opens its entry in full, headers and bodies, read then.
+async function openDetail(summary) {
+  let entry;
+  try {
+    entry = await call("GET", ns(`/requests/${summary.id}`));
+  } catch (error) {
+    if (error instanceof Unauthorized) return askForToken();
+    return showError("control-error", error);
+  }
   $("detail-title").textContent = `${entry.method} ${entry.path} → ${entry.status === 0 ? "no reply" : entry.status}`;
   $("detail-body").replaceChildren(...views.detail(entry));
   $("detail-curl").textContent = views.curl(entry, location.origin);
