@@ -4,7 +4,7 @@ rounds, on one fresh database.
 
 "One page open" is a client that does what the page does (see src/sandbox/ui/assets/app.js):
 it follows GET /__admin/events and, for each event that names the namespace it shows, reads
-again what changed, one read at a time: the state and snapshots, the summaries of the journal
+again what changed, one read at a time and at most one round each half second: the state and snapshots, the summaries of the journal
 entries after the last it has (and the journal's count), the fault rules, the clock. A real browser is not used:
 on a two-CPU machine its own rendering would compete with paymock and wrk for the CPUs, and
 this measures what the page costs the server.
@@ -20,12 +20,15 @@ import statistics
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench  # noqa: E402
 
 ROUNDS = 5
+# The page's ROUND_MS: at most one round of reads each half second.
+ROUND_SECONDS = 0.5
 
 
 class Page(threading.Thread):
@@ -65,11 +68,15 @@ class Page(threading.Thread):
 
     def run(self):
         connection = http.client.HTTPConnection(bench.HOST, bench.PORT, timeout=30)
+        round_started = 0.0
         while not self.stopping.is_set():
             try:
                 event = self.changes.get(timeout=0.2)
             except queue.Empty:
                 continue
+            # The page reads at most one round each ROUND_MS (app.js).
+            time.sleep(max(0.0, round_started + ROUND_SECONDS - time.monotonic()))
+            round_started = time.monotonic()
             parts = set()
             while True:
                 if event.get("resync"):

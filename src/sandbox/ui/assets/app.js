@@ -124,13 +124,21 @@ async function openDetail(summary) {
   $("detail").showModal();
 }
 
-/// Reads again what changed, one read at a time; changes that arrive meanwhile are read after.
+/// Reads again what changed, one read at a time; changes that arrive meanwhile are read after,
+/// at most one round of reads each ROUND_MS, so that a page watching a load test costs the
+/// server little and still shows each change within a second.
+const ROUND_MS = 500;
+
 async function refresh(what) {
   for (const part of what) page.dirty.add(part);
   if (page.reading) return;
   page.reading = true;
   try {
+    let roundStarted = 0;
     while (page.dirty.size) {
+      const wait = roundStarted + ROUND_MS - Date.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      roundStarted = Date.now();
       const parts = new Set(page.dirty);
       page.dirty.clear();
       if (parts.has("namespaces")) await readNamespaces();
