@@ -1,5 +1,7 @@
 //! Click2Mail users, balances and credit purchases.
 
+use std::collections::HashMap;
+
 use sqlx::SqliteConnection;
 
 use super::model::NamespaceModel;
@@ -217,6 +219,24 @@ impl NamespaceWrite for RecordPurchase {
         Ok(if exists.is_some() { PurchaseResult::BalanceLimit } else { PurchaseResult::NoSuchUser })
     }
 
+    /// A run of purchases, in any namespaces, by any users, is one statement when every one of
+    /// them can be recorded, which is nearly always. Otherwise nothing of that statement is
+    /// written, and the purchases are made one at a time, each saying what kept it out.
+    async fn apply_run(
+        run: &[(&Self, Scope)],
+        conn: &mut SqliteConnection,
+    ) -> Result<Vec<PurchaseResult>, sqlx::Error> {
+        if run.len() > 1 && record_all(run, conn).await? {
+            // The new balances are filled in by `mirror`, from the model.
+            return Ok(vec![PurchaseResult::Recorded { balance: Cents::ZERO }; run.len()]);
+        }
+        let mut results = Vec::with_capacity(run.len());
+        for (purchase, namespace) in run {
+            results.push(purchase.apply(conn, *namespace).await?);
+        }
+        Ok(results)
+    }
+
     /// Commits apply in order, so adding the amount to the model's balance gives the balance
     /// the database holds.
     fn mirror(&self, result: &mut PurchaseResult, model: &mut NamespaceModel) {
@@ -227,6 +247,49 @@ impl NamespaceWrite for RecordPurchase {
             *balance = user.balance;
         }
     }
+}
+
+/// Records every purchase of the run, in its order, or none of them: all of them when each
+/// user exists and has room in the balance for all of that user's purchases in the run. The
+/// trigger of migration 0007 adds each amount to its balance. Says whether they were recorded.
+async fn record_all(run: &[(&RecordPurchase, Scope)], conn: &mut SqliteConnection) -> Result<bool, sqlx::Error> {
+    let mut totals: HashMap<(i64, &str), i64> = HashMap::new();
+    for (purchase, namespace) in run {
+        *totals.entry((namespace.id, purchase.username.as_str())).or_default() += purchase.amount.get();
+    }
+    let rows: Vec<serde_json::Value> = run
+        .iter()
+        .map(|(purchase, namespace)| {
+            let room_needed = totals[&(namespace.id, purchase.username.as_str())];
+            serde_json::json!([
+                namespace.id,
+                purchase.username,
+                purchase.amount.get(),
+                purchase.card_brand.name(),
+                purchase.card_last_four,
+                purchase.at,
+                Cents::MAX.get() - room_needed,
+            ])
+        })
+        .collect();
+    // The count is taken once, before the first row is written: all or nothing.
+    let recorded = sqlx::query(
+        "WITH wanted AS ( \
+             SELECT r.key AS position, u.namespace, u.username, r.value ->> 2 AS amount_cents, \
+                    r.value ->> 3 AS card_brand, r.value ->> 4 AS card_last_four, \
+                    r.value ->> 5 AS purchased_at, u.balance_cents <= r.value ->> 6 AS fits \
+             FROM json_each(?1) AS r \
+             JOIN click2mail_users AS u ON u.namespace = r.value ->> 0 AND u.username = r.value ->> 1) \
+         INSERT INTO click2mail_purchases \
+         (namespace, username, amount_cents, card_brand, card_last_four, purchased_at) \
+         SELECT namespace, username, amount_cents, card_brand, card_last_four, purchased_at FROM wanted \
+         WHERE (SELECT count(*) FROM wanted WHERE fits) = json_array_length(?1) \
+         ORDER BY position",
+    )
+    .bind(serde_json::Value::Array(rows).to_string())
+    .execute(&mut *conn)
+    .await?;
+    Ok(recorded.rows_affected() == run.len() as u64)
 }
 
 /// Adds the fixtures' users, or updates the password of those that exist (hashed, under a
@@ -253,4 +316,94 @@ pub(super) async fn upsert_fixtures(
         .await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::sandbox::fixtures::Fixtures;
+    use crate::store::{DEFAULT, DEFAULT_MAX_NAMESPACES, Database, FixtureLoad, Store, Template};
+
+    /// A store holding the fixtures' `awesomeuser` (balance 0) in `default` and in `other`, and
+    /// in `other` the user `rich`, `rich_room` away from the highest balance.
+    async fn store_with_two_namespaces(rich_room: Cents) -> (Store, Scope, Scope) {
+        let template =
+            Template { fixtures: Arc::new(Fixtures::builtin().unwrap()), max_namespaces: DEFAULT_MAX_NAMESPACES };
+        let store = Store::open(&Database::Memory, template).await.unwrap();
+        store.load_fixtures(FixtureLoad::IfNew).await.unwrap();
+        let balance = Cents::new(Cents::MAX.get() - rich_room.get());
+        assert!(store.namespace("other").create_click2mail_user("rich", "pw", balance, Utc::now()).await.unwrap());
+        let id = |name: &str| store.namespace(name).read(|namespace| namespace.id).unwrap();
+        let scope = |id| Scope { id, created: false };
+        let (default, other) = (scope(id(DEFAULT)), scope(id("other")));
+        (store, default, other)
+    }
+
+    fn purchase(username: &str, cents: i64, last_four: &str) -> RecordPurchase {
+        RecordPurchase {
+            username: username.into(),
+            amount: Cents::new(cents),
+            card_brand: Brand::Visa,
+            card_last_four: last_four.into(),
+            at: "2026-12-02T10:00:00.000Z".into(),
+        }
+    }
+
+    /// Applies the run in a transaction of its own, as the writer would, and gives the
+    /// purchases then stored, in the order of their ids, and every balance.
+    async fn apply(store: &Store, run: &[(&RecordPurchase, Scope)]) -> (Vec<PurchaseResult>, Vec<String>, Vec<i64>) {
+        let mut tx = store.pool.begin().await.unwrap();
+        let results = RecordPurchase::apply_run(run, &mut tx).await.unwrap();
+        tx.commit().await.unwrap();
+        let stored: Vec<(i64, String, i64, String)> = sqlx::query_as(
+            "SELECT namespace, username, amount_cents, card_last_four FROM click2mail_purchases ORDER BY id",
+        )
+        .fetch_all(&store.pool)
+        .await
+        .unwrap();
+        let stored = stored.into_iter().map(|(ns, user, cents, four)| format!("{ns} {user} {cents} {four}")).collect();
+        let balances = sqlx::query_scalar("SELECT balance_cents FROM click2mail_users ORDER BY namespace, username")
+            .fetch_all(&store.pool)
+            .await
+            .unwrap();
+        (results, stored, balances)
+    }
+
+    const RECORDED: PurchaseResult = PurchaseResult::Recorded { balance: Cents::ZERO };
+
+    #[tokio::test]
+    async fn a_run_of_purchases_in_many_namespaces_is_recorded_in_its_order() {
+        let (store, default, other) = store_with_two_namespaces(Cents::new(10_000)).await;
+        let (a, b, c) = (
+            purchase("awesomeuser", 10_00, "0001"),
+            purchase("rich", 60_00, "0002"),
+            purchase("awesomeuser", 15_00, "0003"),
+        );
+        let (results, stored, balances) = apply(&store, &[(&a, default), (&b, other), (&c, default)]).await;
+        assert_eq!(results, [RECORDED; 3]);
+        let (d, o) = (default.id, other.id);
+        assert_eq!(
+            stored,
+            [format!("{d} awesomeuser 1000 0001"), format!("{o} rich 6000 0002"), format!("{d} awesomeuser 1500 0003")]
+        );
+        assert_eq!(balances, [25_00, 0, Cents::MAX.get() - 40_00]);
+    }
+
+    #[tokio::test]
+    async fn a_run_with_a_purchase_that_cannot_be_recorded_is_made_one_by_one() {
+        let (store, default, other) = store_with_two_namespaces(Cents::new(10_000)).await;
+        let first = purchase("rich", 60_00, "0001");
+        let ghost = purchase("ghost", 10_00, "0002");
+        let mine = purchase("awesomeuser", 10_00, "0003");
+        // Each would fit alone, but not both: the second passes the highest balance.
+        let second = purchase("rich", 60_00, "0004");
+        let run = [(&first, other), (&ghost, default), (&mine, default), (&second, other)];
+        let (results, stored, balances) = apply(&store, &run).await;
+        assert_eq!(results, [RECORDED, PurchaseResult::NoSuchUser, RECORDED, PurchaseResult::BalanceLimit]);
+        let (d, o) = (default.id, other.id);
+        assert_eq!(stored, [format!("{o} rich 6000 0001"), format!("{d} awesomeuser 1000 0003")]);
+        assert_eq!(balances, [10_00, 0, Cents::MAX.get() - 40_00]);
+    }
 }

@@ -143,6 +143,9 @@ impl Store {
             .journal_mode(SqliteJournalMode::Wal)
             // Every acknowledged write survives a crash or power loss.
             .synchronous(SqliteSynchronous::Full)
+            // The writer has the log checkpointed by a task of its own, so that no commit
+            // waits for a checkpoint.
+            .pragma("wal_autocheckpoint", "0")
             .foreign_keys(true)
             // What is deleted or rewritten is overwritten with zeros, not left in free space:
             // the plain-text passwords of an older database (see `hash_set_aside_passwords`).
@@ -162,12 +165,12 @@ impl Store {
         Ok(Store { pool, model, writer, fingerprint_key, template })
     }
 
-    /// How many transactions the writer has committed, and how many writes they held.
     /// What each commit changes from now on, for whoever watches the store.
     pub fn changes(&self) -> tokio::sync::broadcast::Receiver<Changed> {
         self.writer.changes()
     }
 
+    /// How many transactions the writer has committed, and the writes and runs they held.
     pub fn write_counts(&self) -> WriteCounts {
         self.writer.counts()
     }
@@ -624,7 +627,8 @@ mod tests {
     }
 
     /// The design the benchmark relies on, checked by counting rather than timing: reads
-    /// need no SQL at all, and concurrent writes share commits.
+    /// need no SQL at all, concurrent writes share commits, and the purchases of a commit
+    /// share one statement.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn reads_need_no_sql_and_concurrent_writes_share_commits() {
         let dir = tempfile::tempdir().unwrap();
@@ -653,6 +657,7 @@ mod tests {
         assert_eq!(counts.writes - before.writes, WRITES);
         let commits = counts.commits - before.commits;
         assert!(commits <= WRITES / 4, "{WRITES} concurrent writes took {commits} commits");
+        assert_eq!(counts.runs - before.runs, commits, "a batch of purchases is one statement");
 
         // With the database closed, every read the vendor APIs make still answers.
         store.pool.close().await;
@@ -666,6 +671,37 @@ mod tests {
         assert_eq!(ns.payment_methods("1001").await.unwrap(), []);
         assert_eq!(ns.payment_method("1001", MethodKind::CreditCard, 1).await.unwrap(), None);
         assert_eq!(ns.default_payment_method("1001").await.unwrap(), None);
+    }
+
+    /// No commit waits for a checkpoint: no connection checkpoints by itself, yet what is
+    /// committed reaches the database file, by the writer's own checkpoints.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_log_is_checkpointed_off_the_commits() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("paymock.db");
+        let store = open(&Database::File(path.clone()), Fixtures::builtin().unwrap()).await;
+        let autocheckpoint: i64 = sqlx::query_scalar("PRAGMA wal_autocheckpoint").fetch_one(&store.pool).await.unwrap();
+        assert_eq!(autocheckpoint, 0);
+        store.load_fixtures(FixtureLoad::IfNew).await.unwrap();
+        let ns = store.namespace(DEFAULT);
+        // One commit each: two checkpoints' worth.
+        const PURCHASES: u64 = 2 * writer::CHECKPOINT_EVERY;
+        for _ in 0..PURCHASES {
+            ns.record_purchase(visa_purchase("awesomeuser", Cents::new(10_00))).await.unwrap();
+        }
+        // The database file alone, without its log: what checkpoints have copied there.
+        let in_file = SqliteConnectOptions::new().filename(&path).immutable(true).read_only(true);
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let mut file = SqliteConnection::connect_with(&in_file).await.unwrap();
+            let copied: i64 =
+                sqlx::query_scalar("SELECT count(*) FROM click2mail_purchases").fetch_one(&mut file).await.unwrap();
+            if copied >= writer::CHECKPOINT_EVERY as i64 {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "{copied} of {PURCHASES} purchases are in the database file");
+            tokio::task::yield_now().await;
+        }
     }
 
     #[tokio::test]

@@ -6,7 +6,12 @@
 //!
 //! A batch whose transaction fails is rolled back and its writes are retried one transaction
 //! each, so one failing write never takes the others with it.
+//!
+//! No commit waits for a checkpoint: the connections do not checkpoint the write-ahead log
+//! themselves (`wal_autocheckpoint` is off, see [`super::Store::open`]); a task of its own
+//! does, on another connection, every [`CHECKPOINT_EVERY`] commits, while the writer goes on.
 
+use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
@@ -24,6 +29,8 @@ use super::namespaces::{self, Template};
 const MAX_BATCH: usize = 256;
 /// Writes waiting for the writer beyond this make their requests wait to be queued.
 const QUEUE_DEPTH: usize = 4096;
+/// The write-ahead log is copied into the database file after this many commits.
+pub(super) const CHECKPOINT_EVERY: u64 = 64;
 
 /// A change to one namespace. The writer gives it the namespace to write into, creating the
 /// namespace from the fixtures first when it does not exist (yet, or any more): a write never
@@ -37,6 +44,26 @@ pub(super) trait NamespaceWrite: Send + Sync + 'static {
         conn: &'a mut SqliteConnection,
         namespace: Scope,
     ) -> impl Future<Output = Result<Self::Output, sqlx::Error>> + Send + 'a;
+
+    /// Makes a run of changes of this kind, each into its namespace, as `apply` would one
+    /// after the other, and says what became of each, in order. By default it does just that;
+    /// a kind whose run can be one statement says so here, so that a batch of like writes
+    /// costs one round trip to the database instead of one each.
+    fn apply_run<'a>(
+        run: &'a [(&'a Self, Scope)],
+        conn: &'a mut SqliteConnection,
+    ) -> impl Future<Output = Result<Vec<Self::Output>, sqlx::Error>> + Send + 'a
+    where
+        Self: Sized,
+    {
+        async move {
+            let mut outputs = Vec::with_capacity(run.len());
+            for (write, namespace) in run {
+                outputs.push(write.apply(conn, *namespace).await?);
+            }
+            Ok(outputs)
+        }
+    }
 
     /// Brings the namespace's model in step with the committed change, completing the output
     /// from it where the change left that to the model.
@@ -100,18 +127,23 @@ pub enum Changed {
 /// Changes a subscriber may not have read yet before it misses some.
 const CHANGES_BACKLOG: usize = 4096;
 
-/// How much the writer has committed: its design is that many writes share a commit.
+/// How much the writer has committed: its design is that many writes share a commit, and
+/// like writes in it share their statements.
 #[derive(Debug, Default)]
 struct Counts {
     commits: AtomicU64,
     writes: AtomicU64,
+    runs: AtomicU64,
 }
 
-/// Transactions committed, and the writes they held, since the store was opened.
+/// Transactions committed, the writes they held, and the runs those made, since the store
+/// was opened. A run is writes of one kind next to each other in a transaction, applied
+/// together: a run of purchases is one statement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WriteCounts {
     pub commits: u64,
     pub writes: u64,
+    pub runs: u64,
 }
 
 /// What the writer task owns.
@@ -121,6 +153,8 @@ struct Task {
     counts: Arc<Counts>,
     template: Arc<Template>,
     changed: broadcast::Sender<Changed>,
+    /// Told when the write-ahead log is due a checkpoint; the checkpoints end with the task.
+    checkpoint_due: mpsc::Sender<()>,
 }
 
 impl Writer {
@@ -132,7 +166,11 @@ impl Writer {
         let (jobs, queue) = mpsc::channel(QUEUE_DEPTH);
         let counts = Arc::new(Counts::default());
         let changed = broadcast::Sender::new(CHANGES_BACKLOG);
-        let task = Task { pool, model, counts: Arc::clone(&counts), template, changed: changed.clone() };
+        // One checkpoint due at a time: a second is the same one.
+        let (checkpoint_due, due) = mpsc::channel(1);
+        tokio::spawn(checkpoint_when_due(pool.clone(), due));
+        let task =
+            Task { pool, model, counts: Arc::clone(&counts), template, changed: changed.clone(), checkpoint_due };
         (Writer { jobs, counts, changed }, tokio::spawn(task.run(queue)))
     }
 
@@ -145,6 +183,7 @@ impl Writer {
         WriteCounts {
             commits: self.counts.commits.load(Ordering::Relaxed),
             writes: self.counts.writes.load(Ordering::Relaxed),
+            runs: self.counts.runs.load(Ordering::Relaxed),
         }
     }
 
@@ -182,15 +221,20 @@ enum Reload {
     Everything,
 }
 
+/// A future the writer awaits within its transaction.
+type Applying<'a> = Pin<Box<dyn Future<Output = Result<(), sqlx::Error>> + Send + 'a>>;
+
+/// Applies a run of jobs of one kind of [`NamespaceWrite`], each into its namespace.
+type ApplyRun = for<'a> fn(&'a mut [Box<dyn Job>], &'a [Scope], &'a mut SqliteConnection) -> Applying<'a>;
+
 /// A write with its answer, its type erased so writes of every kind share one queue.
-trait Job: Send {
+trait Job: Send + Any {
     /// The namespace it writes into; `None` for a write to the whole store.
     fn namespace(&self) -> Option<&Arc<str>>;
-    fn apply<'a>(
-        &'a mut self,
-        conn: &'a mut SqliteConnection,
-        scope: Option<Scope>,
-    ) -> Pin<Box<dyn Future<Output = Result<(), sqlx::Error>> + Send + 'a>>;
+    fn apply<'a>(&'a mut self, conn: &'a mut SqliteConnection, scope: Option<Scope>) -> Applying<'a>;
+    /// Its kind of [`NamespaceWrite`], and how a run of that kind is applied, when it writes
+    /// into a namespace: jobs of one kind next to each other in a batch make one run.
+    fn run_applier(&self) -> Option<(TypeId, ApplyRun)>;
     /// Answers it with this error, without applying it.
     fn refuse(&mut self, error: Error);
     fn mirror(&mut self, model: &mut Model);
@@ -213,17 +257,17 @@ impl<W: NamespaceWrite> Job for InNamespace<W> {
         Some(&self.namespace)
     }
 
-    fn apply<'a>(
-        &'a mut self,
-        conn: &'a mut SqliteConnection,
-        scope: Option<Scope>,
-    ) -> Pin<Box<dyn Future<Output = Result<(), sqlx::Error>> + Send + 'a>> {
+    fn apply<'a>(&'a mut self, conn: &'a mut SqliteConnection, scope: Option<Scope>) -> Applying<'a> {
         Box::pin(async move {
             let scope =
                 scope.ok_or_else(|| sqlx::Error::Protocol("a namespace write was given no namespace".into()))?;
             self.output = Some(self.write.apply(conn, scope).await?);
             Ok(())
         })
+    }
+
+    fn run_applier(&self) -> Option<(TypeId, ApplyRun)> {
+        Some((TypeId::of::<W>(), apply_run::<W>))
     }
 
     fn refuse(&mut self, error: Error) {
@@ -260,6 +304,38 @@ impl<W: NamespaceWrite> Job for InNamespace<W> {
     }
 }
 
+/// Applies a run of jobs that are all [`InNamespace<W>`], through [`NamespaceWrite::apply_run`].
+fn apply_run<'a, W: NamespaceWrite>(
+    run: &'a mut [Box<dyn Job>],
+    scopes: &'a [Scope],
+    conn: &'a mut SqliteConnection,
+) -> Applying<'a> {
+    Box::pin(async move {
+        let mixed = || sqlx::Error::Protocol("a run of writes mixed their kinds".into());
+        let outputs = {
+            let writes: Vec<(&W, Scope)> = run
+                .iter()
+                .zip(scopes)
+                .filter_map(|(job, scope)| {
+                    Some((&(job.as_ref() as &dyn Any).downcast_ref::<InNamespace<W>>()?.write, *scope))
+                })
+                .collect();
+            if writes.len() != run.len() {
+                return Err(mixed());
+            }
+            W::apply_run(&writes, conn).await?
+        };
+        if outputs.len() != run.len() {
+            return Err(sqlx::Error::Protocol("a run of writes did not say what became of each".into()));
+        }
+        for (job, output) in run.iter_mut().zip(outputs) {
+            let job = (job.as_mut() as &mut dyn Any).downcast_mut::<InNamespace<W>>().ok_or_else(mixed)?;
+            job.output = Some(output);
+        }
+        Ok(())
+    })
+}
+
 struct WholeStore<W: StoreWrite> {
     write: W,
     output: Option<W::Output>,
@@ -271,15 +347,15 @@ impl<W: StoreWrite> Job for WholeStore<W> {
         None
     }
 
-    fn apply<'a>(
-        &'a mut self,
-        conn: &'a mut SqliteConnection,
-        _: Option<Scope>,
-    ) -> Pin<Box<dyn Future<Output = Result<(), sqlx::Error>> + Send + 'a>> {
+    fn apply<'a>(&'a mut self, conn: &'a mut SqliteConnection, _: Option<Scope>) -> Applying<'a> {
         Box::pin(async move {
             self.output = Some(self.write.apply(conn).await?);
             Ok(())
         })
+    }
+
+    fn run_applier(&self) -> Option<(TypeId, ApplyRun)> {
+        None
     }
 
     fn refuse(&mut self, _: Error) {}
@@ -311,6 +387,57 @@ impl<W: StoreWrite> Job for WholeStore<W> {
             let _ = reply.send(result);
         }
     }
+}
+
+/// Copies the write-ahead log into the database file each time it is told to, without
+/// blocking the writer (`PASSIVE`): what the writer commits meanwhile waits for the next
+/// time. Ends with the writer, or when the pool is closed.
+async fn checkpoint_when_due(pool: SqlitePool, mut due: mpsc::Receiver<()>) {
+    while due.recv().await.is_some() {
+        if pool.is_closed() {
+            return;
+        }
+        if let Err(err) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
+            if pool.is_closed() {
+                return;
+            }
+            tracing::warn!(%err, "cannot checkpoint the write-ahead log");
+        }
+    }
+}
+
+/// Where a job in a batch writes.
+#[derive(Debug, Clone, Copy)]
+enum Target {
+    In(Scope),
+    Store,
+    /// Nowhere: it was refused, and is answered so.
+    Refused,
+}
+
+impl Target {
+    fn scope(&self) -> Option<Scope> {
+        match self {
+            Target::In(scope) => Some(*scope),
+            Target::Store | Target::Refused => None,
+        }
+    }
+}
+
+/// How many jobs from the first make one run: namespace writes of one kind, next to each
+/// other. Any other job is a run of its own.
+fn run_length(jobs: &[Box<dyn Job>], targets: &[Target]) -> usize {
+    let kind = match (targets[0], jobs[0].run_applier()) {
+        (Target::In(_), Some((kind, _))) => kind,
+        _ => return 1,
+    };
+    1 + jobs[1..]
+        .iter()
+        .zip(&targets[1..])
+        .take_while(|(job, target)| {
+            matches!(target, Target::In(_)) && job.run_applier().is_some_and(|(other, _)| other == kind)
+        })
+        .count()
 }
 
 /// Namespaces a transaction created, by name, with their models, made without reading the
@@ -359,39 +486,66 @@ impl Task {
     }
 
     /// Applies the writes in one transaction, creating the namespaces they need, and commits
-    /// it.
+    /// it. Like writes next to each other are applied as one run.
     async fn commit(&self, batch: &mut [Box<dyn Job>]) -> Result<Created, sqlx::Error> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let mut created = Created::new();
+        let mut targets = Vec::with_capacity(batch.len());
         for job in batch.iter_mut() {
-            let scope = match job.namespace().cloned() {
-                None => None,
-                Some(name) => {
-                    let (existing, count) = {
-                        let model = read_lock(&self.model);
-                        (model.namespaces.get(&name).map(|namespace| namespace.id), model.namespaces.len())
-                    };
-                    match existing.or_else(|| created.get(&name).map(|namespace| namespace.id)) {
-                        Some(id) => Some(Scope { id, created: false }),
-                        None if count + created.len() >= self.template.max_namespaces => {
-                            job.refuse(Error::NamespaceLimit { max: self.template.max_namespaces });
-                            continue;
-                        }
-                        None => {
-                            let namespace = namespaces::create(&mut tx, &name, &self.template).await?;
-                            let id = namespace.id;
-                            created.insert(name, namespace);
-                            Some(Scope { id, created: true })
-                        }
-                    }
+            targets.push(self.target(job.as_mut(), &mut tx, &mut created).await?);
+        }
+        let (mut at, mut runs) = (0, 0);
+        while at < batch.len() {
+            let len = run_length(&batch[at..], &targets[at..]);
+            let (jobs, run_targets) = (&mut batch[at..at + len], &targets[at..at + len]);
+            match (run_targets[0], jobs[0].run_applier()) {
+                (Target::Refused, _) => {}
+                (Target::Store, _) => jobs[0].apply(&mut tx, None).await?,
+                (Target::In(scope), _) if len == 1 => jobs[0].apply(&mut tx, Some(scope)).await?,
+                (Target::In(_), Some((_, apply_run))) => {
+                    let scopes: Vec<Scope> = run_targets.iter().filter_map(Target::scope).collect();
+                    apply_run(jobs, &scopes, &mut tx).await?
                 }
-            };
-            job.apply(&mut tx, scope).await?;
+                (Target::In(_), None) => return Err(sqlx::Error::Protocol("a run of writes has no applier".into())),
+            }
+            at += len;
+            runs += 1;
         }
         tx.commit().await?;
-        self.counts.commits.fetch_add(1, Ordering::Relaxed);
+        if self.counts.commits.fetch_add(1, Ordering::Relaxed) % CHECKPOINT_EVERY == CHECKPOINT_EVERY - 1 {
+            let _ = self.checkpoint_due.try_send(());
+        }
         self.counts.writes.fetch_add(batch.len() as u64, Ordering::Relaxed);
+        self.counts.runs.fetch_add(runs, Ordering::Relaxed);
         Ok(created)
+    }
+
+    /// Where the job writes: into a namespace (created from the fixtures first when it does
+    /// not exist), the whole store, or nowhere, when a new namespace would pass the limit.
+    async fn target(
+        &self,
+        job: &mut dyn Job,
+        conn: &mut SqliteConnection,
+        created: &mut Created,
+    ) -> Result<Target, sqlx::Error> {
+        let Some(name) = job.namespace().cloned() else { return Ok(Target::Store) };
+        let (existing, count) = {
+            let model = read_lock(&self.model);
+            (model.namespaces.get(&name).map(|namespace| namespace.id), model.namespaces.len())
+        };
+        Ok(match existing.or_else(|| created.get(&name).map(|namespace| namespace.id)) {
+            Some(id) => Target::In(Scope { id, created: false }),
+            None if count + created.len() >= self.template.max_namespaces => {
+                job.refuse(Error::NamespaceLimit { max: self.template.max_namespaces });
+                Target::Refused
+            }
+            None => {
+                let namespace = namespaces::create(conn, &name, &self.template).await?;
+                let id = namespace.id;
+                created.insert(name, namespace);
+                Target::In(Scope { id, created: true })
+            }
+        })
     }
 
     /// Brings the model in step with a committed batch, then answers its writes.
