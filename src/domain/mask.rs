@@ -62,6 +62,10 @@ impl fmt::Debug for Masked {
 /// run keeps only its last four digits, since a card number may be part of it.
 pub fn mask_card_numbers(text: &str) -> String {
     let bytes = text.as_bytes();
+    // Most text holds fewer digits than any card number.
+    if bytes.iter().filter(|byte| byte.is_ascii_digit()).count() < 12 {
+        return text.to_owned();
+    }
     let mut out = String::with_capacity(text.len());
     let mut at = 0;
     while at < bytes.len() {
@@ -137,9 +141,25 @@ pub fn is_cvv_field(name: &str) -> bool {
         "cardverification",
     ];
     let innermost = name.trim_end_matches(']').rsplit(['[', '.']).next().unwrap_or(name);
-    let normal: String =
-        innermost.chars().filter(|c| !matches!(c, '_' | '-' | ' ')).map(|c| c.to_ascii_lowercase()).collect();
-    normal == "cid" || PARTS.iter().any(|part| normal.contains(part)) || ENDINGS.iter().any(|end| normal.ends_with(end))
+    let normalized =
+        innermost.bytes().filter(|byte| !matches!(byte, b'_' | b'-' | b' ')).map(|byte| byte.to_ascii_lowercase());
+    // Every request's header names are looked at: a short name is normalized on the stack.
+    let (mut on_stack, mut on_heap) = ([0u8; 64], Vec::new());
+    let normal: &[u8] = if innermost.len() <= on_stack.len() {
+        let mut len = 0;
+        for byte in normalized {
+            on_stack[len] = byte;
+            len += 1;
+        }
+        &on_stack[..len]
+    } else {
+        on_heap.extend(normalized);
+        &on_heap
+    };
+    let contains = |part: &str| normal.windows(part.len()).any(|window| window == part.as_bytes());
+    normal == b"cid"
+        || PARTS.iter().any(|part| contains(part))
+        || ENDINGS.iter().any(|end| normal.ends_with(end.as_bytes()))
 }
 
 /// Names whose values are card or bank account numbers, however a client writes them.
@@ -214,10 +234,14 @@ mod tests {
             "cid",
             "cvv_code",
             "verification_value",
+            // Longer than most: normalized otherwise.
+            "payment_instrument_primary_card_holder_supplied_card_security_code",
         ] {
             assert!(is_cvv_field(name), "{name}");
         }
-        for name in ["", "billingNumber", "accountNumber", "card[number]", "description", "csc[x]", "cardholder"] {
+        let long = "payment_instrument_primary_card_holder_supplied_card_description";
+        for name in ["", "billingNumber", "accountNumber", "card[number]", "description", "csc[x]", "cardholder", long]
+        {
             assert!(!is_cvv_field(name), "{name}");
         }
     }

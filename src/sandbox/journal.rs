@@ -438,7 +438,7 @@ fn mask_headers(headers: &HeaderMap) -> Vec<(String, String)> {
                 },
                 COOKIE | SET_COOKIE => "***".to_owned(),
                 _ if is_cvv_field(name.as_str()) => "***".to_owned(),
-                _ => cut(Masked::new(&value).to_string()),
+                _ => cut(mask_card_numbers(&value)),
             };
             (name.as_str().to_owned(), value)
         })
@@ -471,15 +471,20 @@ fn mask_form(form: &[u8], encoding: &'static Encoding) -> String {
 
 /// Decoded name–value pairs written as a form, with CVVs replaced and card numbers masked.
 fn mask_pairs(pairs: impl Iterator<Item = (String, String)>) -> String {
-    let pairs = pairs.map(|(name, value)| {
-        let value = match name.as_str() {
-            name if is_cvv_field(name) => "***".to_owned(),
-            name if NUMBER_FIELDS.contains(&name) => mask_number_field(&value),
-            _ => value,
-        };
-        format!("{name}={value}")
-    });
-    mask_card_numbers(&pairs.collect::<Vec<_>>().join("&"))
+    let mut form = String::new();
+    for (name, value) in pairs {
+        if !form.is_empty() {
+            form.push('&');
+        }
+        form.push_str(&name);
+        form.push('=');
+        match name.as_str() {
+            name if is_cvv_field(name) => form.push_str("***"),
+            name if NUMBER_FIELDS.contains(&name) => form.push_str(&mask_number_field(&value)),
+            _ => form.push_str(&value),
+        }
+    }
+    mask_card_numbers(&form)
 }
 
 /// Valid JSON text with the values of CVV fields replaced by `"***"` and those of number

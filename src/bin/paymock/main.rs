@@ -24,6 +24,9 @@ use tokio::net::TcpListener;
 
 use crate::config::{Command, Config, FixtureLoading, Switch};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// How long requests in flight may take to finish once a stop is asked for; containers are
 /// given 10 seconds before they are killed, CI suites usually less.
 const SHUTDOWN_GRACE: Duration = Duration::from_millis(1500);
