@@ -371,6 +371,18 @@ mod tests {
         (results, stored, balances)
     }
 
+    /// Whether the one statement records the whole run, tried in a transaction rolled back;
+    /// when it does not, it must have written nothing.
+    async fn one_statement_records(store: &Store, run: &[(&RecordPurchase, Scope)]) -> bool {
+        let mut tx = store.pool.begin().await.unwrap();
+        let recorded = record_all(run, &mut tx).await.unwrap();
+        let written: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM click2mail_purchases").fetch_one(&mut *tx).await.unwrap();
+        assert_eq!(written, if recorded { run.len() as i64 } else { 0 });
+        tx.rollback().await.unwrap();
+        recorded
+    }
+
     const RECORDED: PurchaseResult = PurchaseResult::Recorded { balance: Cents::ZERO };
 
     #[tokio::test]
@@ -381,7 +393,9 @@ mod tests {
             purchase("rich", 60_00, "0002"),
             purchase("awesomeuser", 15_00, "0003"),
         );
-        let (results, stored, balances) = apply(&store, &[(&a, default), (&b, other), (&c, default)]).await;
+        let run = [(&a, default), (&b, other), (&c, default)];
+        assert!(one_statement_records(&store, &run).await);
+        let (results, stored, balances) = apply(&store, &run).await;
         assert_eq!(results, [RECORDED; 3]);
         let (d, o) = (default.id, other.id);
         assert_eq!(
@@ -400,6 +414,7 @@ mod tests {
         // Each would fit alone, but not both: the second passes the highest balance.
         let second = purchase("rich", 60_00, "0004");
         let run = [(&first, other), (&ghost, default), (&mine, default), (&second, other)];
+        assert!(!one_statement_records(&store, &run).await);
         let (results, stored, balances) = apply(&store, &run).await;
         assert_eq!(results, [RECORDED, PurchaseResult::NoSuchUser, RECORDED, PurchaseResult::BalanceLimit]);
         let (d, o) = (default.id, other.id);

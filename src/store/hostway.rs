@@ -514,8 +514,60 @@ impl NamespaceWrite for RecordPayment {
         })
     }
 
+    /// A run of payments, in any namespaces, is one statement when every one of them is
+    /// against a method still active on its account, which is nearly always. Otherwise
+    /// nothing of that statement is written, and the payments are made one at a time, each
+    /// saying what kept it out.
+    async fn apply_run(run: &[(&Self, Scope)], conn: &mut SqliteConnection) -> Result<Vec<PaymentResult>, sqlx::Error> {
+        if run.len() > 1 && record_all_payments(run, conn).await? {
+            return Ok(vec![PaymentResult::Recorded; run.len()]);
+        }
+        let mut results = Vec::with_capacity(run.len());
+        for (payment, namespace) in run {
+            results.push(payment.apply(conn, *namespace).await?);
+        }
+        Ok(results)
+    }
+
     /// Payments are not held in memory.
     fn mirror(&self, _: &mut PaymentResult, _: &mut NamespaceModel) {}
+}
+
+/// Records every payment of the run, in its order, or none of them: all of them when each is
+/// against a method still active on its account. Says whether they were recorded.
+async fn record_all_payments(
+    run: &[(&RecordPayment, Scope)],
+    conn: &mut SqliteConnection,
+) -> Result<bool, sqlx::Error> {
+    let rows: Vec<serde_json::Value> = run
+        .iter()
+        .map(|(payment, namespace)| {
+            serde_json::json!([
+                namespace.id,
+                payment.account_id,
+                payment.payment_method_id,
+                payment.amount.get(),
+                payment.at
+            ])
+        })
+        .collect();
+    // The count is taken once, before the first row is written: all or nothing.
+    let recorded = sqlx::query(
+        "WITH wanted AS ( \
+             SELECT r.key AS position, m.namespace, m.account_id, m.id, r.value ->> 3 AS amount_cents, \
+                    r.value ->> 4 AS created_at \
+             FROM json_each(?1) AS r \
+             JOIN hostway_payment_methods AS m ON m.namespace = r.value ->> 0 AND m.id = r.value ->> 2 \
+                  AND m.account_id = r.value ->> 1 AND m.deleted_at IS NULL) \
+         INSERT INTO hostway_payments (namespace, account_id, payment_method_id, amount_cents, status, created_at) \
+         SELECT namespace, account_id, id, amount_cents, 'pending', created_at FROM wanted \
+         WHERE (SELECT count(*) FROM wanted) = json_array_length(?1) \
+         ORDER BY position",
+    )
+    .bind(serde_json::Value::Array(rows).to_string())
+    .execute(&mut *conn)
+    .await?;
+    Ok(recorded.rows_affected() == run.len() as u64)
 }
 
 async fn account_exists(conn: &mut SqliteConnection, namespace: Scope, account_id: &str) -> Result<bool, sqlx::Error> {
@@ -779,4 +831,99 @@ pub(super) async fn upsert_fixtures(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::sandbox::fixtures::Fixtures;
+    use crate::store::{DEFAULT, DEFAULT_MAX_NAMESPACES, Database, FixtureLoad, Store, Template};
+
+    /// A store with one card saved on account 1001 in `default` and in `other`, each its
+    /// namespace's method 1, and the two namespaces' scopes.
+    async fn store_with_a_card_in_two_namespaces() -> (Store, Scope, Scope) {
+        let template =
+            Template { fixtures: Arc::new(Fixtures::builtin().unwrap()), max_namespaces: DEFAULT_MAX_NAMESPACES };
+        let store = Store::open(&Database::Memory, template).await.unwrap();
+        store.load_fixtures(FixtureLoad::IfNew).await.unwrap();
+        for name in [DEFAULT, "other"] {
+            let ns = store.namespace(name);
+            let number = "4111111111111111";
+            let card =
+                NewPaymentMethod::new("1001", MethodKind::CreditCard, number, ns.fingerprint(&[number]), Utc::now());
+            assert_eq!(ns.save_payment_method(card).await.unwrap(), SaveResult::Saved { id: 1 });
+        }
+        let scope =
+            |name: &str| Scope { id: store.namespace(name).read(|namespace| namespace.id).unwrap(), created: false };
+        let (default, other) = (scope(DEFAULT), scope("other"));
+        (store, default, other)
+    }
+
+    fn payment(account_id: &str, method: i64, cents: i64) -> RecordPayment {
+        RecordPayment {
+            account_id: account_id.into(),
+            payment_method_id: method,
+            amount: Cents::new(cents),
+            at: "2026-12-02T10:00:00.000Z".into(),
+        }
+    }
+
+    /// Applies the run in a transaction of its own, as the writer would, and gives the
+    /// payments then stored, in the order of their ids.
+    async fn apply(store: &Store, run: &[(&RecordPayment, Scope)]) -> (Vec<PaymentResult>, Vec<String>) {
+        let mut tx = store.pool.begin().await.unwrap();
+        let results = RecordPayment::apply_run(run, &mut tx).await.unwrap();
+        tx.commit().await.unwrap();
+        let stored: Vec<(i64, String, i64, i64, String)> = sqlx::query_as(
+            "SELECT namespace, account_id, payment_method_id, amount_cents, status FROM hostway_payments ORDER BY id",
+        )
+        .fetch_all(&store.pool)
+        .await
+        .unwrap();
+        let stored = stored
+            .into_iter()
+            .map(|(ns, account, method, cents, status)| format!("{ns} {account} {method} {cents} {status}"))
+            .collect();
+        (results, stored)
+    }
+
+    /// Whether the one statement records the whole run, tried in a transaction rolled back;
+    /// when it does not, it must have written nothing.
+    async fn one_statement_records(store: &Store, run: &[(&RecordPayment, Scope)]) -> bool {
+        let mut tx = store.pool.begin().await.unwrap();
+        let recorded = record_all_payments(run, &mut tx).await.unwrap();
+        let written: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM hostway_payments").fetch_one(&mut *tx).await.unwrap();
+        assert_eq!(written, if recorded { run.len() as i64 } else { 0 });
+        tx.rollback().await.unwrap();
+        recorded
+    }
+
+    #[tokio::test]
+    async fn a_run_of_payments_in_many_namespaces_is_recorded_in_its_order() {
+        let (store, default, other) = store_with_a_card_in_two_namespaces().await;
+        let (a, b, c) = (payment("1001", 1, 5_00), payment("1001", 1, 7_00), payment("1001", 1, 9_00));
+        let run = [(&a, default), (&b, other), (&c, default)];
+        assert!(one_statement_records(&store, &run).await);
+        let (results, stored) = apply(&store, &run).await;
+        assert_eq!(results, [PaymentResult::Recorded; 3]);
+        let (d, o) = (default.id, other.id);
+        assert_eq!(
+            stored,
+            [format!("{d} 1001 1 500 pending"), format!("{o} 1001 1 700 pending"), format!("{d} 1001 1 900 pending")]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_run_with_a_payment_that_cannot_be_recorded_is_made_one_by_one() {
+        let (store, default, other) = store_with_a_card_in_two_namespaces().await;
+        let (good, gone, no_account) = (payment("1001", 1, 5_00), payment("1001", 99, 6_00), payment("9999", 1, 7_00));
+        let run = [(&good, other), (&gone, default), (&no_account, default)];
+        assert!(!one_statement_records(&store, &run).await);
+        let (results, stored) = apply(&store, &run).await;
+        assert_eq!(results, [PaymentResult::Recorded, PaymentResult::MethodGone, PaymentResult::AccountGone]);
+        assert_eq!(stored, [format!("{} 1001 1 500 pending", other.id)]);
+    }
 }
