@@ -509,7 +509,8 @@ impl Task {
                 (Target::In(_), None) => return Err(sqlx::Error::Protocol("a run of writes has no applier".into())),
             }
             at += len;
-            runs += 1;
+            // A refused write makes no statement.
+            runs += u64::from(!matches!(run_targets[0], Target::Refused));
         }
         tx.commit().await?;
         if self.counts.commits.fetch_add(1, Ordering::Relaxed) % CHECKPOINT_EVERY == CHECKPOINT_EVERY - 1 {
