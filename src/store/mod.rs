@@ -7,6 +7,7 @@
 //! the one [`writer`], which commits concurrent writes together and answers each only once its
 //! transaction is durable, so a balance never moves without its purchase record.
 
+mod checkpoint;
 mod click2mail;
 mod export;
 mod hostway;
@@ -673,35 +674,84 @@ mod tests {
         assert_eq!(ns.default_payment_method("1001").await.unwrap(), None);
     }
 
-    /// No commit waits for a checkpoint: no connection checkpoints by itself, yet what is
-    /// committed reaches the database file, by the writer's own checkpoints.
+    /// No commit waits for a checkpoint: no connection checkpoints by itself, yet every
+    /// commit reaches the database file, by checkpoints of their own: those due as commits
+    /// pile up, and the one once the writer is quiet.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn the_log_is_checkpointed_off_the_commits() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("paymock.db");
-        let store = open(&Database::File(path.clone()), Fixtures::builtin().unwrap()).await;
+    async fn every_commit_is_checkpointed_off_the_commit_path() {
+        let (dir, store) = open_file_store().await;
         let autocheckpoint: i64 = sqlx::query_scalar("PRAGMA wal_autocheckpoint").fetch_one(&store.pool).await.unwrap();
         assert_eq!(autocheckpoint, 0);
+        // Two checkpoints due, and one more purchase for the quiet one.
+        const PURCHASES: u64 = 2 * checkpoint::EVERY + 1;
+        record_purchases(&store, PURCHASES).await;
+        assert_eq!(purchases_in_file(&store, dir.path()).await, PURCHASES);
+    }
+
+    /// A passive checkpoint leaves behind what a reader still uses; what it left reaches the
+    /// file once the reader is done, with nothing more committed.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn what_a_reader_holds_back_is_checkpointed_after_it() {
+        let (dir, store) = open_file_store().await;
+        let mut checkpoints = store.writer.checkpoints();
+        let mut reader =
+            SqliteConnection::connect_with(&SqliteConnectOptions::new().filename(db_file(dir.path()))).await.unwrap();
+        let (committed, attempts) = (store.write_counts().commits, checkpoints.borrow().attempts);
+        sqlx::query("BEGIN").execute(&mut reader).await.unwrap();
+        let before: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM click2mail_purchases").fetch_one(&mut reader).await.unwrap();
+        assert_eq!(before, 0);
+        const PURCHASES: u64 = 2 * checkpoint::EVERY;
+        record_purchases(&store, PURCHASES).await;
+        // Checkpoints are tried while the reader holds the log (one may have begun before it),
+        // and none completes.
+        let progress = tokio::time::timeout(
+            Duration::from_secs(60),
+            checkpoints.wait_for(|progress| progress.attempts >= attempts + 3),
+        )
+        .await
+        .expect("checkpoints are tried")
+        .map(|progress| *progress)
+        .unwrap();
+        assert!(progress.in_file <= committed, "{progress:?}");
+        sqlx::query("COMMIT").execute(&mut reader).await.unwrap();
+        assert_eq!(purchases_in_file(&store, dir.path()).await, PURCHASES);
+    }
+
+    fn db_file(dir: &Path) -> PathBuf {
+        dir.join("paymock.db")
+    }
+
+    async fn open_file_store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(&Database::File(db_file(dir.path())), Fixtures::builtin().unwrap()).await;
         store.load_fixtures(FixtureLoad::IfNew).await.unwrap();
+        (dir, store)
+    }
+
+    async fn record_purchases(store: &Store, purchases: u64) {
         let ns = store.namespace(DEFAULT);
-        // One commit each: two checkpoints' worth.
-        const PURCHASES: u64 = 2 * writer::CHECKPOINT_EVERY;
-        for _ in 0..PURCHASES {
+        for _ in 0..purchases {
+            // One commit each.
             ns.record_purchase(visa_purchase("awesomeuser", Cents::new(10_00))).await.unwrap();
         }
-        // The database file alone, without its log: what checkpoints have copied there.
-        let in_file = SqliteConnectOptions::new().filename(&path).immutable(true).read_only(true);
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        loop {
-            let mut file = SqliteConnection::connect_with(&in_file).await.unwrap();
-            let copied: i64 =
-                sqlx::query_scalar("SELECT count(*) FROM click2mail_purchases").fetch_one(&mut file).await.unwrap();
-            if copied >= writer::CHECKPOINT_EVERY as i64 {
-                break;
-            }
-            assert!(std::time::Instant::now() < deadline, "{copied} of {PURCHASES} purchases are in the database file");
-            tokio::task::yield_now().await;
-        }
+    }
+
+    /// The purchases in the database file alone, without its log, once every commit so far
+    /// has been checkpointed there.
+    async fn purchases_in_file(store: &Store, dir: &Path) -> u64 {
+        let committed = store.write_counts().commits;
+        let mut checkpoints = store.writer.checkpoints();
+        // Only a guard against hanging: the checkpoints come within a second.
+        tokio::time::timeout(Duration::from_secs(60), checkpoints.wait_for(|progress| progress.in_file >= committed))
+            .await
+            .expect("every commit is checkpointed")
+            .unwrap();
+        let file_alone = SqliteConnectOptions::new().filename(db_file(dir)).immutable(true).read_only(true);
+        let mut file = SqliteConnection::connect_with(&file_alone).await.unwrap();
+        let copied: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM click2mail_purchases").fetch_one(&mut file).await.unwrap();
+        copied as u64
     }
 
     #[tokio::test]

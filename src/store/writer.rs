@@ -7,9 +7,8 @@
 //! A batch whose transaction fails is rolled back and its writes are retried one transaction
 //! each, so one failing write never takes the others with it.
 //!
-//! No commit waits for a checkpoint: the connections do not checkpoint the write-ahead log
-//! themselves (`wal_autocheckpoint` is off, see [`super::Store::open`]); a task of its own
-//! does, on another connection, every [`CHECKPOINT_EVERY`] commits, while the writer goes on.
+//! No commit waits for a checkpoint: the writer tells [`Checkpoints`] of each commit, which
+//! copies the write-ahead log into the database file on another connection.
 
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
@@ -22,6 +21,7 @@ use sqlx::{SqliteConnection, SqlitePool};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use super::Error;
+use super::checkpoint::Checkpoints;
 use super::model::{Model, NamespaceModel, load_namespace, read_lock, write_lock};
 use super::namespaces::{self, Template};
 
@@ -29,8 +29,6 @@ use super::namespaces::{self, Template};
 const MAX_BATCH: usize = 256;
 /// Writes waiting for the writer beyond this make their requests wait to be queued.
 const QUEUE_DEPTH: usize = 4096;
-/// The write-ahead log is copied into the database file after this many commits.
-pub(super) const CHECKPOINT_EVERY: u64 = 64;
 
 /// A change to one namespace. The writer gives it the namespace to write into, creating the
 /// namespace from the fixtures first when it does not exist (yet, or any more): a write never
@@ -112,6 +110,8 @@ pub(super) struct Scope {
 pub(super) struct Writer {
     jobs: mpsc::Sender<Box<dyn Job>>,
     counts: Arc<Counts>,
+    #[cfg(test)]
+    checkpoints: tokio::sync::watch::Receiver<super::checkpoint::Progress>,
     changed: broadcast::Sender<Changed>,
 }
 
@@ -153,8 +153,8 @@ struct Task {
     counts: Arc<Counts>,
     template: Arc<Template>,
     changed: broadcast::Sender<Changed>,
-    /// Told when the write-ahead log is due a checkpoint; the checkpoints end with the task.
-    checkpoint_due: mpsc::Sender<()>,
+    /// Told of each commit; the checkpoints end with the task.
+    checkpoints: Checkpoints,
 }
 
 impl Writer {
@@ -166,12 +166,22 @@ impl Writer {
         let (jobs, queue) = mpsc::channel(QUEUE_DEPTH);
         let counts = Arc::new(Counts::default());
         let changed = broadcast::Sender::new(CHANGES_BACKLOG);
-        // One checkpoint due at a time: a second is the same one.
-        let (checkpoint_due, due) = mpsc::channel(1);
-        tokio::spawn(checkpoint_when_due(pool.clone(), due));
-        let task =
-            Task { pool, model, counts: Arc::clone(&counts), template, changed: changed.clone(), checkpoint_due };
-        (Writer { jobs, counts, changed }, tokio::spawn(task.run(queue)))
+        let checkpoints = Checkpoints::start(pool.clone());
+        let writer = Writer {
+            jobs,
+            counts: Arc::clone(&counts),
+            changed: changed.clone(),
+            #[cfg(test)]
+            checkpoints: checkpoints.progress(),
+        };
+        let task = Task { pool, model, counts, template, changed, checkpoints };
+        (writer, tokio::spawn(task.run(queue)))
+    }
+
+    /// How far the checkpoints have got.
+    #[cfg(test)]
+    pub(super) fn checkpoints(&self) -> tokio::sync::watch::Receiver<super::checkpoint::Progress> {
+        self.checkpoints.clone()
     }
 
     /// What each commit changes from now on.
@@ -389,23 +399,6 @@ impl<W: StoreWrite> Job for WholeStore<W> {
     }
 }
 
-/// Copies the write-ahead log into the database file each time it is told to, without
-/// blocking the writer (`PASSIVE`): what the writer commits meanwhile waits for the next
-/// time. Ends with the writer, or when the pool is closed.
-async fn checkpoint_when_due(pool: SqlitePool, mut due: mpsc::Receiver<()>) {
-    while due.recv().await.is_some() {
-        if pool.is_closed() {
-            return;
-        }
-        if let Err(err) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
-            if pool.is_closed() {
-                return;
-            }
-            tracing::warn!(%err, "cannot checkpoint the write-ahead log");
-        }
-    }
-}
-
 /// Where a job in a batch writes.
 #[derive(Debug, Clone, Copy)]
 enum Target {
@@ -513,9 +506,7 @@ impl Task {
             runs += u64::from(!matches!(run_targets[0], Target::Refused));
         }
         tx.commit().await?;
-        if self.counts.commits.fetch_add(1, Ordering::Relaxed) % CHECKPOINT_EVERY == CHECKPOINT_EVERY - 1 {
-            let _ = self.checkpoint_due.try_send(());
-        }
+        self.checkpoints.committed(self.counts.commits.fetch_add(1, Ordering::Relaxed) + 1);
         self.counts.writes.fetch_add(batch.len() as u64, Ordering::Relaxed);
         self.counts.runs.fetch_add(runs, Ordering::Relaxed);
         Ok(created)

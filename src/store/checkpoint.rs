@@ -1,0 +1,120 @@
+//! Copies the write-ahead log into the database file, off the commit path. The connections do
+//! not checkpoint by themselves (`wal_autocheckpoint` is off, see [`super::Store::open`]), so
+//! no commit ever waits for one; a task of its own does, on another connection:
+//!
+//! - as soon as [`EVERY`] commits are not in the file yet, however busy the writer is;
+//! - once the writer has been quiet for [`QUIET`], so that a suite's last writes reach the file
+//!   too.
+//!
+//! Its checkpoints are `PASSIVE`: they never block the writer, and so may leave frames behind,
+//! those a reader still uses or whose read lock was taken at that instant. Such a checkpoint is
+//! tried again after [`QUIET`], whether or not anything more is committed, until every commit
+//! is in the file.
+
+use std::time::Duration;
+
+use sqlx::SqlitePool;
+use tokio::sync::watch;
+
+/// A checkpoint is due as soon as this many commits are not in the database file yet.
+pub(super) const EVERY: u64 = 64;
+/// How long the writer stays quiet before what it committed is checkpointed, and how long an
+/// incomplete checkpoint waits before it is tried again.
+const QUIET: Duration = Duration::from_millis(200);
+
+/// The writer's side of the checkpoints: it tells each commit. The checkpoints end when this
+/// is dropped, or when the pool is closed.
+#[derive(Debug)]
+pub(super) struct Checkpoints {
+    committed: watch::Sender<u64>,
+    #[cfg(test)]
+    progress: watch::Receiver<Progress>,
+}
+
+/// How far the checkpoints have got.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct Progress {
+    /// Checkpoints begun, complete or not.
+    pub(super) attempts: u64,
+    /// Commits known to be in the database file.
+    pub(super) in_file: u64,
+}
+
+impl Checkpoints {
+    pub(super) fn start(pool: SqlitePool) -> Checkpoints {
+        let (committed, commits) = watch::channel(0);
+        let (progress, _progress) = watch::channel(Progress::default());
+        tokio::spawn(checkpoint_as_due(pool, commits, progress));
+        Checkpoints {
+            committed,
+            #[cfg(test)]
+            progress: _progress,
+        }
+    }
+
+    /// Tells that `commits` transactions have been committed since the store was opened.
+    pub(super) fn committed(&self, commits: u64) {
+        self.committed.send_replace(commits);
+    }
+
+    #[cfg(test)]
+    pub(super) fn progress(&self) -> watch::Receiver<Progress> {
+        self.progress.clone()
+    }
+}
+
+async fn checkpoint_as_due(pool: SqlitePool, mut committed: watch::Receiver<u64>, progress: watch::Sender<Progress>) {
+    let mut checkpointed = 0;
+    loop {
+        let commits = *committed.borrow_and_update();
+        if commits == checkpointed {
+            if committed.changed().await.is_err() {
+                return;
+            }
+            continue;
+        }
+        if commits - checkpointed < EVERY {
+            // Not due yet: wait for the writer to go quiet, or for its next commit.
+            match tokio::time::timeout(QUIET, committed.changed()).await {
+                Ok(Ok(())) => continue,
+                Ok(Err(_)) => return,
+                Err(_quiet) => {}
+            }
+        }
+        let outcome = checkpoint(&pool).await;
+        progress.send_modify(|progress| progress.attempts += 1);
+        match outcome {
+            Ok(Outcome::Complete) => {
+                checkpointed = commits;
+                progress.send_modify(|progress| progress.in_file = commits);
+            }
+            Ok(Outcome::Partial) => tokio::time::sleep(QUIET).await,
+            Ok(Outcome::NoLog) => return,
+            Err(_) if pool.is_closed() => return,
+            Err(err) => {
+                tracing::warn!(%err, "cannot checkpoint the write-ahead log");
+                tokio::time::sleep(QUIET).await;
+            }
+        }
+    }
+}
+
+/// What a checkpoint did.
+#[derive(Debug, PartialEq, Eq)]
+enum Outcome {
+    /// Everything in the log when it began is in the database file.
+    Complete,
+    /// Some of it is left for the next checkpoint.
+    Partial,
+    /// The database has no write-ahead log (it is in memory), so nothing is ever checkpointed.
+    NoLog,
+}
+
+async fn checkpoint(pool: &SqlitePool) -> Result<Outcome, sqlx::Error> {
+    let (busy, log, copied): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(pool).await?;
+    Ok(match (busy, log, copied) {
+        (_, -1, _) => Outcome::NoLog,
+        (0, log, copied) if copied == log => Outcome::Complete,
+        _ => Outcome::Partial,
+    })
+}
