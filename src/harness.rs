@@ -35,7 +35,7 @@ use crate::domain::names;
 use crate::sandbox::admin::AdminError;
 use crate::sandbox::control::{FaultRule, StateDocument};
 use crate::sandbox::fixtures::{FixtureError, Fixtures};
-use crate::sandbox::journal::{Entry, Filter};
+use crate::sandbox::journal::{DEFAULT_JOURNAL_MEMORY, Entry, Filter};
 use crate::sandbox::namespaces::{Namespace, Namespaces};
 use crate::store::{
     DEFAULT, DEFAULT_MAX_NAMESPACES, Database, FixtureLoad, SnapshotFilter, SnapshotInfo, Store, StoreError, Template,
@@ -62,6 +62,7 @@ pub struct SandboxBuilder {
     admin_token: Option<String>,
     frozen_at: Option<DateTime<Utc>>,
     journal_size: usize,
+    journal_memory: usize,
     max_namespaces: usize,
 }
 
@@ -73,6 +74,7 @@ impl Default for SandboxBuilder {
             admin_token: None,
             frozen_at: None,
             journal_size: 10_000,
+            journal_memory: DEFAULT_JOURNAL_MEMORY,
             max_namespaces: DEFAULT_MAX_NAMESPACES,
         }
     }
@@ -155,6 +157,20 @@ impl SandboxBuilder {
         self
     }
 
+    /// How many bytes of memory the journals of all namespaces keep together; past it the
+    /// oldest entries are dropped, whichever namespace's they are.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let sandbox = paymock::Sandbox::builder().journal_memory(64 << 20).start().await;
+    /// # }
+    /// ```
+    pub fn journal_memory(mut self, bytes: usize) -> Self {
+        self.journal_memory = bytes;
+        self
+    }
+
     /// How many namespaces there may be.
     ///
     /// ```
@@ -202,7 +218,9 @@ impl SandboxBuilder {
         let store = Store::open(&self.database, template).await?;
         store.load_fixtures(FixtureLoad::IfNew).await.map_err(StartError::Fixtures)?;
         let state = AppState {
-            namespaces: Arc::new(Namespaces::new(store.clone(), self.journal_size, self.frozen_at)),
+            namespaces: Arc::new(
+                Namespaces::new(store.clone(), self.journal_size, self.frozen_at).journal_memory(self.journal_memory),
+            ),
             store,
             fixtures,
             public_url: None,

@@ -1,12 +1,12 @@
 //! The request journal: every request to the vendor APIs with its answer, so that a test can
 //! check what its client sent. Each namespace has its own, held in memory, newest last, at
 //! most `--journal-size` entries (the oldest are dropped), each body cut to
-//! [`BODY_KEPT_BYTES`]. Entry ids are one sequence across namespaces, so that the journals of
-//! all of them read as one. Card numbers and CVVs are masked before anything is kept.
+//! [`BODY_KEPT_BYTES`]; all of them together keep at most `--journal-memory` ([`Journals`]).
+//! Entry ids are one sequence across namespaces, so that the journals of all of them read as
+//! one. Card numbers and CVVs are masked before anything is kept.
 
-use std::collections::VecDeque;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Instant;
 
 use axum::body::Body;
@@ -35,15 +35,19 @@ use crate::vendors::Vendor;
 /// How much of each request and response body an entry keeps.
 pub const BODY_KEPT_BYTES: usize = 2048;
 
+/// How much memory the journals of all namespaces take together, unless told otherwise:
+/// about 13 000 entries of a purchase.
+pub const DEFAULT_JOURNAL_MEMORY: usize = 16 << 20;
+
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Entry {
     pub id: u64,
     /// The namespace the request was for; `default` when the one it named could not serve it.
     pub namespace: Arc<str>,
-    /// The sandbox clock's time when the request arrived.
-    pub time: String,
-    #[serde(skip)]
+    /// The sandbox clock's time when the request arrived, given as `time`: RFC 3339 in UTC,
+    /// to the millisecond.
+    #[serde(rename = "time", serialize_with = "journal_time")]
     pub at: DateTime<Utc>,
     pub method: String,
     pub path: String,
@@ -61,15 +65,95 @@ pub struct Entry {
     /// Masked like every echo of client input.
     pub reason: String,
     pub duration_ms: f64,
-    /// The request's headers as `[name, value]` pairs, in the order sent: credentials and
-    /// cookies replaced by `***` (an `Authorization` header keeps its scheme), card numbers
-    /// masked.
-    pub request_headers: Vec<(String, String)>,
+    /// The request's headers, in the order sent.
+    pub request_headers: Headers,
     pub request_body: String,
     /// The response's headers as the client got them, but for the `X-Paymock-Version` every
     /// answer carries; none when nothing was sent.
-    pub response_headers: Vec<(String, String)>,
+    pub response_headers: Headers,
     pub response_body: String,
+}
+
+/// An entry's time as the journal gives it: RFC 3339 in UTC, to the millisecond.
+pub(crate) fn journal_time<S: serde::Serializer>(at: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(&at.to_rfc3339_opts(SecondsFormat::Millis, true))
+}
+
+/// Headers as an entry keeps them, given as `[name, value]` pairs in the order sent:
+/// credentials, cookies and CVVs replaced by `***` (an `Authorization` header keeps its
+/// scheme), card numbers masked. They are one buffer, each name and each value ended by a
+/// NUL, which no header holds: a request's headers cost one allocation, not two each.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Headers(Box<str>);
+
+impl Headers {
+    /// The `(name, value)` pairs, in the order sent.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        let mut fields = self.0.split_terminator('\0');
+        std::iter::from_fn(move || Some((fields.next()?, fields.next().unwrap_or_default())))
+    }
+
+    /// The first value of the header `name`, in any case.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.iter().find(|(sent, _)| sent.eq_ignore_ascii_case(name)).map(|(_, value)| value)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl<'a> FromIterator<(&'a str, &'a str)> for Headers {
+    fn from_iter<T: IntoIterator<Item = (&'a str, &'a str)>>(pairs: T) -> Headers {
+        let mut buffer = String::new();
+        for (name, value) in pairs {
+            for field in [name, value] {
+                // Not sent by any client, but no text may end a field early.
+                buffer.extend(field.chars().map(|c| if c == '\0' { char::REPLACEMENT_CHARACTER } else { c }));
+                buffer.push('\0');
+            }
+        }
+        Headers(buffer.into_boxed_str())
+    }
+}
+
+impl Serialize for Headers {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
+}
+
+impl Entry {
+    /// What it takes in memory, near enough: itself, its texts, and where its journal and
+    /// [`Held`] keep it, each allocation counted [`ALLOCATION_BYTES`] more than it asked for.
+    fn bytes(&self) -> usize {
+        let Entry {
+            method,
+            path,
+            query,
+            user,
+            reason,
+            request_headers,
+            request_body,
+            response_headers,
+            response_body,
+            ..
+        } = self;
+        let texts = [method, path, reason, request_body, response_body].into_iter().chain(query).chain(user);
+        let texts = texts.map(String::as_str).chain([&*request_headers.0, &*response_headers.0]);
+        let texts: usize = texts.filter(|text| !text.is_empty()).map(|text| text.len() + ALLOCATION_BYTES).sum();
+        // The entry behind its `Arc`, its place in its journal, and its place in `Held`.
+        let places = std::mem::size_of::<Entry>() + 16 + 8 + 32 + ALLOCATION_BYTES;
+        texts + places
+    }
+
+    /// Gives back the spare capacity of its texts: an entry is kept long.
+    fn shrink(&mut self) {
+        let Entry { method, path, query, user, reason, request_body, response_body, .. } = self;
+        for text in [method, path, reason, request_body, response_body].into_iter().chain(query).chain(user) {
+            text.shrink_to_fit();
+        }
+    }
 }
 
 /// What became of a request, as the journal's `outcome` says it and filters on it.
@@ -177,23 +261,73 @@ impl Filter {
     }
 }
 
+/// What the journals of one server share: one sequence of entry ids, so that the entries of
+/// all of them sort as one, and one memory budget for all their entries. Past the budget the
+/// oldest entries go first, whichever journal holds them, so that many namespaces cannot
+/// make the journals grow without end.
+#[derive(Debug)]
+pub struct Journals {
+    budget: usize,
+    held: Mutex<Held>,
+}
+
+/// What the allocator adds to an allocation, on average: the rounding up to its size class.
+const ALLOCATION_BYTES: usize = 16;
+
+/// The entries held by every journal, under one lock: it is taken before a journal's own.
+#[derive(Debug)]
+struct Held {
+    next_id: u64,
+    /// What the entries take in memory, as [`Entry::bytes`] counts it.
+    bytes: usize,
+    /// Where each entry is held, by id: oldest first.
+    journals: BTreeMap<u64, Weak<Mutex<VecDeque<Arc<Entry>>>>>,
+}
+
+impl Held {
+    fn forget(&mut self, entry: &Entry) {
+        self.bytes -= entry.bytes();
+        self.journals.remove(&entry.id);
+    }
+}
+
+impl Journals {
+    /// Journals whose entries take at most `budget` bytes together.
+    pub fn with_budget(budget: usize) -> Arc<Journals> {
+        Arc::new(Journals { budget, held: Mutex::new(Held { next_id: 1, bytes: 0, journals: BTreeMap::new() }) })
+    }
+
+    /// What the entries of all journals take in memory, near enough.
+    pub fn bytes(&self) -> usize {
+        self.held().bytes
+    }
+
+    fn held(&self) -> std::sync::MutexGuard<'_, Held> {
+        // Plain values; a poisoned lock still holds usable ones.
+        self.held.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The entries of one journal, newest last; shared, so that a read copies pointers under the
+/// lock, never the entries.
+type Entries = Arc<Mutex<VecDeque<Arc<Entry>>>>;
+
 #[derive(Debug)]
 pub struct Journal {
     capacity: usize,
-    next_id: Arc<AtomicU64>,
-    /// Shared, so that a read copies pointers under the lock, never the entries.
-    entries: Mutex<VecDeque<Arc<Entry>>>,
+    shared: Arc<Journals>,
+    entries: Entries,
 }
 
 impl Journal {
-    /// A journal of at most `capacity` entries; 0 keeps none.
+    /// A journal of at most `capacity` entries, of its own; 0 keeps none.
     pub fn new(capacity: usize) -> Journal {
-        Journal::with_ids(capacity, Arc::new(AtomicU64::new(1)))
+        Journal::within(capacity, Journals::with_budget(usize::MAX))
     }
 
-    /// A journal whose entry ids come from `ids`, a sequence it may share with others.
-    pub fn with_ids(capacity: usize, ids: Arc<AtomicU64>) -> Journal {
-        Journal { capacity, next_id: ids, entries: Mutex::new(VecDeque::new()) }
+    /// A journal of at most `capacity` entries, one of `journals`.
+    pub fn within(capacity: usize, journals: Arc<Journals>) -> Journal {
+        Journal { capacity, shared: journals, entries: Entries::default() }
     }
 
     pub fn capacity(&self) -> usize {
@@ -209,20 +343,38 @@ impl Journal {
     }
 
     fn entries(&self) -> std::sync::MutexGuard<'_, VecDeque<Arc<Entry>>> {
-        // Entries are plain values; a poisoned lock still holds usable ones.
-        self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.entries)
     }
 
     fn push(&self, mut entry: Entry) {
         if self.capacity == 0 {
             return;
         }
-        entry.id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let mut entries = self.entries();
-        if entries.len() == self.capacity {
-            entries.pop_front();
+        let mut held = self.shared.held();
+        entry.id = held.next_id;
+        held.next_id += 1;
+        entry.shrink();
+        held.bytes += entry.bytes();
+        held.journals.insert(entry.id, Arc::downgrade(&self.entries));
+        {
+            let mut entries = self.entries();
+            if entries.len() == self.capacity
+                && let Some(oldest) = entries.pop_front()
+            {
+                held.forget(&oldest);
+            }
+            entries.push_back(Arc::new(entry));
         }
-        entries.push_back(Arc::new(entry));
+        // Past the budget, the oldest entry of all is also the oldest of its journal.
+        while held.bytes > self.shared.budget
+            && let Some((id, journal)) = held.journals.pop_first()
+        {
+            let Some(journal) = journal.upgrade() else { continue };
+            let mut entries = lock(&journal);
+            if let Some(oldest) = entries.pop_front_if(|oldest| oldest.id == id) {
+                held.bytes -= oldest.bytes();
+            }
+        }
     }
 
     /// Matching entries, newest first, at most `limit`.
@@ -249,8 +401,23 @@ impl Journal {
     }
 
     pub fn clear(&self) {
-        self.entries().clear();
+        let mut held = self.shared.held();
+        for entry in self.entries().drain(..) {
+            held.forget(&entry);
+        }
     }
+}
+
+impl Drop for Journal {
+    /// What it held leaves the budget of the journals.
+    fn drop(&mut self) {
+        self.clear();
+    }
+}
+
+fn lock(entries: &Mutex<VecDeque<Arc<Entry>>>) -> std::sync::MutexGuard<'_, VecDeque<Arc<Entry>>> {
+    // Entries are plain values; a poisoned lock still holds usable ones.
+    entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// The entries `filter` matches, newest first. Ids grow from oldest to newest, so a read of
@@ -307,7 +474,6 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
     let entry = Entry {
         id: 0,
         namespace: namespace.store.name().into(),
-        time: at.to_rfc3339_opts(SecondsFormat::Millis, true),
         at,
         method,
         path: cut(mask_card_numbers(&path)),
@@ -320,7 +486,7 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
         duration_ms: 0.0,
         request_headers,
         request_body,
-        response_headers: Vec::new(),
+        response_headers: Headers::default(),
         response_body: String::new(),
     };
     // Should the client go away first, this future is dropped unfinished, and the guard
@@ -425,9 +591,9 @@ fn mask_body(sender: Sender, content_type: Option<&str>, bytes: &[u8]) -> String
     cut(masked)
 }
 
-/// Headers as the journal keeps them: see [`Entry::request_headers`].
-fn mask_headers(headers: &HeaderMap) -> Vec<(String, String)> {
-    headers
+/// Headers as the journal keeps them: see [`Headers`].
+fn mask_headers(headers: &HeaderMap) -> Headers {
+    let masked: Vec<(&str, String)> = headers
         .iter()
         .map(|(name, value)| {
             let value = String::from_utf8_lossy(value.as_bytes());
@@ -440,9 +606,10 @@ fn mask_headers(headers: &HeaderMap) -> Vec<(String, String)> {
                 _ if is_cvv_field(name.as_str()) => "***".to_owned(),
                 _ => cut(mask_card_numbers(&value)),
             };
-            (name.as_str().to_owned(), value)
+            (name.as_str(), value)
         })
-        .collect()
+        .collect();
+    masked.iter().map(|(name, value)| (*name, value.as_str())).collect()
 }
 
 /// Cuts text to [`BODY_KEPT_BYTES`], saying how long it was.
@@ -688,7 +855,6 @@ mod tests {
         Entry {
             namespace: "default".into(),
             id: 0,
-            time: String::new(),
             at: Utc::now(),
             method: "GET".into(),
             path: "/molpro/credit".into(),
@@ -699,9 +865,9 @@ mod tests {
             outcome: Outcome::Ok,
             reason: String::new(),
             duration_ms: 0.0,
-            request_headers: Vec::new(),
+            request_headers: Headers::default(),
             request_body: String::new(),
-            response_headers: Vec::new(),
+            response_headers: Headers::default(),
             response_body: String::new(),
         }
     }
@@ -716,19 +882,62 @@ mod tests {
         headers.insert("x-note", "card 4111111111111111".parse().unwrap());
         headers.append("accept", "text/xml".parse().unwrap());
         headers.append("accept", "*/*".parse().unwrap());
-        let pair = |name: &str, value: &str| (name.to_owned(), value.to_owned());
+        let masked = mask_headers(&headers);
         assert_eq!(
-            mask_headers(&headers),
+            masked.iter().collect::<Vec<_>>(),
             [
-                pair("authorization", "Basic ***"),
-                pair("proxy-authorization", "***"),
-                pair("cookie", "***"),
-                pair("x-cvv", "***"),
-                pair("x-note", "card 411111******1111"),
-                pair("accept", "text/xml"),
-                pair("accept", "*/*"),
+                ("authorization", "Basic ***"),
+                ("proxy-authorization", "***"),
+                ("cookie", "***"),
+                ("x-cvv", "***"),
+                ("x-note", "card 411111******1111"),
+                ("accept", "text/xml"),
+                ("accept", "*/*"),
             ]
         );
+        assert_eq!(masked.get("Accept"), Some("text/xml"));
+        assert_eq!(
+            serde_json::to_string(&masked).unwrap(),
+            r#"[["authorization","Basic ***"],["proxy-authorization","***"],["cookie","***"],["x-cvv","***"],"#
+                .to_owned()
+                + r#"["x-note","card 411111******1111"],["accept","text/xml"],["accept","*/*"]]"#
+        );
+    }
+
+    /// The ids and statuses a journal holds, newest first.
+    fn kept(journal: &Journal) -> Vec<(u64, u16)> {
+        journal.find(&Filter::default(), usize::MAX).iter().map(|entry| (entry.id, entry.status)).collect()
+    }
+
+    #[test]
+    fn past_their_budget_the_journals_drop_the_oldest_entries_of_all() {
+        let one = entry(200).bytes();
+        let journals = Journals::with_budget(3 * one);
+        let (a, b) = (Journal::within(10, Arc::clone(&journals)), Journal::within(10, Arc::clone(&journals)));
+        a.push(entry(200));
+        a.push(entry(201));
+        b.push(entry(202));
+        assert_eq!(journals.bytes(), 3 * one);
+        b.push(entry(203));
+        assert_eq!((kept(&a), kept(&b)), (vec![(2, 201)], vec![(4, 203), (3, 202)]));
+        b.push(entry(204));
+        assert_eq!((kept(&a), kept(&b)), (vec![], vec![(5, 204), (4, 203), (3, 202)]));
+        assert_eq!(journals.bytes(), 3 * one);
+
+        // What a journal drops by itself, clears, or holds when it goes leaves the budget too.
+        let c = Journal::within(1, Arc::clone(&journals));
+        c.push(entry(205));
+        c.push(entry(206));
+        assert_eq!((kept(&b), kept(&c)), (vec![(5, 204), (4, 203)], vec![(7, 206)]));
+        b.clear();
+        assert_eq!(journals.bytes(), one);
+        a.push(entry(207));
+        drop(c);
+        assert_eq!(journals.bytes(), one);
+        a.push(entry(208));
+        b.push(entry(209));
+        assert_eq!((kept(&a), kept(&b)), (vec![(9, 208), (8, 207)], vec![(10, 209)]));
+        assert_eq!(journals.bytes(), 3 * one);
     }
 
     #[test]
@@ -737,8 +946,7 @@ mod tests {
         for status in [200, 201, 202, 203, 204] {
             journal.push(entry(status));
         }
-        let kept: Vec<_> = journal.find(&Filter::default(), 10).iter().map(|entry| (entry.id, entry.status)).collect();
-        assert_eq!(kept, [(5, 204), (4, 203), (3, 202)]);
+        assert_eq!(kept(&journal), [(5, 204), (4, 203), (3, 202)]);
         assert_eq!(journal.count(&Filter { status: Some(203), ..Filter::default() }), 1);
         assert_eq!(journal.find(&Filter::default(), 1).len(), 1);
         journal.clear();

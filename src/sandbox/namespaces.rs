@@ -4,7 +4,6 @@
 //! setup call; [`Namespaces::get`] makes it, once, however many requests ask at the same time.
 
 use std::collections::HashMap;
-use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, PoisonError, RwLock};
 
 use axum::extract::FromRequestParts;
@@ -16,7 +15,7 @@ use crate::domain::clock::Clock;
 use crate::http::namespace::{Problem, Selection};
 use crate::sandbox::events::{Change, Events};
 use crate::sandbox::faults::Faults;
-use crate::sandbox::journal::Journal;
+use crate::sandbox::journal::{DEFAULT_JOURNAL_MEMORY, Journal, Journals};
 use crate::store::{self, NamespaceStore, Store};
 
 /// One namespace: its store, and what it keeps in memory.
@@ -56,8 +55,8 @@ pub struct Namespaces {
     journal_size: usize,
     /// Where the clock of each namespace starts: frozen at this instant, or real time.
     clock_start: Option<DateTime<Utc>>,
-    /// Journal entry ids, in one sequence across namespaces, so entries of all of them sort.
-    journal_ids: Arc<AtomicU64>,
+    /// What the journals of all namespaces share: their entry ids and their memory.
+    journals: Arc<Journals>,
     events: Events,
     served: RwLock<HashMap<Arc<str>, Arc<Namespace>>>,
 }
@@ -70,10 +69,22 @@ impl Namespaces {
             store,
             journal_size,
             clock_start,
-            journal_ids: Arc::new(AtomicU64::new(1)),
+            journals: Journals::with_budget(DEFAULT_JOURNAL_MEMORY),
             events: Events::default(),
             served: RwLock::default(),
         }
+    }
+
+    /// The journals of all namespaces keep at most `bytes` of entries together; the oldest go
+    /// first. Set before any namespace is served.
+    pub fn journal_memory(mut self, bytes: usize) -> Namespaces {
+        self.journals = Journals::with_budget(bytes);
+        self
+    }
+
+    /// What the journals of all namespaces share.
+    pub fn journals(&self) -> &Journals {
+        &self.journals
     }
 
     pub fn store(&self) -> &Store {
@@ -109,7 +120,7 @@ impl Namespaces {
             Arc::new(Namespace {
                 store: self.store.namespace(name),
                 clock: self.clock_start.map_or_else(Clock::system, Clock::frozen_at),
-                journal: Journal::with_ids(self.journal_size, Arc::clone(&self.journal_ids)),
+                journal: Journal::within(self.journal_size, Arc::clone(&self.journals)),
                 faults: Faults::default(),
                 events: self.events.clone(),
             })

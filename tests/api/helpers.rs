@@ -96,6 +96,14 @@ impl TestApp {
         self
     }
 
+    /// The same sandbox, with journals that keep `bytes` together.
+    pub fn with_journal_memory(mut self, bytes: usize) -> TestApp {
+        self.state.namespaces =
+            Arc::new(Namespaces::new(self.state.store.clone(), 100, Some(instant(NOW))).journal_memory(bytes));
+        self.router = app(self.state.clone());
+        self
+    }
+
     /// The same sandbox, as if started with `--admin-token token`.
     pub fn with_admin_token(mut self, token: &str) -> TestApp {
         self.state.admin_token = Some(Arc::from(token));

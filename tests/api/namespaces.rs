@@ -400,3 +400,33 @@ async fn a_clock_set_with_frozen_false_runs_on_from_that_instant() {
         .await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST);
 }
+
+/// The journals of all namespaces share one memory budget: past it the oldest entries go
+/// first, whichever namespace's they are, and what is left is the newest of all.
+#[tokio::test]
+async fn past_the_journal_memory_the_oldest_entries_of_all_namespaces_go() {
+    let app = TestApp::new().await.with_journal_memory(8 << 10);
+    for namespace in ["alpha", "beta"] {
+        for _ in 0..20 {
+            assert_eq!(app.send(balance_in(namespace)).await.status, StatusCode::OK);
+        }
+    }
+    let ids = |journal: &str| {
+        let request = get(&format!("/__admin/{journal}limit=100")).body(Body::empty()).unwrap();
+        let app = &app;
+        async move {
+            let journal = json_of(app, request).await;
+            journal["requests"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|entry| entry["id"].as_u64().unwrap())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(ids("ns/alpha/requests?").await, Vec::<u64>::new());
+    let kept = ids("ns/beta/requests?").await;
+    assert!((1..20).contains(&kept.len()), "{kept:?}");
+    assert_eq!(kept, (41 - kept.len() as u64..=40).rev().collect::<Vec<_>>());
+    assert_eq!(ids("requests?namespace=*&").await, kept);
+}

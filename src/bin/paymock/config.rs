@@ -61,6 +61,11 @@ pub struct Config {
     #[arg(long, env = "PAYMOCK_JOURNAL_SIZE", value_name = "N", default_value_t = 10_000)]
     pub journal_size: usize,
 
+    /// MiB of memory the journals of all namespaces keep together; past it the oldest entries
+    /// are dropped, whichever namespace's they are
+    #[arg(long, env = "PAYMOCK_JOURNAL_MEMORY", value_name = "MIB", default_value_t = paymock::journal::DEFAULT_JOURNAL_MEMORY >> 20, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1 << 20))]
+    pub journal_memory: usize,
+
     /// How many namespaces there may be; a request for a new one past this gets a 503
     #[arg(long, env = "PAYMOCK_MAX_NAMESPACES", value_name = "N", default_value_t = paymock::store::DEFAULT_MAX_NAMESPACES, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub max_namespaces: usize,

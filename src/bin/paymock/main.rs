@@ -101,7 +101,9 @@ async fn run(config: Config) -> Result<(), Failure> {
     let state = AppState {
         store: store.clone(),
         fixtures,
-        namespaces: Arc::new(Namespaces::new(store.clone(), config.journal_size, None)),
+        namespaces: Arc::new(
+            Namespaces::new(store.clone(), config.journal_size, None).journal_memory(config.journal_memory << 20),
+        ),
         public_url: config.public_url.map(Arc::from),
         admin_token: config.admin_token.map(Arc::from),
         read_timeout: config.read_timeout,

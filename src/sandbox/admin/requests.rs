@@ -13,6 +13,7 @@ use std::sync::Arc;
 use axum::extract::{OriginalUri, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json, Response};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -20,7 +21,7 @@ use super::error::AdminError;
 use super::query::{PathParam, QueryParams};
 use crate::AppState;
 use crate::sandbox::faults::DropKind;
-use crate::sandbox::journal::{Entry, Filter, Outcome};
+use crate::sandbox::journal::{Entry, Filter, Outcome, journal_time};
 use crate::sandbox::namespaces::Ns;
 
 /// The filters both reads take.
@@ -124,7 +125,8 @@ struct Requests<T> {
 struct Summary<'a> {
     id: u64,
     namespace: &'a str,
-    time: &'a str,
+    #[serde(serialize_with = "journal_time")]
+    time: DateTime<Utc>,
     method: &'a str,
     path: &'a str,
     query: Option<&'a str>,
@@ -141,7 +143,7 @@ impl<'a> From<&'a Entry> for Summary<'a> {
         Summary {
             id: entry.id,
             namespace: &entry.namespace,
-            time: &entry.time,
+            time: entry.at,
             method: &entry.method,
             path: &entry.path,
             query: entry.query.as_deref(),
