@@ -9,8 +9,8 @@ so results compare across machines. The run:
 3. runs each scenario with wrk (32 keep-alive connections), health first and last, and each
    write scenario three times (its row gives the median req/s and the worst p99);
 4. checks that every acknowledged write is in the state (the sum of 200 purchases is the
-   balance, every 204 payment is recorded, in every namespace) and reads the server's
-   resident memory;
+   balance, every 204 payment is recorded, in every namespace, every card saved with a 201 or
+   deleted with a 204 is so) and reads the server's resident memory;
 5. builds a database holding 1 000 000 purchases and 10 000 users, measures start-up to the
    first 200 on health, and runs the scenarios again on it;
 6. builds a database holding 1 000 namespaces of 1 000 purchases each, and measures start-up
@@ -45,6 +45,8 @@ BASE = f"http://{HOST}:{PORT}"
 
 CLICK2MAIL = ("awesomeuser", "gReAt/PaSsWoRd123")
 HOSTWAY_OWNER = ("acme-owner", "Owner-Pass-1")
+SAVE_DELETE_OWNER = ("bench-saver", "Saver-Pass-1")
+WRK_THREADS = 2
 MIXED_USERS = 200
 MIXED_PASSWORD = "bench-pw"
 LARGE_USERS = 10_000
@@ -126,6 +128,78 @@ function done(summary, latency, requests)
 end
 """
 
+# Hostway save and delete: cards saved on the accounts SAVE_DELETE_ACCOUNTS prepares and each
+# deleted again, half the requests each (201 and 204). Each account keeps a card of its own as
+# its default, which is never deleted, and is saved to again once its last save is answered,
+# with the next of three test cards, so that no save is a duplicate of a card not yet deleted.
+# Each thread of wrk has accounts of its own.
+SAVE_DELETE_SCRIPT = """
+local auth = %(auth)s
+local cards = { %(cards)s }
+local accounts = %(accounts)d
+threads = {}
+
+function setup(thread)
+  table.insert(threads, thread)
+  thread:set("thread_number", #threads)
+end
+
+function init(args)
+  ok, refused, saves, deletes = 0, 0, 0, 0
+  free, next_card, saved = {}, {}, {}
+  for index = thread_number, accounts, %(threads)d do
+    local id = string.format("bench-saves-%%02d", index - 1)
+    table.insert(free, id)
+    next_card[id] = 1
+  end
+end
+
+function request()
+  local path = table.remove(saved, 1)
+  if path then
+    return wrk.format("DELETE", path, { ["Authorization"] = auth })
+  end
+  local id = table.remove(free, 1)
+  local card = cards[next_card[id]]
+  next_card[id] = next_card[id] %% #cards + 1
+  return wrk.format("POST", "/accounts/" .. id .. "/paymentInfo",
+    { ["Authorization"] = auth, ["Content-Type"] = "application/json" }, card)
+end
+
+function response(status, headers, body)
+  if status == 201 then
+    ok, saves = ok + 1, saves + 1
+    local path = (headers["location"] or headers["Location"]):match("^https?://[^/]+(/.*)$")
+    table.insert(saved, path)
+    table.insert(free, path:match("^/accounts/([^/]+)/"))
+  elseif status == 204 then
+    ok, deletes = ok + 1, deletes + 1
+  else
+    refused = refused + 1
+  end
+end
+
+function done(summary, latency, requests)
+  local totals = { ok = 0, refused = 0, saves = 0, deletes = 0 }
+  for _, thread in ipairs(threads) do
+    for name, _ in pairs(totals) do totals[name] = totals[name] + thread:get(name) end
+  end
+  local errors = summary.errors
+  io.write(string.format(
+    'RESULT {"requests": %%d, "duration_us": %%d, "p50_us": %%d, "p99_us": %%d, "socket_errors": %%d, ' ..
+    '"ok": %%d, "refused": %%d, "acknowledged_purchases": 0, "saves": %%d, "deletes": %%d}\\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    errors.connect + errors.read + errors.write + errors.timeout,
+    totals.ok, totals.refused, totals.saves, totals.deletes))
+end
+"""
+# Twice the connections, so that each thread always has an account free or a card to delete.
+SAVE_DELETE_ACCOUNTS = 64
+# The approved test cards: one kept as each account's default, three saved and deleted in turn.
+KEPT_CARD = "6011111111111117"
+SAVED_CARDS = ("4111111111111111", "5555555555554444", "378282246310005")
+SAVER = "Bench Saver"
+
 
 def basic(username, password):
     return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
@@ -203,18 +277,15 @@ def call(method, path, body=None, auth=None, content_type=None):
 
 
 def prepare(users):
-    """Saves a card on account 1001 (the payment scenario's method) and seeds the mixed run's
-    users unless they exist. Returns the card's path."""
+    """Saves a card on account 1001 (the payment scenario's method), and seeds the mixed run's
+    users and the save and delete scenario's accounts unless they exist. Returns the card's
+    path."""
     status, headers, _ = call("POST", "/accounts/1001/paymentInfo", CARD_JSON, HOSTWAY_OWNER, "application/json")
     assert status == 201, status
     card_path = "/" + headers["Location"].split("/", 3)[3]
     for index in range(users):
-        body = json.dumps({"username": f"bench-user-{index}", "password": MIXED_PASSWORD, "balance": 0})
-        try:
-            call("POST", "/__admin/click2mail/users", body, content_type="application/json")
-        except urllib.error.HTTPError as err:
-            if err.code != 409:
-                raise
+        admin_create("/__admin/click2mail/users", {"username": f"bench-user-{index}", "password": MIXED_PASSWORD, "balance": 0})
+    prepare_save_delete()
     return card_path
 
 
@@ -270,12 +341,57 @@ def scenarios(card_path):
             "write",
             [("POST", f"{card_path}/payment", {**owner, "Content-Type": "application/json"}, '{"amount": 1.00}')],
         ),
+        (SAVE_DELETE_LABEL, "write", save_delete_script()),
         (MIXED_LABEL, "write", mixed),
     ]
 
 
+def saver_card(number, holder=SAVER):
+    card = json.loads(CARD_JSON)
+    del card["creditCardType"]
+    card.update(accountNumber=number, cardHolderName=holder, verificationNumber="1234" if len(number) == 15 else "123")
+    return json.dumps(card)
+
+
+def save_delete_script():
+    return SAVE_DELETE_SCRIPT % {
+        "auth": lua_string(basic(*SAVE_DELETE_OWNER)),
+        "cards": ", ".join(lua_string(saver_card(number)) for number in SAVED_CARDS),
+        "accounts": SAVE_DELETE_ACCOUNTS,
+        "threads": WRK_THREADS,
+    }
+
+
+def prepare_save_delete():
+    """Makes the save and delete scenario's accounts, their owner, and each account's default
+    card, unless they exist."""
+    accounts = [f"bench-saves-{index:02d}" for index in range(SAVE_DELETE_ACCOUNTS)]
+    for account in accounts:
+        admin_create("/__admin/hostway/accounts", {"id": account})
+    owner = {"username": SAVE_DELETE_OWNER[0], "password": SAVE_DELETE_OWNER[1],
+             "roles": {account: ["sitecontrol_account_owner"] for account in accounts}}
+    admin_create("/__admin/hostway/users", owner)
+    for account in accounts:
+        try:
+            call("POST", f"/accounts/{account}/paymentInfo", saver_card(KEPT_CARD, "Bench Default"), SAVE_DELETE_OWNER,
+                 "application/json")
+        except urllib.error.HTTPError as err:
+            if err.code != 409:
+                raise
+
+
+def admin_create(path, body):
+    """Creates with the control plane; what exists already is left as it is."""
+    try:
+        call("POST", path, json.dumps(body), content_type="application/json")
+    except urllib.error.HTTPError as err:
+        if err.code != 409:
+            raise
+
+
 PURCHASE_LABEL = "POST /molpro/credit/purchase"
 MIXED_LABEL = f"mixed: {MIXED_USERS} users buying and reading"
+SAVE_DELETE_LABEL = f"POST, DELETE /accounts/{{1 of {SAVE_DELETE_ACCOUNTS}}}/paymentInfo"
 
 
 def spread_label(count):
@@ -320,12 +436,13 @@ def run_wrk(specs, args, work, server):
     to storage per request, and the share of the machine's CPU that neither paymock nor wrk
     used meanwhile (other processes, interrupts): how quiet it was."""
     script = work / "scenario.lua"
-    script.write_text(WRK_SCRIPT % {"specs": lua_specs(specs)})
+    # A scenario is requests to go round, or a script of its own.
+    script.write_text(specs if isinstance(specs, str) else WRK_SCRIPT % {"specs": lua_specs(specs)})
     busy_before, total_before = machine_cpu()
     server_before, wrk_before = process_cpu(server.process.pid), children_cpu()
     written_before = written_bytes(server.process.pid)
     output = subprocess.run(
-        ["wrk", "-t2", f"-c{args.connections}", f"-d{args.duration}s", "--timeout", "5s", "-s", str(script), BASE],
+        ["wrk", f"-t{WRK_THREADS}", f"-c{args.connections}", f"-d{args.duration}s", "--timeout", "5s", "-s", str(script), BASE],
         check=True,
         capture_output=True,
         text=True,
@@ -347,8 +464,8 @@ def combine(results):
     summed."""
     if len(results) == 1:
         return results[0]
-    combined = {key: sum(result[key] for result in results)
-                for key in ("requests", "socket_errors", "ok", "refused", "acknowledged_purchases")}
+    combined = {key: sum(result.get(key, 0) for result in results)
+                for key in ("requests", "socket_errors", "ok", "refused", "acknowledged_purchases", "saves", "deletes")}
     combined["rate"] = statistics.median(result["rate"] for result in results)
     combined["p50_us"] = statistics.median(result["p50_us"] for result in results)
     combined["p99_us"] = max(result["p99_us"] for result in results)
@@ -378,11 +495,14 @@ def run_all(server, args, work, label):
     after = durable_counts(server.database)
     measured = {name: result for name, _, result in rows}
     purchases, payments, mixed = measured[PURCHASE_LABEL], measured[payment_label(card_path)], measured[MIXED_LABEL]
+    save_delete = measured[SAVE_DELETE_LABEL]
     spread = {count: measured[spread_label(count)] for count in SPREADS}
     checks = [
         ("purchase: awesomeuser's purchases", "purchases", purchases["acknowledged_purchases"]),
         ("payment: payments on account 1001", "payments", payments["ok"]),
         ("mixed: the mixed users' purchases", "mixed_purchases", mixed["acknowledged_purchases"]),
+        ("save and delete: cards saved", "saved_cards", save_delete["saves"]),
+        ("save and delete: cards deleted", "deleted_cards", save_delete["deletes"]),
     ] + [
         (f"spread: purchases in the {count} namespaces", f"spread{count}_purchases", spread[count]["acknowledged_purchases"])
         for count in SPREADS
@@ -431,6 +551,15 @@ def durable_counts(database):
                 "SELECT count(*) FROM click2mail_purchases WHERE namespace = ? AND username = ?", default, CLICK2MAIL[0]
             ),
             "payments": one("SELECT count(*) FROM hostway_payments WHERE namespace = ? AND account_id = '1001'", default),
+            "saved_cards": one(
+                "SELECT count(*) FROM hostway_payment_methods WHERE namespace = ? AND card_holder_name = ?", default, SAVER
+            ),
+            "deleted_cards": one(
+                "SELECT count(*) FROM hostway_payment_methods "
+                "WHERE namespace = ? AND card_holder_name = ? AND deleted_at IS NOT NULL",
+                default,
+                SAVER,
+            ),
             "mixed_purchases": one(
                 "SELECT count(*) FROM click2mail_purchases WHERE namespace = ? AND username LIKE 'bench-user-%'", default
             ),
