@@ -310,19 +310,25 @@ impl NamespaceStore {
     }
 }
 
+/// The account's method not deleted with the same number, if any.
+const DUPLICATE_OF: &str = "SELECT kind, id FROM hostway_payment_methods \
+    WHERE namespace = ?3 AND account_id = ?1 AND number_fingerprint = ?2 AND deleted_at IS NULL";
+
+/// Makes the method just saved its account's default when the account has no other.
+const DEFAULT_WHEN_FIRST: &str = "UPDATE hostway_accounts SET default_payment_method = ?1, offline_is_default = 0 \
+    WHERE namespace = ?3 AND id = ?2 AND NOT EXISTS (SELECT 1 FROM hostway_payment_methods \
+    WHERE namespace = ?3 AND account_id = ?2 AND id != ?1 AND deleted_at IS NULL)";
+
 impl NamespaceWrite for NewPaymentMethod {
     type Output = SaveResult;
 
     async fn apply(&self, conn: &mut SqliteConnection, namespace: Scope) -> Result<SaveResult, sqlx::Error> {
-        let duplicate: Option<(String, i64)> = sqlx::query_as(
-            "SELECT kind, id FROM hostway_payment_methods \
-             WHERE namespace = ?3 AND account_id = ?1 AND number_fingerprint = ?2 AND deleted_at IS NULL",
-        )
-        .bind(&self.account_id)
-        .bind(&self.number_fingerprint)
-        .bind(namespace.id)
-        .fetch_optional(&mut *conn)
-        .await?;
+        let duplicate: Option<(String, i64)> = sqlx::query_as(DUPLICATE_OF)
+            .bind(&self.account_id)
+            .bind(&self.number_fingerprint)
+            .bind(namespace.id)
+            .fetch_optional(&mut *conn)
+            .await?;
         if let Some((kind, id)) = duplicate {
             let kind = MethodKind::from_name(&kind).unwrap_or(self.kind);
             return Ok(SaveResult::Duplicate { kind, id });
@@ -354,16 +360,7 @@ impl NamespaceWrite for NewPaymentMethod {
         .fetch_optional(&mut *conn)
         .await?;
         let Some(id) = id else { return Ok(SaveResult::AccountGone) };
-        sqlx::query(
-            "UPDATE hostway_accounts SET default_payment_method = ?1, offline_is_default = 0 \
-             WHERE namespace = ?3 AND id = ?2 AND NOT EXISTS (SELECT 1 FROM hostway_payment_methods \
-             WHERE namespace = ?3 AND account_id = ?2 AND id != ?1 AND deleted_at IS NULL)",
-        )
-        .bind(id)
-        .bind(&self.account_id)
-        .bind(namespace.id)
-        .execute(&mut *conn)
-        .await?;
+        sqlx::query(DEFAULT_WHEN_FIRST).bind(id).bind(&self.account_id).bind(namespace.id).execute(&mut *conn).await?;
         Ok(SaveResult::Saved { id })
     }
 
@@ -859,6 +856,37 @@ mod tests {
             |name: &str| Scope { id: store.namespace(name).read(|namespace| namespace.id).unwrap(), created: false };
         let (default, other) = (scope(DEFAULT), scope("other"));
         (store, default, other)
+    }
+
+    /// What SQLite's plan for `sql` searches, and with which index: one line per table.
+    async fn searches(store: &Store, sql: &str, parameters: usize) -> Vec<String> {
+        let mut explain =
+            sqlx::query_as::<_, (i64, i64, i64, String)>(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}")));
+        for _ in 0..parameters {
+            explain = explain.bind(1);
+        }
+        let plan = explain.fetch_all(&store.pool).await.unwrap();
+        plan.into_iter().map(|(_, _, _, detail)| detail).filter(|detail| detail.starts_with("SEARCH")).collect()
+    }
+
+    /// However many methods an account had deleted, the checks of a save read only those
+    /// not deleted.
+    #[tokio::test]
+    async fn a_save_reads_only_the_methods_not_deleted() {
+        let (store, _, _) = store_with_a_card_in_two_namespaces().await;
+        assert_eq!(
+            searches(&store, DUPLICATE_OF, 3).await,
+            ["SEARCH hostway_payment_methods USING INDEX hostway_active_methods_by_fingerprint \
+              (namespace=? AND account_id=? AND number_fingerprint=?)"]
+        );
+        assert_eq!(
+            searches(&store, DEFAULT_WHEN_FIRST, 3).await,
+            [
+                "SEARCH hostway_accounts USING INDEX sqlite_autoindex_hostway_accounts_1 (namespace=? AND id=?)",
+                "SEARCH hostway_payment_methods USING INDEX hostway_active_methods_by_account \
+                 (namespace=? AND account_id=?)"
+            ]
+        );
     }
 
     fn payment(account_id: &str, method: i64, cents: i64) -> RecordPayment {
