@@ -128,11 +128,13 @@ function done(summary, latency, requests)
 end
 """
 
-# Hostway save and delete: cards saved on the accounts SAVE_DELETE_ACCOUNTS prepares and each
+# Hostway save and delete: cards saved on the accounts `prepare_save_delete` makes and each
 # deleted again, half the requests each (201 and 204). Each account keeps a card of its own as
-# its default, which is never deleted, and is saved to again once its last save is answered,
-# with the next of three test cards, so that no save is a duplicate of a card not yet deleted.
-# Each thread of wrk has accounts of its own.
+# its default, which is never deleted. Each run of the scenario has accounts of its own (wrk's
+# argument: the run's number), since a run leaves its last cards saved; each thread of wrk has
+# its share of them and goes round it, saving the next of three test cards, so that a card is
+# saved to an account again only hundreds of saves after it was deleted there, never while it
+# is still saved.
 SAVE_DELETE_SCRIPT = """
 local auth = %(auth)s
 local cards = { %(cards)s }
@@ -147,8 +149,9 @@ end
 function init(args)
   ok, refused, saves, deletes = 0, 0, 0, 0
   free, next_card, saved = {}, {}, {}
-  for index = thread_number, accounts, %(threads)d do
-    local id = string.format("bench-saves-%%02d", index - 1)
+  local first = (tonumber(args[1]) or 0) %% %(runs)d * accounts
+  for index = first + thread_number, first + accounts, %(threads)d do
+    local id = string.format("bench-saves-%%03d", index - 1)
     table.insert(free, id)
     next_card[id] = 1
   end
@@ -159,7 +162,8 @@ function request()
   if path then
     return wrk.format("DELETE", path, { ["Authorization"] = auth })
   end
-  local id = table.remove(free, 1)
+  -- Only a save refused with an error loses its account.
+  local id = table.remove(free, 1) or error("no account is left: too many saves were refused")
   local card = cards[next_card[id]]
   next_card[id] = next_card[id] %% #cards + 1
   return wrk.format("POST", "/accounts/" .. id .. "/paymentInfo",
@@ -193,8 +197,8 @@ function done(summary, latency, requests)
     totals.ok, totals.refused, totals.saves, totals.deletes))
 end
 """
-# Twice the connections, so that each thread always has an account free or a card to delete.
-SAVE_DELETE_ACCOUNTS = 64
+# The accounts of each run of the scenario.
+SAVE_DELETE_ACCOUNTS = 256
 # The approved test cards: one kept as each account's default, three saved and deleted in turn.
 KEPT_CARD = "6011111111111117"
 SAVED_CARDS = ("4111111111111111", "5555555555554444", "378282246310005")
@@ -359,13 +363,14 @@ def save_delete_script():
         "cards": ", ".join(lua_string(saver_card(number)) for number in SAVED_CARDS),
         "accounts": SAVE_DELETE_ACCOUNTS,
         "threads": WRK_THREADS,
+        "runs": WRITE_RUNS,
     }
 
 
 def prepare_save_delete():
     """Makes the save and delete scenario's accounts, their owner, and each account's default
     card, unless they exist."""
-    accounts = [f"bench-saves-{index:02d}" for index in range(SAVE_DELETE_ACCOUNTS)]
+    accounts = [f"bench-saves-{index:03d}" for index in range(SAVE_DELETE_ACCOUNTS * WRITE_RUNS)]
     for account in accounts:
         admin_create("/__admin/hostway/accounts", {"id": account})
     owner = {"username": SAVE_DELETE_OWNER[0], "password": SAVE_DELETE_OWNER[1],
@@ -431,7 +436,7 @@ def children_cpu():
     return usage.ru_utime + usage.ru_stime
 
 
-def run_wrk(specs, args, work, server):
+def run_wrk(specs, args, work, server, run=0):
     """Runs one scenario. Besides wrk's figures, gives paymock's CPU time and the bytes it wrote
     to storage per request, and the share of the machine's CPU that neither paymock nor wrk
     used meanwhile (other processes, interrupts): how quiet it was."""
@@ -442,7 +447,7 @@ def run_wrk(specs, args, work, server):
     server_before, wrk_before = process_cpu(server.process.pid), children_cpu()
     written_before = written_bytes(server.process.pid)
     output = subprocess.run(
-        ["wrk", f"-t{WRK_THREADS}", f"-c{args.connections}", f"-d{args.duration}s", "--timeout", "5s", "-s", str(script), BASE],
+        ["wrk", f"-t{WRK_THREADS}", f"-c{args.connections}", f"-d{args.duration}s", "--timeout", "5s", "-s", str(script), BASE, str(run)],
         check=True,
         capture_output=True,
         text=True,
@@ -487,7 +492,7 @@ def run_all(server, args, work, label):
     rows = [(HEALTH[0], HEALTH[1], run_wrk(HEALTH[2], args, work, server))]
     for name, kind, specs in scenarios(card_path):
         runs = WRITE_RUNS if kind == "write" else 1
-        rows.append((name, kind, combine([run_wrk(specs, args, work, server) for _ in range(runs)])))
+        rows.append((name, kind, combine([run_wrk(specs, args, work, server, run) for run in range(runs)])))
     rows.append((HEALTH[0] + " (again)", "baseline", run_wrk(HEALTH[2], args, work, server)))
     rss = server.resident_mib()
     server.stop()
