@@ -10,6 +10,14 @@
 //! those a reader still uses or whose read lock was taken at that instant. Such a checkpoint is
 //! tried again after [`QUIET`], whether or not anything more is committed, until every commit
 //! is in the file.
+//!
+//! The log itself is written from its beginning again only by a transaction that begins when
+//! everything in it is checkpointed. Under a steady stream of commits that never happens by
+//! itself, since the writer commits more while the task checkpoints, and the log would grow
+//! for as long as the stream lasts. So every [`RESTART_EVERY`] commits the writer, between two
+//! of its transactions, checkpoints what the task has left, a few commits' worth, and its next
+//! transaction starts the log over (cut back to `journal_size_limit`, see
+//! [`super::Store::open`]).
 
 use std::time::Duration;
 
@@ -18,6 +26,8 @@ use tokio::sync::watch;
 
 /// A checkpoint is due as soon as this many commits are not in the database file yet.
 pub(super) const EVERY: u64 = 64;
+/// The writer checkpoints itself, so that the log starts over, once in this many commits.
+pub(super) const RESTART_EVERY: u64 = 512;
 /// How long the writer stays quiet before what it committed is checkpointed, and how long an
 /// incomplete checkpoint waits before it is tried again.
 const QUIET: Duration = Duration::from_millis(200);
@@ -27,6 +37,8 @@ const QUIET: Duration = Duration::from_millis(200);
 #[derive(Debug)]
 pub(super) struct Checkpoints {
     committed: watch::Sender<u64>,
+    /// The commits told when the log was last checkpointed whole by the writer.
+    restarted_at: u64,
     #[cfg(test)]
     progress: watch::Receiver<Progress>,
 }
@@ -47,6 +59,7 @@ impl Checkpoints {
         tokio::spawn(checkpoint_as_due(pool, commits, progress));
         Checkpoints {
             committed,
+            restarted_at: 0,
             #[cfg(test)]
             progress: _progress,
         }
@@ -55,6 +68,21 @@ impl Checkpoints {
     /// Tells that `commits` transactions have been committed since the store was opened.
     pub(super) fn committed(&self, commits: u64) {
         self.committed.send_replace(commits);
+    }
+
+    /// Called by the writer between two transactions: once in [`RESTART_EVERY`] commits,
+    /// checkpoints what the task has left, so that the next transaction starts the log over.
+    /// An incomplete checkpoint (the task's own was under way) is tried again next time.
+    pub(super) async fn restart_log_when_due(&mut self, pool: &SqlitePool) {
+        let commits = *self.committed.borrow();
+        if commits - self.restarted_at < RESTART_EVERY {
+            return;
+        }
+        match checkpoint(pool).await {
+            Ok(Outcome::Complete | Outcome::NoLog) => self.restarted_at = commits,
+            Ok(Outcome::Partial) => {}
+            Err(err) => tracing::warn!(%err, "cannot checkpoint the write-ahead log"),
+        }
     }
 
     #[cfg(test)]
@@ -111,10 +139,35 @@ enum Outcome {
 }
 
 async fn checkpoint(pool: &SqlitePool) -> Result<Outcome, sqlx::Error> {
-    let (busy, log, copied): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(pool).await?;
-    Ok(match (busy, log, copied) {
-        (_, -1, _) => Outcome::NoLog,
-        (0, log, copied) if copied == log => Outcome::Complete,
-        _ => Outcome::Partial,
-    })
+    let row: (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(pool).await?;
+    Ok(Outcome::of(row))
+}
+
+impl Outcome {
+    /// What `PRAGMA wal_checkpoint` answered: whether it was busy, the frames in the log, and
+    /// those copied into the database file.
+    fn of((busy, log, copied): (i64, i64, i64)) -> Outcome {
+        match (busy, log, copied) {
+            (0, -1, _) => Outcome::NoLog,
+            (0, log, copied) if copied == log => Outcome::Complete,
+            // Busy: a checkpoint under way on another connection leaves both counts at -1.
+            _ => Outcome::Partial,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_checkpoint_is_complete_only_when_it_copied_the_whole_log() {
+        assert_eq!(Outcome::of((0, 120, 120)), Outcome::Complete);
+        assert_eq!(Outcome::of((0, 0, 0)), Outcome::Complete);
+        assert_eq!(Outcome::of((0, 120, 80)), Outcome::Partial);
+        assert_eq!(Outcome::of((1, 120, 80)), Outcome::Partial);
+        // Not a database without a log: another checkpoint was under way.
+        assert_eq!(Outcome::of((1, -1, -1)), Outcome::Partial);
+        assert_eq!(Outcome::of((0, -1, -1)), Outcome::NoLog);
+    }
 }

@@ -49,6 +49,9 @@ use crate::domain::fingerprint::FingerprintKey;
 use crate::domain::password::PasswordHash;
 use crate::sandbox::fixtures::Fixtures;
 
+/// The bytes of write-ahead log file kept when the log starts over; see [`checkpoint`].
+const JOURNAL_SIZE_LIMIT: u64 = 16 << 20;
+
 /// Where the store lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Database {
@@ -147,6 +150,8 @@ impl Store {
             // The writer has the log checkpointed by a task of its own, so that no commit
             // waits for a checkpoint.
             .pragma("wal_autocheckpoint", "0")
+            // When the log starts over, a file grown longer than this is cut back to it.
+            .pragma("journal_size_limit", JOURNAL_SIZE_LIMIT.to_string())
             .foreign_keys(true)
             // What is deleted or rewritten is overwritten with zeros, not left in free space:
             // the plain-text passwords of an older database (see `hash_set_aside_passwords`).
@@ -716,6 +721,26 @@ mod tests {
         assert!(progress.in_file <= committed, "{progress:?}");
         sqlx::query("COMMIT").execute(&mut reader).await.unwrap();
         assert_eq!(purchases_in_file(&store, dir.path()).await, PURCHASES);
+    }
+
+    /// Under a steady stream of commits, never quiet, the log still starts over from its
+    /// beginning: its file stays within what a few hundred commits write.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_log_starts_over_under_a_steady_stream_of_commits() {
+        let (dir, store) = open_file_store().await;
+        let log = dir.path().join("paymock.db-wal");
+        let log_bytes = || std::fs::metadata(&log).unwrap().len();
+        const ROUND: u64 = 64;
+        record_purchases(&store, ROUND).await;
+        let per_commit = log_bytes() / ROUND;
+        // Four times the commits between two restarts.
+        let mut longest = 0;
+        for _ in 0..4 * checkpoint::RESTART_EVERY / ROUND {
+            record_purchases(&store, ROUND).await;
+            longest = longest.max(log_bytes());
+        }
+        let bound = per_commit * checkpoint::RESTART_EVERY * 3 / 2;
+        assert!(longest < bound, "the log file grew to {longest} bytes, past {bound}");
     }
 
     fn db_file(dir: &Path) -> PathBuf {

@@ -438,7 +438,7 @@ fn run_length(jobs: &[Box<dyn Job>], targets: &[Target]) -> usize {
 type Created = HashMap<Arc<str>, NamespaceModel>;
 
 impl Task {
-    async fn run(self, mut queue: mpsc::Receiver<Box<dyn Job>>) {
+    async fn run(mut self, mut queue: mpsc::Receiver<Box<dyn Job>>) {
         let mut received = Vec::with_capacity(MAX_BATCH);
         while queue.recv_many(&mut received, MAX_BATCH).await > 0 {
             // Writes to namespaces share a transaction; a write to the whole store has its own.
@@ -451,6 +451,8 @@ impl Task {
                 rest = after;
             }
             received.clear();
+            // Its batch answered, the writer has no transaction open.
+            self.checkpoints.restart_log_when_due(&self.pool).await;
         }
     }
 
