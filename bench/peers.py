@@ -12,7 +12,7 @@ idle. Start-up is the time from starting the process to the first 200 on its hea
 median of several starts. Memory is each process's resident set at the end.
 
 WireMock runs with its defaults but two, so that it does what paymock does by default: a
-request journal of paymock's size (1000 entries, not unbounded) and no console line per
+request journal of paymock's size (10 000 entries, not unbounded) and no console line per
 request (paymock's access log goes to a file).
 
 Usage: bash bench/peers [--duration SECONDS] [--connections N] [--rounds N] [--port PORT]
@@ -32,7 +32,7 @@ from pathlib import Path
 import bench
 
 PORT = 18195
-JOURNAL_ENTRIES = 1000
+JOURNAL_ENTRIES = 10_000
 STARTS = 5
 
 READ_LABEL = "GET /molpro/credit"
