@@ -91,9 +91,14 @@ pub enum FixturesLoaded {
     NotLoaded,
 }
 
-/// A handle on the database; cheap to clone.
+/// A handle on the database; cheap to clone: every request's handlers and layers clone it,
+/// so it is one reference count.
 #[derive(Debug, Clone)]
-pub struct Store {
+pub struct Store(Arc<Parts>);
+
+/// What a [`Store`] handle reaches.
+#[derive(Debug)]
+pub struct Parts {
     /// For the writer, and for the histories the model does not hold.
     pool: SqlitePool,
     model: Arc<RwLock<Model>>,
@@ -101,6 +106,14 @@ pub struct Store {
     /// This database's own key for number fingerprints, made when the database was.
     fingerprint_key: FingerprintKey,
     template: Arc<Template>,
+}
+
+impl std::ops::Deref for Store {
+    type Target = Parts;
+
+    fn deref(&self) -> &Parts {
+        &self.0
+    }
 }
 
 /// Why a read or write of the store failed.
@@ -168,7 +181,7 @@ impl Store {
         drop(conn);
         let template = Arc::new(template);
         let (writer, _task) = Writer::start(pool.clone(), Arc::clone(&model), Arc::clone(&template));
-        Ok(Store { pool, model, writer, fingerprint_key, template })
+        Ok(Store(Arc::new(Parts { pool, model, writer, fingerprint_key, template })))
     }
 
     /// What each commit changes from now on, for whoever watches the store.
