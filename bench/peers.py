@@ -64,6 +64,9 @@ class WireMock:
             "--disable-request-logging",
             "--max-request-journal-entries",
             str(JOURNAL_ENTRIES),
+            # Its `mappings` and `__files` go beside its log, not into the current directory.
+            "--root-dir",
+            str(Path(log_path).parent),
         ]
         self.port = port
         self.log_path = log_path
