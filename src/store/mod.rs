@@ -752,7 +752,9 @@ mod tests {
             record_purchases(&store, ROUND).await;
             longest = longest.max(log_bytes());
         }
-        let bound = per_commit * checkpoint::RESTART_EVERY * 3 / 2;
+        // A restart the task's own checkpoint got in the way of waits for the next one: the
+        // log may hold twice the commits between two restarts, never four times.
+        let bound = per_commit * checkpoint::RESTART_EVERY * 5 / 2;
         assert!(longest < bound, "the log file grew to {longest} bytes, past {bound}");
     }
 
