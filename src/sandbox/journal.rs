@@ -475,7 +475,7 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
     };
     let entry = Entry {
         id: 0,
-        namespace: namespace.store.name().into(),
+        namespace: Arc::clone(namespace.store.shared_name()),
         at,
         method,
         path: cut(mask_card_numbers(&path)),

@@ -1,6 +1,6 @@
 //! Copies the write-ahead log into the database file, off the commit path. The connections do
 //! not checkpoint by themselves (`wal_autocheckpoint` is off, see [`super::Store::open`]), so
-//! no commit ever waits for one; a task of its own does, on another connection:
+//! no commit waits for one; a task of its own does, on another connection:
 //!
 //! - as soon as [`EVERY`] commits are not in the file yet, however busy the writer is;
 //! - once the writer has been quiet for [`QUIET`], so that a suite's last writes reach the file
@@ -15,9 +15,12 @@
 //! everything in it is checkpointed. Under a steady stream of commits that never happens by
 //! itself, since the writer commits more while the task checkpoints, and the log would grow
 //! for as long as the stream lasts. So every [`RESTART_EVERY`] commits the writer, between two
-//! of its transactions, checkpoints what the task has left, a few commits' worth, and its next
-//! transaction starts the log over (cut back to `journal_size_limit`, see
-//! [`super::Store::open`]).
+//! of its transactions, checkpoints what the task has left, and its next transaction starts the
+//! log over (cut back to `journal_size_limit`, see [`super::Store::open`]). That checkpoint is
+//! the one the writes queued meanwhile wait for: a few commits' worth, about a millisecond. A
+//! reader still in the log, or the task's own checkpoint at that instant, puts the restart off:
+//! an incomplete checkpoint is tried again [`EVERY`] commits later, a restart skipped for a
+//! reader [`RESTART_EVERY`] commits later.
 
 use std::time::Duration;
 
@@ -72,7 +75,7 @@ impl Checkpoints {
 
     /// Called by the writer between two transactions: once in [`RESTART_EVERY`] commits,
     /// checkpoints what the task has left, so that the next transaction starts the log over.
-    /// An incomplete checkpoint (the task's own was under way) is tried again next time.
+    /// An incomplete checkpoint is tried again [`EVERY`] commits later.
     pub(super) async fn restart_log_when_due(&mut self, pool: &SqlitePool) {
         let commits = *self.committed.borrow();
         if commits - self.restarted_at < RESTART_EVERY {
@@ -80,8 +83,11 @@ impl Checkpoints {
         }
         match checkpoint(pool).await {
             Ok(Outcome::Complete | Outcome::NoLog) => self.restarted_at = commits,
-            Ok(Outcome::Partial) => {}
-            Err(err) => tracing::warn!(%err, "cannot checkpoint the write-ahead log"),
+            Ok(Outcome::Partial) => self.restarted_at = commits + EVERY - RESTART_EVERY,
+            Err(err) => {
+                tracing::warn!(%err, "cannot checkpoint the write-ahead log");
+                self.restarted_at = commits + EVERY - RESTART_EVERY;
+            }
         }
     }
 
