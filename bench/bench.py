@@ -93,7 +93,7 @@ function init(args)
     prepared[index] = wrk.format(spec.method, spec.path, spec.headers, spec.body)
   end
   next_index = math.random(#prepared) - 1
-  ok, refused, acknowledged_purchases = 0, 0, 0
+  ok, refused, acknowledged_purchases, saves, deletes = 0, 0, 0, 0, 0
 end
 
 function request()
@@ -113,18 +113,22 @@ function response(status, headers, body)
   end
 end
 
+"""
+
+# The end of every scenario's script: one line of results, each thread's counts summed.
+WRK_DONE = """
 function done(summary, latency, requests)
-  local totals = { ok = 0, refused = 0, acknowledged_purchases = 0 }
+  local totals = { ok = 0, refused = 0, acknowledged_purchases = 0, saves = 0, deletes = 0 }
   for _, thread in ipairs(threads) do
     for name, _ in pairs(totals) do totals[name] = totals[name] + thread:get(name) end
   end
   local errors = summary.errors
   io.write(string.format(
-    'RESULT {"requests": %%d, "duration_us": %%d, "p50_us": %%d, "p99_us": %%d, "socket_errors": %%d, ' ..
-    '"ok": %%d, "refused": %%d, "acknowledged_purchases": %%d}\\n',
+    'RESULT {"requests": %d, "duration_us": %d, "p50_us": %d, "p99_us": %d, "socket_errors": %d, ' ..
+    '"ok": %d, "refused": %d, "acknowledged_purchases": %d, "saves": %d, "deletes": %d}\\n',
     summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
     errors.connect + errors.read + errors.write + errors.timeout,
-    totals.ok, totals.refused, totals.acknowledged_purchases))
+    totals.ok, totals.refused, totals.acknowledged_purchases, totals.saves, totals.deletes))
 end
 """
 
@@ -147,7 +151,7 @@ function setup(thread)
 end
 
 function init(args)
-  ok, refused, saves, deletes = 0, 0, 0, 0
+  ok, refused, acknowledged_purchases, saves, deletes = 0, 0, 0, 0, 0
   free, next_card, saved = {}, {}, {}
   local first = (tonumber(args[1]) or 0) %% %(runs)d * accounts
   for index = first + thread_number, first + accounts, %(threads)d do
@@ -181,20 +185,6 @@ function response(status, headers, body)
   else
     refused = refused + 1
   end
-end
-
-function done(summary, latency, requests)
-  local totals = { ok = 0, refused = 0, saves = 0, deletes = 0 }
-  for _, thread in ipairs(threads) do
-    for name, _ in pairs(totals) do totals[name] = totals[name] + thread:get(name) end
-  end
-  local errors = summary.errors
-  io.write(string.format(
-    'RESULT {"requests": %%d, "duration_us": %%d, "p50_us": %%d, "p99_us": %%d, "socket_errors": %%d, ' ..
-    '"ok": %%d, "refused": %%d, "acknowledged_purchases": 0, "saves": %%d, "deletes": %%d}\\n',
-    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
-    errors.connect + errors.read + errors.write + errors.timeout,
-    totals.ok, totals.refused, totals.saves, totals.deletes))
 end
 """
 # The accounts of each run of the scenario.
@@ -442,7 +432,7 @@ def run_wrk(specs, args, work, server, run=0):
     used meanwhile (other processes, interrupts): how quiet it was."""
     script = work / "scenario.lua"
     # A scenario is requests to go round, or a script of its own.
-    script.write_text(specs if isinstance(specs, str) else WRK_SCRIPT % {"specs": lua_specs(specs)})
+    script.write_text((specs if isinstance(specs, str) else WRK_SCRIPT % {"specs": lua_specs(specs)}) + WRK_DONE)
     busy_before, total_before = machine_cpu()
     server_before, wrk_before = process_cpu(server.process.pid), children_cpu()
     written_before = written_bytes(server.process.pid)
